@@ -1,0 +1,1 @@
+"""backstory's front ends: the command line, the terminal chat and the Discord bot."""

@@ -1,0 +1,1 @@
+"""backstory's engine: corpus, index, retrieval and cited answers. No Discord, no terminal."""

@@ -1,0 +1,209 @@
+"""The Answerer: question (+ history) -> retrieve -> generate -> check citations -> Answer.
+
+Every front end calls this one object; none of them knows about Chroma or prompts.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from langchain_core.embeddings import Embeddings
+from langchain_core.language_models import BaseChatModel
+
+from retrieval import extractive
+from retrieval.citations import compose_extract, verify_generated
+from retrieval.embeddings import make_embedder
+from retrieval.errors import BackstoryError
+from retrieval.followup import Turn, carried_context, history_text
+from retrieval.ingest import IngestReport, Progress, ingest
+from retrieval.llm import ABSTAIN_TOKEN, answer_chain, condense_chain, format_sources
+from retrieval.models import Answer, Retrieved
+from retrieval.retriever import HybridRetriever, hybrid_search
+from retrieval.safety import sanitize_output
+from retrieval.settings import Settings
+from retrieval.store import Store
+
+logger = logging.getLogger(__name__)
+
+ABSTAIN_MESSAGE = (
+    "I can't answer that from the article or its background documents, and I'd rather not "
+    "guess. Try asking about the people, places and events they cover."
+)
+LLM_FALLBACK_NOTICE = "The language model was unavailable; showing quoted sentences instead."
+LLM_UNVERIFIED_NOTICE = (
+    "The language model's answer did not match its sources; showing quoted sentences instead."
+)
+
+OnToken = Callable[[str], Awaitable[None] | None]
+
+
+@dataclass
+class Prepared:
+    question: str
+    search_query: str
+    context: str
+    retrieved: list[Retrieved]
+    retrieve_ms: float
+
+
+class Answerer:
+    """Owns the flow for one question; collaborators default from settings."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        store: Store | None = None,
+        embedder: Embeddings | None = None,
+        chat_model: BaseChatModel | None = None,
+    ) -> None:
+        self.settings = settings
+        self.embedder = embedder or (store.embedder if store else make_embedder(settings))
+        self.store = store or Store(settings, self.embedder)
+        self._chat_model = chat_model
+        self.sentence_vectors = extractive.SentenceVectors(self.embedder)
+
+    # --- collaborators ------------------------------------------------------------------
+    @property
+    def uses_llm(self) -> bool:
+        return self._chat_model is not None or self.settings.uses_llm
+
+    @property
+    def chat_model(self) -> BaseChatModel:
+        if self._chat_model is None:
+            from retrieval.llm import make_chat_model
+
+            self._chat_model = make_chat_model(self.settings)
+        return self._chat_model
+
+    def retriever(self, k: int | None = None) -> HybridRetriever:
+        return HybridRetriever(store=self.store, k=k or self.settings.k)
+
+    def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
+        """Build the index from the corpus on first use, when it is empty."""
+        self.store.check_embedder()
+        if self.store.count() > 0:
+            return None
+        if not self.settings.corpus_dir.exists():
+            raise BackstoryError(
+                f"the index is empty and there is no corpus folder at {self.settings.corpus_dir}; "
+                "run `backstory ingest PATH` or set BACKSTORY_CORPUS_DIR"
+            )
+        return ingest(self.store, progress=progress)
+
+    # --- the flow -----------------------------------------------------------------------
+    def validate(self, question: str, k: int | None) -> tuple[str, int]:
+        question = " ".join(question.split())
+        if not question:
+            raise BackstoryError("the question is empty")
+        if len(question) > self.settings.max_question_chars:
+            raise BackstoryError(
+                f"the question is {len(question):,} characters; the limit is "
+                f"{self.settings.max_question_chars:,}"
+            )
+        k = self.settings.k if k is None else k
+        if not 1 <= k <= self.settings.max_k:
+            raise BackstoryError(f"k must be between 1 and {self.settings.max_k}")
+        return question, k
+
+    def prepare(self, question: str, history: list[Turn] | None = None,
+                k: int | None = None) -> Prepared:
+        question, k = self.validate(question, k)
+        history = list(history or [])[-self.settings.max_history_turns :] \
+            if self.settings.max_history_turns else []
+        started = time.perf_counter()
+        search_query, context = question, carried_context(question, history)
+        if context and self.uses_llm:
+            search_query, context = self._condense(question, history), ""
+        retrieved = hybrid_search(self.store, search_query, k, context=context)
+        return Prepared(question, search_query, context, retrieved,
+                        (time.perf_counter() - started) * 1000)
+
+    def _condense(self, question: str, history: list[Turn]) -> str:
+        try:
+            standalone = condense_chain(self.chat_model).invoke(
+                {"history": history_text(history), "question": question}
+            ).strip()
+        except Exception:
+            logger.warning("condensing the follow-up failed; using carried context", exc_info=True)
+            return f"{question} {carried_context(question, history)}"
+        return standalone[: self.settings.max_question_chars] or question
+
+    def answer(self, question: str, history: list[Turn] | None = None,
+               k: int | None = None) -> Answer:
+        """Answer one question synchronously (the CLI's path)."""
+        return asyncio.run(self.aanswer(question, history, k))
+
+    async def aanswer(
+        self,
+        question: str,
+        history: list[Turn] | None = None,
+        k: int | None = None,
+        on_token: OnToken | None = None,
+    ) -> Answer:
+        """Answer one question without blocking the event loop (Discord's and chat's path)."""
+        started = time.perf_counter()
+        prepared = await asyncio.to_thread(self.prepare, question, history, k)
+        gen_started = time.perf_counter()
+        if self.uses_llm and prepared.retrieved:
+            answer = await self._llm_answer(prepared, on_token)
+        else:
+            answer = await asyncio.to_thread(self._extractive_answer, prepared)
+        answer.timings_ms = {
+            "retrieve": round(prepared.retrieve_ms, 1),
+            "generate": round((time.perf_counter() - gen_started) * 1000, 1),
+            "total": round((time.perf_counter() - started) * 1000, 1),
+        }
+        return answer
+
+    # --- generators ---------------------------------------------------------------------
+    def _extractive_answer(self, prepared: Prepared, notice: str | None = None) -> Answer:
+        picked = extractive.choose(prepared.question, prepared.retrieved,
+                                   self.sentence_vectors, context=prepared.context)
+        if not picked.picks:
+            return self._abstain(prepared, "extractive", notice)
+        text, citations = compose_extract(picked.picks, prepared.retrieved)
+        return Answer(question=prepared.question, answer=text, abstained=False,
+                      generator="extractive", citations=citations,
+                      retrieved=prepared.retrieved, notice=notice)
+
+    async def _llm_answer(self, prepared: Prepared, on_token: OnToken | None) -> Answer:
+        chain = answer_chain(self.chat_model)
+        inputs = {"sources": format_sources(prepared.retrieved), "question": prepared.question}
+        parts: list[str] = []
+        try:
+            async for piece in chain.astream(inputs):
+                parts.append(piece)
+                if on_token is not None:
+                    result = on_token(piece)
+                    if asyncio.iscoroutine(result):
+                        await result
+        except asyncio.CancelledError:
+            raise
+        except Exception as err:
+            logger.warning("LLM call failed (%s); falling back to extractive", type(err).__name__,
+                           exc_info=True)
+            return await asyncio.to_thread(self._extractive_answer, prepared,
+                                           LLM_FALLBACK_NOTICE)
+        raw = "".join(parts).strip()
+        if not raw:
+            return await asyncio.to_thread(self._extractive_answer, prepared,
+                                           LLM_FALLBACK_NOTICE)
+        if ABSTAIN_TOKEN in raw:
+            return self._abstain(prepared, "llm")
+        text, citations = verify_generated(raw, prepared.retrieved)
+        if not citations:
+            return await asyncio.to_thread(self._extractive_answer, prepared,
+                                           LLM_UNVERIFIED_NOTICE)
+        allowed = {c.url for c in citations if c.url}
+        return Answer(question=prepared.question, answer=sanitize_output(text, allowed),
+                      abstained=False, generator="llm", citations=citations,
+                      retrieved=prepared.retrieved)
+
+    def _abstain(self, prepared: Prepared, generator: str, notice: str | None = None) -> Answer:
+        return Answer(question=prepared.question, answer=ABSTAIN_MESSAGE, abstained=True,
+                      generator=generator, retrieved=prepared.retrieved, notice=notice)

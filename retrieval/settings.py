@@ -1,0 +1,133 @@
+"""One typed Settings object, read from the environment and `.env`, built once at the edge."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EmbedderName = Literal["minilm", "e5", "openai"]
+
+
+class Settings(BaseSettings):
+    """Everything backstory can be configured with; each field is also a BACKSTORY_* variable."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="BACKSTORY_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    # --- where things live -------------------------------------------------------------
+    data_dir: Path = Field(
+        Path("data"), description="All state: Chroma, the record manager, feedback, locks."
+    )
+    corpus_dir: Path = Field(
+        Path("corpus"), description="Documents `backstory ingest` reads when given no path."
+    )
+    collection: str = Field("backstory", description="Chroma collection name.")
+    chroma_url: str | None = Field(
+        None,
+        description="URL of a Chroma server (e.g. http://127.0.0.1:8000); unset = embedded.",
+    )
+
+    # --- embeddings ---------------------------------------------------------------------
+    embedder: EmbedderName = Field(
+        "minilm",
+        description="minilm: packaged English all-MiniLM-L6-v2 (fast); e5: packaged "
+        "multilingual-e5-small (slower ingest, questions in other languages); openai.",
+    )
+    openai_embedding_model: str = Field(
+        "text-embedding-3-small", description="Embedding model when embedder=openai."
+    )
+    embed_threads: int = Field(
+        1, ge=1, le=64, description="onnxruntime intra-op threads for the local embedder."
+    )
+
+    # --- LLM (optional) -----------------------------------------------------------------
+    openai_api_key: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("BACKSTORY_OPENAI_API_KEY", "OPENAI_API_KEY"),
+        description="API key; with it (or a base URL) answers are written by an LLM.",
+    )
+    openai_base_url: str | None = Field(
+        None,
+        validation_alias=AliasChoices("BACKSTORY_OPENAI_BASE_URL", "OPENAI_BASE_URL"),
+        description="OpenAI-compatible server (vLLM, Ollama, llama.cpp), e.g. "
+        "http://127.0.0.1:8080/v1.",
+    )
+    llm_model: str = Field("gpt-4o-mini", description="Chat model name for the LLM generator.")
+    llm_timeout_s: float = Field(30.0, gt=0, description="Seconds before one LLM call gives up.")
+    llm_retries: int = Field(2, ge=0, le=10, description="Retries after a failed LLM call.")
+    generator: Literal["auto", "extractive", "llm"] = Field(
+        "auto",
+        description="auto: LLM when a key or base URL is set, else extractive.",
+    )
+
+    # --- retrieval and answering ---------------------------------------------------------
+    k: int = Field(6, ge=1, description="Passages retrieved per question.")
+    max_k: int = Field(30, ge=1, description="Upper bound on k a user may ask for.")
+    chunk_chars: int = Field(900, ge=200, description="Target passage size in characters.")
+    chunk_overlap: int = Field(120, ge=0, description="Characters shared by adjacent passages.")
+    max_question_chars: int = Field(1000, ge=10, description="Longest question accepted.")
+    max_history_turns: int = Field(6, ge=0, description="Previous turns kept for follow-ups.")
+    max_file_bytes: int = Field(
+        20_000_000, ge=1, description="Largest document file or download ingest accepts."
+    )
+    fetch_timeout_s: float = Field(20.0, gt=0, description="Timeout for downloading a URL.")
+    lock_timeout_s: float = Field(
+        10.0, ge=0, description="How long a writer waits for another writer's lock."
+    )
+
+    # --- Discord --------------------------------------------------------------------------
+    discord_token: SecretStr | None = Field(
+        None,
+        validation_alias=AliasChoices("BACKSTORY_DISCORD_TOKEN", "DISCORD_TOKEN"),
+        description="Bot token from the Discord developer portal.",
+    )
+    discord_channel_ids: list[int] = Field(
+        default_factory=list, description="Channels where mentions are answered; empty = all."
+    )
+    discord_thread_per_question: bool = Field(
+        False, description="Open a thread for each new question asked by mention."
+    )
+    discord_admin_ids: list[int] = Field(
+        default_factory=list,
+        description="User or role ids allowed to add and remove sources (besides the "
+        "Manage Server permission).",
+    )
+    discord_cooldown_s: float = Field(10.0, ge=0, description="Per-user seconds between questions.")
+    discord_max_concurrent: int = Field(4, ge=1, description="Questions answered at once.")
+    discord_sharded: bool = Field(False, description="Use AutoShardedBot (large deployments).")
+    discord_upload_types: list[str] = Field(
+        default_factory=lambda: [".md", ".txt", ".html", ".htm", ".pdf"],
+        description="File types maintainers may attach.",
+    )
+
+    @property
+    def uses_llm(self) -> bool:
+        if self.generator == "extractive":
+            return False
+        if self.generator == "llm":
+            return True
+        return self.openai_api_key is not None or self.openai_base_url is not None
+
+    @property
+    def chroma_dir(self) -> Path:
+        return self.data_dir / "chroma"
+
+    @property
+    def record_db(self) -> Path:
+        return self.data_dir / "records.sqlite"
+
+    @property
+    def lock_path(self) -> Path:
+        return self.data_dir / "writer.lock"
+
+    @property
+    def feedback_db(self) -> Path:
+        return self.data_dir / "feedback.sqlite"

@@ -1,0 +1,212 @@
+"""Chroma (embedded or server), the record manager, and the saved lexical index."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from pathlib import Path
+from urllib.parse import urlparse
+
+from langchain_core.embeddings import Embeddings
+
+from retrieval.embeddings import embedder_name
+from retrieval.errors import BackstoryError
+from retrieval.lexical import LexicalIndex
+from retrieval.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+EMBEDDER_KEY = "backstory_embedder"
+
+
+class Store:
+    """Owns the collection and everything derived from it; no answering logic here."""
+
+    def __init__(self, settings: Settings, embedder: Embeddings) -> None:
+        self.settings = settings
+        self.embedder = embedder
+        self.embedder_name = embedder_name(embedder)
+        self._client = None
+        self._vectorstore = None
+        self._record_manager = None
+        self._lexical: LexicalIndex | None = None
+        self._lexical_lock = threading.Lock()
+
+    # --- connections --------------------------------------------------------------------
+    @property
+    def client(self):
+        if self._client is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            chroma_settings = ChromaSettings(anonymized_telemetry=False)
+            url = self.settings.chroma_url
+            if url:
+                parsed = urlparse(url)
+                try:
+                    self._client = chromadb.HttpClient(
+                        host=parsed.hostname or "127.0.0.1",
+                        port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                        ssl=parsed.scheme == "https",
+                        settings=chroma_settings,
+                    )
+                    self._client.heartbeat()
+                except Exception as err:
+                    raise BackstoryError(
+                        f"cannot reach the Chroma server at {url} ({type(err).__name__}); "
+                        "start it with `chroma run --path DIR` or unset BACKSTORY_CHROMA_URL"
+                    ) from None
+            else:
+                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
+                self._client = chromadb.PersistentClient(
+                    path=str(self.settings.chroma_dir), settings=chroma_settings
+                )
+        return self._client
+
+    def collection_exists(self) -> bool:
+        names = [getattr(c, "name", c) for c in self.client.list_collections()]
+        return self.settings.collection in names
+
+    def check_embedder(self) -> None:
+        """Refuse to mix vectors of two embedders in one collection."""
+        if not self.collection_exists():
+            return
+        meta = self.client.get_collection(self.settings.collection).metadata or {}
+        built_with = meta.get(EMBEDDER_KEY)
+        if built_with and built_with != self.embedder_name:
+            raise BackstoryError(
+                f"the index was built with the {built_with} embedder but {self.embedder_name} "
+                "is configured; run `backstory ingest --rebuild` (or set BACKSTORY_EMBEDDER back)"
+            )
+
+    @property
+    def vectorstore(self):
+        if self._vectorstore is None:
+            from langchain_chroma import Chroma
+
+            self.check_embedder()
+            self._vectorstore = Chroma(
+                client=self.client,
+                collection_name=self.settings.collection,
+                embedding_function=self.embedder,
+                collection_metadata={EMBEDDER_KEY: self.embedder_name, "hnsw:space": "cosine"},
+            )
+        return self._vectorstore
+
+    @property
+    def collection(self):
+        return self.vectorstore._collection
+
+    @property
+    def record_manager(self):
+        if self._record_manager is None:
+            from langchain_classic.indexes import SQLRecordManager
+
+            self.settings.data_dir.mkdir(parents=True, exist_ok=True)
+            namespace = f"chroma/{self.settings.collection}"
+            manager = SQLRecordManager(namespace, db_url=f"sqlite:///{self.settings.record_db}")
+            manager.create_schema()
+            self._record_manager = manager
+        return self._record_manager
+
+    # --- reading ------------------------------------------------------------------------
+    def count(self) -> int:
+        if not self.collection_exists():
+            return 0
+        return self.collection.count()
+
+    def all_metadata(self) -> tuple[list[str], list[dict]]:
+        got = self.collection.get(include=["metadatas"])
+        return list(got["ids"]), [m or {} for m in got["metadatas"]]
+
+    def get_passages(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
+        if not ids:
+            return {}
+        got = self.collection.get(ids=ids, include=["documents", "metadatas"])
+        return {
+            i: (doc or "", meta or {})
+            for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
+        }
+
+    def documents(self) -> list[dict]:
+        """One row per indexed document, with its passage count."""
+        if not self.collection_exists():
+            return []
+        _, metas = self.all_metadata()
+        rows: dict[str, dict] = {}
+        counts: dict[str, int] = defaultdict(int)
+        for meta in metas:
+            doc_id = meta.get("doc_id", "?")
+            counts[doc_id] += 1
+            rows.setdefault(doc_id, {
+                "id": doc_id,
+                "title": meta.get("title", ""),
+                "kind": meta.get("kind", ""),
+                "outlet": meta.get("outlet") or None,
+                "published": meta.get("published") or None,
+                "as_of": meta.get("as_of") or None,
+                "url": meta.get("url") or None,
+                "origin": meta.get("origin", ""),
+            })
+        for doc_id, row in rows.items():
+            row["chunks"] = counts[doc_id]
+        return sorted(rows.values(), key=lambda r: (r["kind"] != "article", r["id"]))
+
+    def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
+        """(id, cosine similarity) of the k nearest passages; no metadata filter (slow)."""
+        if self.count() == 0:
+            return []
+        got = self.collection.query(
+            query_embeddings=[vector], n_results=min(k, self.count()), include=["distances"]
+        )
+        return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
+
+    def lexical(self) -> LexicalIndex:
+        """The saved BM25 index, rebuilt from Chroma when missing or stale."""
+        with self._lexical_lock:
+            if self._lexical is None or len(self._lexical.ids) != self.count():
+                loaded = LexicalIndex.load(self.lexical_dir)
+                if loaded is None or len(loaded.ids) != self.count():
+                    loaded = self._build_lexical()
+                self._lexical = loaded
+            return self._lexical
+
+    @property
+    def lexical_dir(self) -> Path:
+        return self.settings.data_dir / f"bm25-{self.settings.collection}"
+
+    def _build_lexical(self) -> LexicalIndex:
+        if self.count() == 0:
+            return LexicalIndex.build([], [])
+        got = self.collection.get(include=["documents"])
+        index = LexicalIndex.build(list(got["ids"]), [d or "" for d in got["documents"]])
+        try:
+            index.save(self.lexical_dir)
+        except OSError:
+            logger.warning("could not save the lexical index", exc_info=True)
+        return index
+
+    def refresh_lexical(self) -> None:
+        """Rebuild and save the BM25 index after the collection changed."""
+        with self._lexical_lock:
+            self._lexical = self._build_lexical()
+
+    # --- writing ------------------------------------------------------------------------
+    def delete_ids(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), 5000):
+            self.collection.delete(ids=ids[start : start + 5000])
+
+    def drop_everything(self) -> None:
+        """Delete the collection, the records and the lexical cache (for --rebuild)."""
+        if self.collection_exists():
+            self.client.delete_collection(self.settings.collection)
+        self._vectorstore = None
+        manager = self.record_manager
+        keys = manager.list_keys()
+        for start in range(0, len(keys), 5000):
+            manager.delete_keys(keys[start : start + 5000])
+        import shutil
+
+        shutil.rmtree(self.lexical_dir, ignore_errors=True)
+        self._lexical = None

@@ -41,7 +41,8 @@ def chunk_document(doc: SourceDoc, chunk_chars: int = 900, overlap: int = 120) -
         keep_separator="end",
         add_start_index=True,
     )
-    meta_digest = _digest(doc_metadata(doc))
+    # The origin (absolute path) is left out so that moving the corpus folder re-embeds nothing.
+    meta_digest = _digest({k: v for k, v in doc_metadata(doc).items() if k != "origin"})
     chunks: list[Chunk] = []
     for heading, start, end in split_sections(doc.text):
         section = doc.text[start:end]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,24 +118,35 @@ def ingest(
             batches.append(docs)
 
         total = sum(len(b) for b in batches)
-        result = index(
-            _with_progress(batches, total, progress),
-            manager,
-            store.vectorstore,
-            cleanup="incremental",
-            source_id_key="doc_id",
-            key_encoder=lambda d: d.id,
-            batch_size=64,
-        )
-        report.embedded = result["num_added"] + result["num_updated"]
-        report.unchanged = result["num_skipped"]
-        report.deleted += result["num_deleted"]
+        done = 0
+        if progress:
+            progress(0, total)
+        for docs in batches:
+            # One call per document, in one batch: LangChain's incremental cleanup deletes a
+            # source's keys not yet seen in this run, so a document split across two batches
+            # loses its second half after the first batch and embeds it again.
+            result = index(
+                docs,
+                manager,
+                store.vectorstore,
+                cleanup="incremental",
+                source_id_key="doc_id",
+                key_encoder=lambda d: d.id,
+                batch_size=max(1, len(docs)),
+            )
+            report.embedded += result["num_added"] + result["num_updated"]
+            report.unchanged += result["num_skipped"]
+            report.deleted += result["num_deleted"]
+            done += len(docs)
+            if progress:
+                progress(done, total)
 
         failed_origins = {str(Path(f.origin).resolve()) for f in loaded.failed}
         seen = {d.doc_id for d in loaded.docs}
         report.deleted += _delete_removed(store, loaded.scanned_dirs, seen, failed_origins,
                                           report)
-        store.refresh_lexical()
+        if report.embedded or report.deleted or rebuild:
+            store.refresh_lexical()
         return report
 
 
@@ -149,20 +160,6 @@ def remove_document(store: Store, doc_id: str) -> int:
         _delete_doc(store, doc_id, ids)
         store.refresh_lexical()
         return len(ids)
-
-
-def _with_progress(
-    batches: list[list[Document]], total: int, progress: Progress | None
-) -> Iterator[Document]:
-    done = 0
-    if progress:
-        progress(0, total)
-    for batch in batches:
-        for doc in batch:
-            yield doc
-            done += 1
-            if progress and (done % 16 == 0 or done == total):
-                progress(done, total)
 
 
 def _ids_of(store: Store, doc_id: str) -> list[str]:

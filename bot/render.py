@@ -1,0 +1,54 @@
+"""Answer -> terminal text (plain or rich). Discord has its own renderer (discord_render)."""
+
+from __future__ import annotations
+
+from retrieval.models import Answer, Citation
+
+
+def source_label(citation: Citation) -> str:
+    """Title — outlet, date: where a passage came from and when that source was written."""
+    outlet = citation.outlet or "unknown outlet"
+    date = citation.published or "undated"
+    return f"{citation.title} — {outlet}, {date}"
+
+
+def answer_plain(answer: Answer) -> str:
+    """The whole answer as plain text: what `backstory ask` prints."""
+    lines = [answer.answer]
+    if answer.notice:
+        lines += ["", f"Note: {answer.notice}"]
+    if answer.citations:
+        lines += ["", "Sources:"]
+        for c in answer.citations:
+            lines.append(f"[{c.n}] {source_label(c)}")
+            if c.url:
+                lines.append(f"    {c.url}")
+            lines.append(f"    “{c.quote}”")
+    return "\n".join(lines)
+
+
+def answer_rich(answer: Answer):
+    """Rich renderables: the answer as Markdown, then a compact numbered source list."""
+    from rich.console import Group
+    from rich.markdown import Markdown
+    from rich.text import Text
+
+    parts = [Markdown(answer.answer.replace("[", "\\["))]
+    if answer.notice:
+        parts.append(Text(f"Note: {answer.notice}", style="yellow"))
+    for c in answer.citations:
+        line = Text(f"[{c.n}] ", style="bold cyan")
+        line.append(source_label(c), style="bold")
+        if c.url:
+            line.append(f"  {c.url}", style="dim underline")
+        line.append(f"\n    “{c.quote}”", style="italic dim")
+        parts.append(line)
+    return Group(*parts)
+
+
+def passage_plain(citation: Citation) -> str:
+    """The full passage behind one citation (chat's /sources n)."""
+    head = f"[{citation.n}] {source_label(citation)}"
+    if citation.url:
+        head += f"\n{citation.url}"
+    return f"{head}\n\n{citation.text}"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 EmbedderName = Literal["minilm", "e5", "openai"]
+# Lists read from the environment as comma-separated values ("123,456"), not JSON.
+IdList = Annotated[list[int], NoDecode]
+StrList = Annotated[list[str], NoDecode]
 
 
 class Settings(BaseSettings):
@@ -89,13 +92,13 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("BACKSTORY_DISCORD_TOKEN", "DISCORD_TOKEN"),
         description="Bot token from the Discord developer portal.",
     )
-    discord_channel_ids: list[int] = Field(
+    discord_channel_ids: IdList = Field(
         default_factory=list, description="Channels where mentions are answered; empty = all."
     )
     discord_thread_per_question: bool = Field(
         False, description="Open a thread for each new question asked by mention."
     )
-    discord_admin_ids: list[int] = Field(
+    discord_admin_ids: IdList = Field(
         default_factory=list,
         description="User or role ids allowed to add and remove sources (besides the "
         "Manage Server permission).",
@@ -103,10 +106,18 @@ class Settings(BaseSettings):
     discord_cooldown_s: float = Field(10.0, ge=0, description="Per-user seconds between questions.")
     discord_max_concurrent: int = Field(4, ge=1, description="Questions answered at once.")
     discord_sharded: bool = Field(False, description="Use AutoShardedBot (large deployments).")
-    discord_upload_types: list[str] = Field(
+    discord_upload_types: StrList = Field(
         default_factory=lambda: [".md", ".txt", ".html", ".htm", ".pdf"],
         description="File types maintainers may attach.",
     )
+
+    @field_validator("discord_channel_ids", "discord_admin_ids", "discord_upload_types",
+                     mode="before")
+    @classmethod
+    def _split_commas(cls, value):
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @property
     def uses_llm(self) -> bool:

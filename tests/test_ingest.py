@@ -1,0 +1,139 @@
+"""Ingest is incremental and idempotent, on real Chroma with the real packaged embedder."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from retrieval.chunking import chunk_document
+from retrieval.corpus import load_file
+from retrieval.ingest import ingest
+
+PEACEKEEPING = "background/russian-peacekeeping-mission.md"
+
+
+def doc_ids(store) -> dict[str, int]:
+    return {row["id"]: row["chunks"] for row in store.documents()}
+
+
+def test_ingest_twice_adds_and_embeds_nothing(store):
+    first = ingest(store)
+    assert first.embedded == first.added > 0
+    assert len(first.docs_added) == 4
+    count = store.count()
+
+    second = ingest(store)
+    assert (second.added, second.updated, second.deleted, second.embedded) == (0, 0, 0, 0)
+    assert second.unchanged == count
+    assert len(second.docs_unchanged) == 4
+    assert store.count() == count
+
+
+def test_editing_a_file_replaces_its_chunks(store, corpus):
+    ingest(store)
+    path = corpus / PEACEKEEPING
+    old_ids = set(store.record_manager.list_keys(group_ids=[PEACEKEEPING]))
+    path.write_text(path.read_text() + "\n\n## Added section\n\nA new closing paragraph about "
+                    "the mission's legacy was written for this test.\n")
+
+    report = ingest(store)
+    assert report.docs_updated == [PEACEKEEPING]
+    new_ids = set(store.record_manager.list_keys(group_ids=[PEACEKEEPING]))
+    assert new_ids and new_ids != old_ids
+    stored = set(store.collection.get(where={"doc_id": PEACEKEEPING}, include=[])["ids"])
+    assert stored == new_ids  # old passages gone, no duplicates
+    assert 0 < report.embedded < len(new_ids) + 1
+    texts = store.collection.get(where={"doc_id": PEACEKEEPING}, include=["documents"])
+    assert any("legacy was written for this test" in t for t in texts["documents"])
+
+
+def test_deleting_a_file_removes_its_chunks(store, corpus):
+    ingest(store)
+    before = store.count()
+    n = doc_ids(store)[PEACEKEEPING]
+    (corpus / PEACEKEEPING).unlink()
+
+    report = ingest(store)
+    assert report.docs_deleted == [PEACEKEEPING]
+    assert report.deleted == n
+    assert PEACEKEEPING not in doc_ids(store)
+    assert store.count() == before - n
+    assert store.record_manager.list_keys(group_ids=[PEACEKEEPING]) == []
+
+
+def test_ingesting_one_file_leaves_the_others_alone(store, corpus):
+    ingest(store)
+    before = doc_ids(store)
+    report = ingest(store, [str(corpus / PEACEKEEPING)])
+    assert report.docs_unchanged == [PEACEKEEPING]
+    assert doc_ids(store) == before
+
+
+def test_remove_document(store):
+    from retrieval.ingest import remove_document
+
+    ingest(store)
+    n = doc_ids(store)[PEACEKEEPING]
+    assert remove_document(store, PEACEKEEPING) == n
+    assert PEACEKEEPING not in doc_ids(store)
+
+
+def test_chunks_keep_exact_offsets_and_headings(corpus, settings):
+    doc = load_file(corpus / PEACEKEEPING, corpus, settings.max_file_bytes)
+    chunks = chunk_document(doc, settings.chunk_chars, settings.chunk_overlap)
+    assert len(chunks) > 2
+    for chunk in chunks:
+        assert doc.text[chunk.start : chunk.end] == chunk.text
+        assert len(chunk.text) <= settings.chunk_chars
+    assert any(chunk.heading for chunk in chunks)
+    assert len({c.chunk_id for c in chunks}) == len(chunks)
+
+
+def test_front_matter_is_read(corpus, settings):
+    from tests.conftest import ARTICLE
+
+    doc = load_file(corpus / "articles" / ARTICLE.name, corpus, settings.max_file_bytes)
+    assert doc.kind == "article"
+    assert doc.outlet == "Sputnik"
+    assert doc.published.isoformat() == "2023-06-15"
+    assert doc.url.startswith("https://sputnikglobe.com/")
+    assert doc.text.startswith("Reports of Biden administration officials")
+
+
+def test_ingest_json_contract(tmp_path, corpus, monkeypatch):
+    from bot.cli import app
+
+    monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(corpus))
+    runner = CliRunner()
+    args = ["--data-dir", str(tmp_path / "d"), "ingest", "--json"]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    report = json.loads(first.stdout)
+    assert set(report) >= {"added", "updated", "unchanged", "deleted", "embedded", "failed"}
+    assert report["added"] == report["embedded"] > 0 and report["failed"] == []
+
+    again = json.loads(runner.invoke(app, args).stdout)
+    assert (again["added"], again["updated"], again["deleted"], again["embedded"]) == (0, 0, 0, 0)
+    assert again["unchanged"] == report["added"]
+
+
+def test_sources_lists_documents(tmp_path, corpus, monkeypatch):
+    from bot.cli import app
+
+    monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(corpus))
+    runner = CliRunner()
+    base = ["--data-dir", str(tmp_path / "d")]
+    assert runner.invoke(app, [*base, "ingest"]).exit_code == 0
+    rows = json.loads(runner.invoke(app, [*base, "sources", "--json"]).stdout)
+    by_id = {r["id"]: r for r in rows}
+    article = by_id["articles/2023-06-15-sputnik-moscow-questions-washingtons-sanity.md"]
+    assert article["kind"] == "article" and article["published"] == "2023-06-15"
+    assert article["outlet"] == "Sputnik" and article["chunks"] > 0
+    assert set(article) >= {"id", "title", "kind", "outlet", "published", "url", "chunks"}
+
+    removed = runner.invoke(app, [*base, "sources", "remove", PEACEKEEPING])
+    assert removed.exit_code == 0 and "removed" in removed.stdout
+    missing = runner.invoke(app, [*base, "sources", "remove", "no/such.md"])
+    assert missing.exit_code == 1
+    assert missing.stderr.startswith("error: no indexed document")

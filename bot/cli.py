@@ -231,6 +231,109 @@ def sources_remove(
         typer.echo(f"removed {doc_id} ({removed} passages)")
 
 
+# --- eval -------------------------------------------------------------------------------
+@app.command("eval")
+def eval_command(
+    file: Annotated[Optional[Path], typer.Argument(
+        help="Questions, one JSON object a line (default: tests/eval/questions.jsonl).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve.")] = None,
+    baseline: Annotated[Optional[str], typer.Option(
+        "--baseline", help="Also run a baseline side by side: naive (textbook dense RAG).")
+    ] = None,
+) -> None:
+    """Score answers, citations, abstentions, retrieval and latency on an eval set."""
+    with user_errors():
+        from retrieval.errors import BackstoryError
+        from retrieval.eval import DEFAULT_FILE, format_report, load_questions
+
+        if baseline not in (None, "naive"):
+            raise BackstoryError(f"unknown baseline {baseline!r}; the one baseline is `naive`")
+        items = load_questions(file or DEFAULT_FILE)
+        settings = load_settings()
+        k = settings.k if k is None else k
+        if not 1 <= k <= settings.max_k:
+            raise BackstoryError(f"k must be between 1 and {settings.max_k}")
+        runs = [_eval_run(make_answerer(settings), items, k, "ours")]
+        if baseline:
+            from retrieval.eval_baseline import NaiveRAG
+
+            typer.echo("Building the naive baseline's index…", err=True)
+            with NaiveRAG(settings) as naive:
+                naive.build()
+                run = _eval_run(naive, items, k, "naive")
+                run.notes = {"chunks": naive.chunks, "index_seconds": round(naive.build_seconds, 1)}
+                runs.append(run)
+        if as_json:
+            typer.echo(json.dumps({"file": str(file or DEFAULT_FILE), "k": k,
+                                   "questions": len(items),
+                                   **{run.name: run.to_json_dict() for run in runs}},
+                                  ensure_ascii=False))
+        else:
+            typer.echo(format_report(runs))
+
+
+def _eval_run(system, items, k: int, name: str):
+    from retrieval.eval import run_eval
+
+    progress, update = progress_bar(f"Evaluating ({name})")
+    if progress:
+        with progress:
+            return run_eval(system, items, k, name=name, progress=update)
+    return run_eval(system, items, k, name=name)
+
+
+# --- chat -------------------------------------------------------------------------------
+@app.command()
+def chat(
+    as_json: Annotated[bool, typer.Option(
+        "--json", help="Read questions from stdin, one a line (/reset starts over); print "
+                       "one JSON object per question.")] = False,
+    k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve.")] = None,
+) -> None:
+    """Hold a conversation about the article; follow-ups keep the context, /help lists commands."""
+    with user_errors():
+        from bot.chat import run_chat
+
+        code = run_chat(load_settings(), k=k, as_json=as_json)
+    if code:
+        raise typer.Exit(code)
+
+
+# --- discord ----------------------------------------------------------------------------
+@app.command()
+def discord(
+    sync: Annotated[bool, typer.Option(
+        "--sync", help="Register the slash commands with Discord now, changed or not.")] = False,
+) -> None:
+    """Run the Discord bot (token from BACKSTORY_DISCORD_TOKEN or DISCORD_TOKEN)."""
+    with user_errors():
+        from retrieval.errors import BackstoryError
+
+        settings = load_settings()
+        if settings.discord_token is None or not settings.discord_token.get_secret_value():
+            from bot.discord_bot import NO_TOKEN
+
+            raise BackstoryError(NO_TOKEN)
+        configure_logging(max(state.verbose, 1))  # a service logs by default
+        from bot.discord_bot import run
+
+        run(settings, make_answerer(settings), force_sync=sync)
+
+
+# --- feedback ---------------------------------------------------------------------------
+@app.command()
+def feedback(
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+) -> None:
+    """Summarise the 👍 / 👎 votes readers gave the bot's answers in Discord."""
+    with user_errors():
+        from bot.feedback import summary, summary_text
+
+        data = summary(load_settings().feedback_db)
+        typer.echo(json.dumps(data, ensure_ascii=False) if as_json else summary_text(data))
+
+
 def main() -> None:
     app()
 

@@ -23,7 +23,7 @@ from retrieval.ingest import IngestReport, Progress, ingest
 from retrieval.llm import ABSTAIN_TOKEN, answer_chain, condense_chain, format_sources
 from retrieval.models import Answer, Retrieved
 from retrieval.retriever import HybridRetriever, hybrid_search
-from retrieval.safety import sanitize_output
+from retrieval.safety import is_instruction, sanitize_output
 from retrieval.settings import Settings
 from retrieval.store import Store
 
@@ -149,7 +149,11 @@ class Answerer:
         started = time.perf_counter()
         prepared = await asyncio.to_thread(self.prepare, question, history, k)
         gen_started = time.perf_counter()
-        if self.uses_llm and prepared.retrieved:
+        if is_instruction(prepared.question):
+            # A question that tries to give the assistant orders is declined before any
+            # generator sees it; an LLM told to obey the sources might still obey the user.
+            answer = self._abstain(prepared, "llm" if self.uses_llm else "extractive")
+        elif self.uses_llm and prepared.retrieved:
             answer = await self._llm_answer(prepared, on_token)
         else:
             answer = await asyncio.to_thread(self._extractive_answer, prepared)

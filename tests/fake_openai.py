@@ -48,7 +48,11 @@ class FakeOpenAI:
                 behaviour = fake.queue.popleft() if fake.queue else fake.default
                 fake.handle(self, body, behaviour)
 
-        self.server = ThreadingHTTPServer((self.host, 0), Handler)
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request, client_address) -> None:
+                pass  # clients that time out or hang up mid-stream are the point of some tests
+
+        self.server = Server((self.host, 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -1,0 +1,177 @@
+"""The Discord bot: a commands.Bot with its Answerer injected, set up in setup_hook.
+
+Dependencies are built outside the bot and handed in (discord.py's advanced_startup
+example); the Q&A and maintainer commands live in cogs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import logging
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.discord_render import apology
+from bot.feedback import FeedbackStore, VoteButton
+from retrieval.answer import Answerer
+from retrieval.errors import BackstoryError
+from retrieval.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+COMMANDS_HASH_FILE = "discord-commands.sha256"
+REDACTED = "[redacted]"
+NO_TOKEN = (
+    "no Discord bot token: create an application at https://discord.com/developers/"
+    "applications (Bot → Reset Token) and set BACKSTORY_DISCORD_TOKEN (or DISCORD_TOKEN)"
+)
+
+
+def bot_intents() -> discord.Intents:
+    """Default intents plus message content, which follow-ups in threads need (no mention)."""
+    intents = discord.Intents.default()
+    intents.message_content = True
+    return intents
+
+
+class BackstoryBotMixin:
+    """What both bot classes share; mixed in before commands.Bot / commands.AutoShardedBot."""
+
+    def __init__(self, settings: Settings, answerer: Answerer, *,
+                 feedback: FeedbackStore | None = None, force_sync: bool = False,
+                 **options: Any) -> None:
+        super().__init__(  # type: ignore[call-arg]
+            command_prefix=commands.when_mentioned,  # required; no prefix commands exist
+            intents=bot_intents(),
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+            **options,
+        )
+        self.settings = settings
+        self.answerer = answerer
+        self.feedback = feedback or FeedbackStore(settings.feedback_db)
+        self.force_sync = force_sync
+
+    async def setup_hook(self) -> None:
+        from bot.discord_admin import AdminCog
+        from bot.discord_cog import QACog
+
+        await asyncio.to_thread(self.answerer.ensure_index)
+        await self.add_cog(QACog(self))  # type: ignore[arg-type]
+        await self.add_cog(AdminCog(self))  # type: ignore[arg-type]
+        self.add_dynamic_items(VoteButton)
+        self.tree.error(self.on_app_command_error)
+        await self.sync_commands(force=self.force_sync)
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Questions are handled by the Q&A cog's listener; there are no prefix commands."""
+
+    async def on_ready(self) -> None:
+        logger.info("connected as %s (id %s) to %d servers", self.user,
+                    getattr(self.user, "id", "?"), len(self.guilds))
+
+    # --- slash command sync --------------------------------------------------------------
+    def commands_digest(self) -> str:
+        """A hash of what `tree.sync` would register, for this application."""
+        payload = sorted((c.to_dict(self.tree) for c in self.tree.get_commands()),
+                         key=lambda d: (d["name"], d.get("type", 1)))
+        blob = json.dumps({"application_id": self.application_id, "commands": payload},
+                          sort_keys=True, default=str)
+        return hashlib.sha256(blob.encode()).hexdigest()
+
+    async def sync_commands(self, force: bool = False) -> bool:
+        """Sync when asked or when the definitions changed (Discord caps creations per day)."""
+        path = self.settings.data_dir / COMMANDS_HASH_FILE
+        digest = self.commands_digest()
+        if not force and path.exists() and path.read_text().strip() == digest:
+            logger.info("slash commands unchanged since the last sync")
+            return False
+        synced = await self.tree.sync()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(digest + "\n")
+        logger.info("synced %d slash commands (global; may take a while to show)", len(synced))
+        return True
+
+    # --- errors --------------------------------------------------------------------------
+    async def on_app_command_error(self, interaction: discord.Interaction,
+                                   error: app_commands.AppCommandError) -> None:
+        """Any failure in a slash command: a traceback in the log, a short apology in Discord."""
+        original = getattr(error, "original", error)
+        if isinstance(original, BackstoryError):
+            text = apology(str(original))
+        else:
+            name = interaction.command.name if interaction.command else "?"
+            logger.error("/%s failed", name, exc_info=original)
+            text = apology()
+        try:
+            if interaction.response.is_done():
+                await interaction.followup.send(text, ephemeral=True)
+            else:
+                await interaction.response.send_message(text, ephemeral=True)
+        except discord.HTTPException:
+            logger.warning("could not send the apology", exc_info=True)
+
+
+class BackstoryBot(BackstoryBotMixin, commands.Bot):
+    """The bot for one process and up to a couple of thousand servers."""
+
+
+class ShardedBackstoryBot(BackstoryBotMixin, commands.AutoShardedBot):
+    """The same bot, sharded automatically (settings.discord_sharded)."""
+
+
+def make_bot(settings: Settings, answerer: Answerer, **options: Any) -> BackstoryBot:
+    cls = ShardedBackstoryBot if settings.discord_sharded else BackstoryBot
+    return cls(settings, answerer, **options)  # type: ignore[return-value]
+
+
+class RedactSecret(logging.Filter):
+    """Replace a secret wherever it would appear in a log line (belt: nothing logs it now)."""
+
+    def __init__(self, secret: str) -> None:
+        super().__init__()
+        self.secret = secret
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.secret:
+            return True
+        message = record.getMessage()
+        if self.secret in message:
+            record.msg, record.args = message.replace(self.secret, REDACTED), None
+        if record.exc_text and self.secret in record.exc_text:
+            record.exc_text = record.exc_text.replace(self.secret, REDACTED)
+        return True
+
+
+def install_redaction(secret: str) -> RedactSecret:
+    """Attach the filter to every root handler, so records from any logger pass through it."""
+    redactor = RedactSecret(secret)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(redactor)
+    return redactor
+
+
+def run(settings: Settings, answerer: Answerer, *, force_sync: bool = False) -> None:
+    """Connect and serve until interrupted; Discord's refusals become BackstoryErrors."""
+    if settings.discord_token is None:
+        raise BackstoryError(NO_TOKEN)
+    token = settings.discord_token.get_secret_value().strip()
+    if not token:
+        raise BackstoryError(NO_TOKEN)
+    install_redaction(token)
+    bot = make_bot(settings, answerer, force_sync=force_sync)
+    try:
+        bot.run(token, log_handler=None)  # logging is configured by the CLI
+    except discord.LoginFailure:
+        raise BackstoryError(
+            "Discord refused the token; copy it again from the developer portal (Bot → Reset "
+            "Token) into BACKSTORY_DISCORD_TOKEN") from None
+    except discord.PrivilegedIntentsRequired:
+        raise BackstoryError(
+            "turn on the Message Content intent for the bot in the developer portal "
+            "(Bot → Privileged Gateway Intents), then start it again") from None

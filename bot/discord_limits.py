@@ -1,0 +1,60 @@
+"""Per-user cooldown and a global limit on questions answered at once."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Cooldown stamps older than this many cooldowns are forgotten when the table grows.
+MAX_TRACKED_USERS = 10_000
+
+BUSY_MESSAGE = ("I'm answering several questions right now — please ask again in a "
+                "moment.")
+
+
+@dataclass(frozen=True)
+class Refusal:
+    reason: str  # "cooldown" | "busy"
+    message: str
+    retry_after: float = 0.0
+
+
+class Gate:
+    """Admit a question or say politely why not; never queues, so nobody waits in silence.
+
+    Single-threaded use from the event loop: check and admit happen without an await
+    between them, so two questions cannot both take the last slot.
+    """
+
+    def __init__(self, cooldown_s: float, max_concurrent: int,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.cooldown_s = cooldown_s
+        self.max_concurrent = max_concurrent
+        self.clock = clock
+        self.active = 0
+        self._last_asked: dict[int, float] = {}
+
+    def try_admit(self, user_id: int) -> Refusal | None:
+        """Take a slot and start the user's cooldown, or return why not."""
+        now = self.clock()
+        last = self._last_asked.get(user_id)
+        if last is not None and now - last < self.cooldown_s:
+            wait = self.cooldown_s - (now - last)
+            return Refusal("cooldown", f"You're asking quickly — please wait "
+                           f"{math.ceil(wait)} s before your next question.", wait)
+        if self.active >= self.max_concurrent:
+            return Refusal("busy", BUSY_MESSAGE)
+        self.active += 1
+        self._stamp(user_id, now)
+        return None
+
+    def release(self) -> None:
+        self.active = max(0, self.active - 1)
+
+    def _stamp(self, user_id: int, now: float) -> None:
+        if len(self._last_asked) >= MAX_TRACKED_USERS:
+            self._last_asked = {u: t for u, t in self._last_asked.items()
+                                if now - t < self.cooldown_s}
+        self._last_asked[user_id] = now

@@ -1,0 +1,224 @@
+"""Answer -> Discord messages: at most 2,000 characters each, no pings, no link previews."""
+
+from __future__ import annotations
+
+import re
+
+import discord
+
+from bot.render import source_label
+from retrieval.llm import ABSTAIN_TOKEN
+from retrieval.models import Answer, Citation
+from retrieval.safety import sanitize_output, strip_mentions
+
+# Discord's limits (https://discord.com/developers/docs/resources/message).
+MAX_MESSAGE_CHARS = 2000
+EMBED_TITLE_MAX = 256
+EMBED_DESCRIPTION_MAX = 4096
+EMBED_FIELDS_MAX = 25
+EMBED_FIELD_NAME_MAX = 256
+EMBED_FIELD_VALUE_MAX = 1024
+EMBED_FOOTER_MAX = 2048
+EMBED_TOTAL_MAX = 6000
+THREAD_NAME_MAX = 100
+
+# Our own limits.
+TITLE_MAX_CHARS = 200  # one source line stays readable
+ABOUT_MAX_CHARS = 900  # /about is one paragraph, not the article
+ELLIPSIS = "…"
+STREAM_CURSOR = " ▌"
+# A paragraph break is preferred only when it leaves the message at least this full;
+# otherwise a later sentence break makes better use of the message.
+MIN_FILL = 0.5
+
+FENCE = re.compile(r"^ {0,3}(```+|~~~+)(.*)$", re.MULTILINE)
+_SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*(?:\s*\[\d+\])*(?=\s)")
+_URL = re.compile(r"(?<![<\w])(https?://[^\s<>]+[^\s<>.,;:!?'\")\]])")
+
+
+# --- safety --------------------------------------------------------------------------------
+def no_unfurl(text: str) -> str:
+    """Wrap bare links in <…>, which Discord shows as links without a preview."""
+    return _URL.sub(r"<\1>", text)
+
+
+def safe(text: str) -> str:
+    """Text Discord will neither ping from nor unfurl (AllowedMentions.none() is the belt)."""
+    return no_unfurl(strip_mentions(text))
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - len(ELLIPSIS)].rstrip() + ELLIPSIS
+
+
+# --- splitting -----------------------------------------------------------------------------
+def split_message(text: str, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """Split on paragraph, line or sentence boundaries; a code block is never cut open.
+
+    A block that fits in one message moves whole to the next; one longer than a message is
+    cut between lines, closed at the end of each part and reopened at the start of the next.
+    """
+    text = text.strip()
+    parts: list[str] = []
+    while len(text) > limit:
+        head, text = _cut(text, limit)
+        parts.append(head)
+    if text:
+        parts.append(text)
+    return parts
+
+
+def _cut(text: str, limit: int) -> tuple[str, str]:
+    cut = _boundary(text, limit)
+    fence = _open_fence_at(text, cut)
+    if fence is None:
+        return text[:cut].rstrip(), text[cut:].lstrip()
+    start, opener = fence
+    if start > 0 and _block_end(text, start) - start <= limit:
+        return text[:start].rstrip(), text[start:]  # the whole block fits in the next message
+    closer = "\n" + FENCE.match(opener).group(1)  # type: ignore[union-attr]
+    opener_end = start + len(opener)
+    cut = _boundary(text, limit - len(closer), lines_only=True, floor=opener_end + 1)
+    rest = text[cut:]
+    rest = rest[1:] if rest.startswith("\n") else rest  # blank lines inside code survive
+    return text[:cut].rstrip() + closer, f"{opener}\n{rest}"
+
+
+def _boundary(text: str, limit: int, lines_only: bool = False, floor: int = 0) -> int:
+    """The best place to cut text so the head is at most `limit` characters."""
+    window = text[: limit + 1]
+    kinds = ["line"] if lines_only else ["paragraph", "line", "sentence", "space"]
+    for fill in ((0.0,) if lines_only else (MIN_FILL, 0.0)):
+        lowest = max(floor + 1, int(limit * fill))
+        for kind in kinds:
+            ends = [e for e in _ends(kind, window) if lowest <= e <= limit]
+            if ends:
+                return ends[-1]
+    return max(limit, floor + 1)  # no boundary at all: a hard cut
+
+
+def _ends(kind: str, window: str) -> list[int]:
+    if kind == "sentence":
+        return [m.end() for m in _SENTENCE_END.finditer(window)]
+    pattern = {"paragraph": r"\n\s*\n", "line": r"\n", "space": r" "}[kind]
+    return [m.start() for m in re.finditer(pattern, window)]
+
+
+def _open_fence_at(text: str, pos: int) -> tuple[int, str] | None:
+    """(start, opening line) of the code block that `pos` falls inside, if any."""
+    opened: tuple[int, str] | None = None
+    for m in FENCE.finditer(text):
+        if m.start() >= pos:
+            break
+        if opened is None:
+            opened = (m.start(), m.group(0).rstrip())
+        elif m.group(1)[0] == opened[1][0] and not m.group(2).strip():
+            opened = None
+    return opened
+
+
+def _block_end(text: str, start: int) -> int:
+    opener = FENCE.match(text, start)
+    assert opener is not None
+    for m in FENCE.finditer(text, opener.end()):
+        if m.group(1)[0] == opener.group(1)[0] and not m.group(2).strip():
+            return m.end()
+    return len(text)
+
+
+# --- answers -------------------------------------------------------------------------------
+def answer_messages(answer: Answer, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """The answer with its [n] markers, then its sources; split to Discord's limit."""
+    allowed = {c.url for c in answer.citations if c.url}
+    lines = [no_unfurl(sanitize_output(answer.answer, allowed))]
+    if answer.notice:
+        lines += ["", f"*Note: {safe(answer.notice)}*"]
+    if answer.citations:
+        lines += ["", "**Sources**"]
+        lines += _source_lines(answer.citations, answer.answer)
+    return split_message("\n".join(lines), limit)
+
+
+def _source_lines(citations: list[Citation], answer_text: str) -> list[str]:
+    """One line per source; the quoted sentence too unless the answer already says it verbatim.
+
+    The extractive answer is made of its quotes, so repeating them would double its length.
+    """
+    lines = []
+    for c in citations:
+        label = safe(clip(source_label(c), TITLE_MAX_CHARS))
+        link = f" · <{c.url}>" if c.url else ""
+        lines.append(f"**[{c.n}]** {label}{link}")
+        if c.quote and c.quote not in answer_text:
+            lines.append(f"> “{safe(clip(c.quote, EMBED_FIELD_VALUE_MAX))}”")
+    return lines
+
+
+def streaming_preview(raw: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """What to show while the LLM is still writing: no links at all until citations are checked."""
+    if ABSTAIN_TOKEN.startswith(raw.strip()[: len(ABSTAIN_TOKEN)]) or ABSTAIN_TOKEN in raw:
+        return ELLIPSIS
+    text = sanitize_output(raw, set()).strip()
+    room = limit - len(STREAM_CURSOR)
+    return clip(text, room) + STREAM_CURSOR if text else ELLIPSIS
+
+
+def apology(detail: str | None = None) -> str:
+    if detail:
+        return safe(f"Sorry — {detail.rstrip('.')}.")
+    return ("Sorry — something went wrong while answering. Please try again in a moment; "
+            "the maintainers can find the details in the bot's log.")
+
+
+# --- corpus listings -------------------------------------------------------------------------
+def sources_messages(rows: list[dict], limit: int = MAX_MESSAGE_CHARS) -> list[str]:
+    """What /sources shows: the article(s) first, then the background documents."""
+    if not rows:
+        return ["The index is empty; a maintainer can add documents with `/add-source`."]
+    articles = [r for r in rows if r.get("kind") == "article"]
+    background = [r for r in rows if r.get("kind") != "article"]
+    lines: list[str] = []
+    for heading, group in (("Article", articles), ("Background", background)):
+        if not group:
+            continue
+        if lines:
+            lines.append("")
+        lines.append(f"**{heading}** ({len(group)})")
+        lines += [_row_line(r) for r in group]
+    return split_message("\n".join(lines), limit)
+
+
+def _row_line(row: dict) -> str:
+    outlet = row.get("outlet") or "unknown outlet"
+    date = row.get("published") or "undated"
+    label = safe(clip(f"{row.get('title') or row['id']} — {outlet}, {date}", TITLE_MAX_CHARS))
+    link = f" · <{row['url']}>" if row.get("url") else ""
+    return f"• {label}{link} (`{safe(row['id'])}`)"
+
+
+def about_embed(row: dict, paragraph: str) -> discord.Embed:
+    """The article in one paragraph, as an embed (a titled link, no preview, no pings)."""
+    outlet = row.get("outlet") or "unknown outlet"
+    date = row.get("published") or "undated"
+    embed = discord.Embed(
+        title=clip(row.get("title") or row["id"], EMBED_TITLE_MAX),
+        url=row.get("url") or None,
+        description=clip(safe(paragraph), min(ABOUT_MAX_CHARS, EMBED_DESCRIPTION_MAX)),
+    )
+    embed.set_footer(text=clip(f"{outlet}, {date} · ask me about it with /ask", EMBED_FOOTER_MAX))
+    assert len(embed) <= EMBED_TOTAL_MAX
+    return embed
+
+
+def first_paragraph(text: str, limit: int = ABOUT_MAX_CHARS) -> str:
+    """The opening paragraph of a passage, cut at a sentence end when it runs long."""
+    body = text.split("\n\n", 1)[1] if "\n\n" in text else text  # drop the title line
+    para = next((p.strip() for p in re.split(r"\n\s*\n|\n", body) if p.strip()), "")
+    if len(para) <= limit:
+        return para
+    ends = [m.end() for m in _SENTENCE_END.finditer(para[: limit + 1])]
+    return para[: ends[-1]] if ends else clip(para, limit)
+
+
+def thread_name(question: str) -> str:
+    return clip(" ".join(strip_mentions(question).split()), THREAD_NAME_MAX) or "Question"

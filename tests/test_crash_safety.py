@@ -1,0 +1,236 @@
+"""Crash safety: an ingest killed at any point, then rerun, leaves one complete copy of each doc.
+
+The subprocess tests `kill -9` a real `backstory ingest`; the in-process tests stop an ingest
+at chosen points between its writes (where a kill is rare but possible) to hit each window
+deterministically.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import CORPUS, make_corpus
+from tests.index_invariants import assert_index_matches, expected_ids, fresh_store
+
+# Enough documents (about 60 passages, 5 s of embedding here) that a kill lands mid-run.
+CRASH_BACKGROUND = [
+    "russian-peacekeeping-mission.md", "stanislav-tarasov.md", "csto.md", "osce-minsk-group.md",
+    "turkey-role.md", "sputnik-outlet.md", "april-2016-clashes.md",
+]
+RUN_TIMEOUT_S = 120
+POLL_S = 0.02
+
+
+class Killed(BaseException):
+    """Stands in for SIGKILL in-process: nothing in the engine catches a BaseException."""
+
+
+@pytest.fixture(scope="module")
+def embedder():
+    from retrieval.embeddings import make_embedder
+    from retrieval.settings import Settings
+
+    return make_embedder(Settings(_env_file=None))
+
+
+def cli_env(root: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKSTORY_")}
+    env.update(BACKSTORY_DATA_DIR=str(root / "data"), BACKSTORY_CORPUS_DIR=str(root / "corpus"),
+               OMP_WAIT_POLICY="PASSIVE")
+    return env
+
+
+def backstory(root: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=root, env=cli_env(root),
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+
+
+def recorded(root: Path, keys: set[str] | None = None) -> int:
+    """Passages the record manager holds (of `keys`, if given), read as another process would."""
+    db = root / "data" / "records.sqlite"
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{db}?mode=ro", uri=True, timeout=5) as conn:
+            rows = [k for (k,) in conn.execute("SELECT key FROM upsertion_record")]
+    except sqlite3.OperationalError:  # schema not created yet
+        return 0
+    return len(rows) if keys is None else len(keys.intersection(rows))
+
+
+def ingest_killed_when(root: Path, ready, keys: set[str] | None = None) -> int:
+    """Start `backstory ingest`, SIGKILL it once `ready(recorded)` holds; return the count."""
+    proc = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest"], cwd=root,
+                            env=cli_env(root), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    try:
+        while proc.poll() is None and time.monotonic() < deadline:
+            count = recorded(root, keys)
+            if ready(count):
+                proc.send_signal(signal.SIGKILL)
+                break
+            time.sleep(POLL_S)
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    stderr = proc.stderr.read() if proc.stderr else ""
+    assert proc.returncode == -signal.SIGKILL, (
+        f"ingest ended on its own (exit {proc.returncode}) before it could be killed; "
+        f"the corpus is too small for this machine. stderr: {stderr[-500:]}")
+    return count
+
+
+def check_index(root: Path, embedder) -> dict[str, set[str]]:
+    from retrieval.settings import Settings
+
+    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", _env_file=None)
+    want = expected_ids(settings)
+    assert_index_matches(fresh_store(settings, embedder), want)
+    return want
+
+
+def test_ingest_killed_twice_then_rerun_holds_one_copy_of_each_doc(tmp_path, embedder):
+    make_corpus(tmp_path, CRASH_BACKGROUND)
+    from retrieval.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus",
+                        _env_file=None)
+    total = sum(len(ids) for ids in expected_ids(settings).values())
+
+    first = ingest_killed_when(tmp_path, lambda n: n >= total // 4)
+    second = ingest_killed_when(tmp_path, lambda n: n >= max(first + 1, 2 * total // 3))
+    assert 0 < first < second < total, (first, second, total)
+
+    done = backstory(tmp_path, "ingest")
+    assert done.returncode == 0, done.stderr
+    want = check_index(tmp_path, embedder)
+
+    rebuilt = backstory(tmp_path, "ingest", "--rebuild", "--json")
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert check_index(tmp_path, embedder) == want
+
+
+@pytest.fixture(scope="module")
+def built_crash_corpus(tmp_path_factory, embedder):
+    """The crash corpus, fully indexed once; tests copy it."""
+    from retrieval.ingest import ingest
+    from retrieval.settings import Settings
+
+    root = tmp_path_factory.mktemp("crash-built")
+    make_corpus(root, CRASH_BACKGROUND)
+    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", _env_file=None)
+    ingest(fresh_store(settings, embedder))
+    return root
+
+
+def append_paragraphs(path: Path, tag: str) -> None:
+    extra = "\n\n".join(
+        f"## Note {tag}{i}\n\nThis closing note {tag}{i} was added for the crash test. " * 6
+        for i in range(3))
+    path.write_text(path.read_text() + "\n\n" + extra + "\n")
+
+
+def retitle(path: Path) -> None:
+    """Change the front-matter title, which changes every passage id of the file."""
+    text = path.read_text()
+    assert re.search(r'^title: "', text, flags=re.M), path
+    path.write_text(re.sub(r'^title: "', 'title: "Revised: ', text, count=1, flags=re.M))
+
+
+def test_reingest_killed_after_edits_then_edited_again_and_rerun(tmp_path, embedder,
+                                                                 built_crash_corpus):
+    shutil.copytree(built_crash_corpus / "data", tmp_path / "data")
+    shutil.copytree(built_crash_corpus / "corpus", tmp_path / "corpus")
+    background = tmp_path / "corpus" / "background"
+    files = sorted(background.glob("*.md"))
+    for path in files[1:]:
+        append_paragraphs(path, "a")
+    files[0].unlink()  # a removed file
+    shutil.copy(CORPUS / "background" / "ilham-aliyev.md", background)  # and a new one
+
+    from retrieval.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus",
+                        _env_file=None)
+    old = set().union(*expected_ids(settings, built_crash_corpus / "corpus").values())
+    new = set().union(*expected_ids(settings).values()) - old
+    # Killed half-way through the edited documents: most of that time goes to embedding
+    # their new passages, after their unchanged passages' records were refreshed.
+    ingest_killed_when(tmp_path, lambda n: n >= len(new) // 2, keys=new)
+
+    # The user edits again before rerunning: every passage id changes with the titles.
+    for path in sorted(background.glob("*.md")):
+        retitle(path)
+    done = backstory(tmp_path, "ingest")
+    assert done.returncode == 0, done.stderr
+    check_index(tmp_path, embedder)
+
+
+# --- the windows between writes, hit deterministically ------------------------------------
+def edit_last_word(path: Path) -> None:
+    """Change one passage's text without changing how many passages the file has."""
+    text = path.read_text().rstrip()
+    path.write_text(text[:-1] + " (edited for the crash test).\n")
+
+
+def stop_in(monkeypatch, owner, name: str, *, after: bool = False) -> None:
+    """Make owner.name raise Killed, before or after doing its work."""
+    real = getattr(owner, name)
+
+    def stopped(*args, **kwargs):
+        if after:
+            real(*args, **kwargs)
+        raise Killed(name)
+
+    monkeypatch.setattr(owner, name, stopped)
+
+
+PEACEKEEPING = "background/russian-peacekeeping-mission.md"
+
+
+@pytest.mark.parametrize("window", [
+    "vectors added, records not yet",
+    "records refreshed, new passages being embedded",
+    "new version recorded, old passages not yet deleted",
+    "passages written, BM25 index not yet saved",
+])
+def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder, monkeypatch,
+                                                       window):
+    from retrieval.ingest import ingest
+
+    store = fresh_store(ready_settings, embedder)
+    path = ready_settings.corpus_dir / PEACEKEEPING
+    if window == "passages written, BM25 index not yet saved":
+        edit_last_word(path)
+        stop_in(monkeypatch, store, "refresh_lexical")
+    else:
+        append_paragraphs(path, "a")
+        vectorstore = type(store.vectorstore)
+        if window == "vectors added, records not yet":
+            stop_in(monkeypatch, vectorstore, "add_documents", after=True)
+        elif window == "records refreshed, new passages being embedded":
+            stop_in(monkeypatch, vectorstore, "add_documents")
+        else:
+            stop_in(monkeypatch, vectorstore, "delete")
+    with pytest.raises(Killed):
+        ingest(store)
+    monkeypatch.undo()
+
+    if window != "passages written, BM25 index not yet saved":
+        # Edited again before the rerun, so every one of its passages changes.
+        retitle(path)
+    ingest(fresh_store(ready_settings, embedder))
+    assert_index_matches(fresh_store(ready_settings, embedder), expected_ids(ready_settings))

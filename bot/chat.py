@@ -93,6 +93,11 @@ class InteractiveChat:
         # compete for the interpreter before the user sees it.
         prompt.app.after_render += lambda _app: self.warmup.start()
         self._banner()
+        code = await self._loop(prompt)
+        await self._finish_build()
+        return code
+
+    async def _loop(self, prompt) -> int:
         while True:
             try:
                 line = (await prompt.prompt_async(PROMPT)).strip()
@@ -104,17 +109,29 @@ class InteractiveChat:
                 continue
             self._catch_sigint()
             if is_command(line):
-                reply = await self._cancellable(run_command(line, self.session))
-                if reply is None:
-                    continue
-                if reply.quit:
+                # /about waits for the engine: show the spinner while it loads.
+                run = self._with_spinner if not self.warmup.ready else self._cancellable
+                reply = await run(run_command(line, self.session))
+                if reply is not None and reply.quit:
                     return 0
-                if reply.text:
+                if reply is not None and reply.text:
                     self.console.print(reply.text, markup=False)
+                    self.console.print()
             else:
                 await self._answer(line)
+            while self.warmup.notes:
+                self.console.print(self.warmup.notes.pop(0), style="yellow", markup=False)
             if self.warmup.failed:
                 return 1
+
+    async def _finish_build(self) -> None:
+        """Let a first-use index build finish: interrupting Chroma mid-write can corrupt it."""
+        if not self.warmup.building:
+            return
+        self._catch_sigint()
+        self.console.print("Finishing the index build before leaving (Ctrl-C abandons it)…",
+                           style="yellow")
+        await self._cancellable(self.warmup.get())
 
     def _banner(self) -> None:
         how = (f"answers written by {self.settings.llm_model} and checked against the sources"
@@ -168,15 +185,20 @@ class InteractiveChat:
                                "run with -v to see the details", style="red", markup=False)
         return None
 
-    async def _answer(self, question: str) -> None:
+    async def _with_spinner(self, coro: Coroutine[Any, Any, Any],
+                            view: AnswerView | None = None) -> Any:
+        """Run a cancellable task under a spinner (or the streamed text) that then vanishes."""
         from rich.live import Live
 
+        with Live(view or AnswerView(self.warmup), console=self.console, transient=True,
+                  refresh_per_second=SPINNER_REFRESH_PER_SECOND):
+            return await self._cancellable(coro)
+
+    async def _answer(self, question: str) -> None:
         from bot.render import answer_rich
 
         view = AnswerView(self.warmup)
-        with Live(view, console=self.console, transient=True,
-                  refresh_per_second=SPINNER_REFRESH_PER_SECOND):
-            answer = await self._cancellable(self.session.ask(question, on_token=view.on_token))
+        answer = await self._with_spinner(self.session.ask(question, on_token=view.on_token), view)
         if answer is not None:
             self.console.print(answer_rich(answer))
             self.console.print()

@@ -37,6 +37,9 @@ class Warmup:
         self._lock = threading.Lock()
         self._started = False
         self.status = "Loading the engine…"
+        # True while the factory writes a new index: leaving then would interrupt the write.
+        self.building = False
+        self.notes: list[str] = []  # for the user, e.g. documents a first-use build skipped
 
     def start(self) -> None:
         """Start building in a daemon thread (idempotent), so leaving never waits for it."""
@@ -81,16 +84,19 @@ def interactive_factory(settings: Settings) -> Callable[[Warmup], Answerer]:
 
         answerer = Answerer(settings)
         if answerer.store.count() == 0:
-            warmup.status = f"Building the index from {settings.corpus_dir} (first use)…"
+            warmup.status = f"Reading the corpus at {settings.corpus_dir} (first use)…"
 
             def progress(done: int, total: int) -> None:
                 warmup.status = (f"Building the index from {settings.corpus_dir} (first use): "
                                  f"{done}/{total} passages")
 
-            report = answerer.ensure_index(progress=progress)
-            if report and report.failed:
-                for failure in report.failed:
-                    logger.warning("skipped %s: %s", failure.origin, failure.reason)
+            warmup.building = True
+            try:
+                report = answerer.ensure_index(progress=progress)
+            finally:
+                warmup.building = False
+            for failure in report.failed if report else []:
+                warmup.notes.append(f"skipped {failure.origin}: {failure.reason}")
         else:
             answerer.store.check_embedder()
         warmup.status = "Loading the index…"

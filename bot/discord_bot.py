@@ -27,9 +27,24 @@ logger = logging.getLogger(__name__)
 COMMANDS_HASH_FILE = "discord-commands.sha256"
 REDACTED = "[redacted]"
 NO_TOKEN = (
-    "no Discord bot token: create an application at https://discord.com/developers/"
-    "applications (Bot → Reset Token) and set BACKSTORY_DISCORD_TOKEN (or DISCORD_TOKEN)"
+    "no Discord bot token: create an application in the Discord developer portal "
+    "(https://discord.com/developers/applications → Bot → Reset Token) and set "
+    "BACKSTORY_DISCORD_TOKEN (or DISCORD_TOKEN)"
 )
+
+
+# What the bot needs in a channel: read and answer, open and post in threads, embed /about.
+INVITE_PERMISSIONS = discord.Permissions(
+    view_channel=True, send_messages=True, send_messages_in_threads=True,
+    create_public_threads=True, read_message_history=True, embed_links=True,
+)
+INVITE_SCOPES = ("bot", "applications.commands")
+
+
+def invite_url(application_id: int) -> str:
+    """The link a server admin opens to add the bot with the permissions it needs."""
+    return discord.utils.oauth_url(application_id, permissions=INVITE_PERMISSIONS,
+                                   scopes=INVITE_SCOPES)
 
 
 def bot_intents() -> discord.Intents:
@@ -72,8 +87,8 @@ class BackstoryBotMixin:
         """Questions are handled by the Q&A cog's listener; there are no prefix commands."""
 
     async def on_ready(self) -> None:
-        logger.info("connected as %s (id %s) to %d servers", self.user,
-                    getattr(self.user, "id", "?"), len(self.guilds))
+        logger.info("connected as %s to %d servers; invite it with %s", self.user,
+                    len(self.guilds), invite_url(self.application_id or 0))
 
     # --- slash command sync --------------------------------------------------------------
     def commands_digest(self) -> str:
@@ -91,7 +106,12 @@ class BackstoryBotMixin:
         if not force and path.exists() and path.read_text().strip() == digest:
             logger.info("slash commands unchanged since the last sync")
             return False
-        synced = await self.tree.sync()
+        try:
+            synced = await self.tree.sync()
+        except discord.HTTPException:
+            # The commands registered before still work; try again at the next start.
+            logger.exception("syncing the slash commands failed")
+            return False
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(digest + "\n")
         logger.info("synced %d slash commands (global; may take a while to show)", len(synced))

@@ -15,9 +15,6 @@ from retrieval.safety import sanitize_output, strip_mentions
 MAX_MESSAGE_CHARS = 2000
 EMBED_TITLE_MAX = 256
 EMBED_DESCRIPTION_MAX = 4096
-EMBED_FIELDS_MAX = 25
-EMBED_FIELD_NAME_MAX = 256
-EMBED_FIELD_VALUE_MAX = 1024
 EMBED_FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 THREAD_NAME_MAX = 100
@@ -25,6 +22,7 @@ THREAD_NAME_MAX = 100
 # Our own limits.
 TITLE_MAX_CHARS = 200  # one source line stays readable
 ABOUT_MAX_CHARS = 900  # /about is one paragraph, not the article
+QUOTE_MAX_CHARS = 400  # a quoted sentence under a source line
 ELLIPSIS = "…"
 STREAM_CURSOR = " ▌"
 # A paragraph break is preferred only when it leaves the message at least this full;
@@ -33,7 +31,8 @@ MIN_FILL = 0.5
 
 FENCE = re.compile(r"^ {0,3}(```+|~~~+)(.*)$", re.MULTILINE)
 _SENTENCE_END = re.compile(r"[.!?…][\"”’')\]]*(?:\s*\[\d+\])*(?=\s)")
-_URL = re.compile(r"(?<![<\w])(https?://[^\s<>]+[^\s<>.,;:!?'\")\]])")
+# A link already in <…> or in `code` (which Discord neither links nor previews) is left alone.
+_URL = re.compile(r"(?<![<\w`])(https?://[^\s<>`]+[^\s<>`.,;:!?'\")\]])")
 
 
 # --- safety --------------------------------------------------------------------------------
@@ -73,12 +72,19 @@ def _cut(text: str, limit: int) -> tuple[str, str]:
     fence = _open_fence_at(text, cut)
     if fence is None:
         return text[:cut].rstrip(), text[cut:].lstrip()
-    start, opener = fence
-    if start > 0 and _block_end(text, start) - start <= limit:
-        return text[:start].rstrip(), text[start:]  # the whole block fits in the next message
-    closer = "\n" + FENCE.match(opener).group(1)  # type: ignore[union-attr]
+    start, opener, mark = fence
+    closing, end = _block_end(text, start)
+    if end - start <= limit:  # the block fits one message: keep it whole
+        cut = start if start > 0 else end
+        return text[:cut].rstrip(), text[cut:].lstrip()
+    if start >= limit * MIN_FILL:  # enough text before it: the block starts the next message
+        return text[:start].rstrip(), text[start:]
+    closer = "\n" + mark
+    budget = min(limit - len(closer), closing)
     opener_end = start + len(opener)
-    cut = _boundary(text, limit - len(closer), lines_only=True, floor=opener_end + 1)
+    if opener_end + 1 >= budget:  # an opening line longer than a message: nothing to keep
+        return text[:limit], text[limit:]
+    cut = _boundary(text, budget, lines_only=True, floor=opener_end + 1)
     rest = text[cut:]
     rest = rest[1:] if rest.startswith("\n") else rest  # blank lines inside code survive
     return text[:cut].rstrip() + closer, f"{opener}\n{rest}"
@@ -104,26 +110,33 @@ def _ends(kind: str, window: str) -> list[int]:
     return [m.start() for m in re.finditer(pattern, window)]
 
 
-def _open_fence_at(text: str, pos: int) -> tuple[int, str] | None:
-    """(start, opening line) of the code block that `pos` falls inside, if any."""
-    opened: tuple[int, str] | None = None
+def _open_fence_at(text: str, pos: int) -> tuple[int, str, str] | None:
+    """(start, opening line, fence) of the code block that `pos` falls inside, if any."""
+    opened: tuple[int, str, str] | None = None
     for m in FENCE.finditer(text):
         if m.start() >= pos:
             break
         if opened is None:
-            opened = (m.start(), m.group(0).rstrip())
-        elif m.group(1)[0] == opened[1][0] and not m.group(2).strip():
+            opened = (m.start(), m.group(0).rstrip(), m.group(1))
+        elif _closes(m, opened[2]):
             opened = None
     return opened
 
 
-def _block_end(text: str, start: int) -> int:
+def _closes(match: re.Match, mark: str) -> bool:
+    """A closing fence: the same character, at least as long, and no info string."""
+    fence = match.group(1)
+    return fence[0] == mark[0] and len(fence) >= len(mark) and not match.group(2).strip()
+
+
+def _block_end(text: str, start: int) -> tuple[int, int]:
+    """Where the block opened at `start` has its closing fence, and where that line ends."""
     opener = FENCE.match(text, start)
     assert opener is not None
     for m in FENCE.finditer(text, opener.end()):
-        if m.group(1)[0] == opener.group(1)[0] and not m.group(2).strip():
-            return m.end()
-    return len(text)
+        if _closes(m, opener.group(1)):
+            return m.start(), m.end()
+    return len(text), len(text)
 
 
 # --- answers -------------------------------------------------------------------------------
@@ -144,13 +157,19 @@ def _source_lines(citations: list[Citation], answer_text: str) -> list[str]:
 
     The extractive answer is made of its quotes, so repeating them would double its length.
     """
+    by_doc: dict[str, list[Citation]] = {}
+    for c in citations:  # several sentences of one document share one source line
+        by_doc.setdefault(c.doc_id, []).append(c)
     lines = []
-    for c in citations:
-        label = safe(clip(source_label(c), TITLE_MAX_CHARS))
-        link = f" · <{c.url}>" if c.url else ""
-        lines.append(f"**[{c.n}]** {label}{link}")
-        if c.quote and c.quote not in answer_text:
-            lines.append(f"> “{safe(clip(c.quote, EMBED_FIELD_VALUE_MAX))}”")
+    for group in by_doc.values():
+        first = group[0]
+        label = safe(clip(source_label(first), TITLE_MAX_CHARS))
+        link = f" · <{first.url}>" if first.url else ""
+        lines.append(f"**{' '.join(f'[{c.n}]' for c in group)}** {label}{link}")
+        for c in group:
+            if c.quote and c.quote not in answer_text:
+                tag = f"[{c.n}] " if len(group) > 1 else ""
+                lines.append(f"> {tag}“{safe(clip(c.quote, QUOTE_MAX_CHARS))}”")
     return lines
 
 

@@ -34,6 +34,8 @@ def answer_rich(answer: Answer):
     from rich.text import Text
 
     parts = [Markdown(answer.answer.replace("[", "\\["))]
+    if answer.citations or answer.notice:
+        parts.append(Text(""))
     if answer.notice:
         parts.append(Text(f"Note: {answer.notice}", style="yellow"))
     for c in answer.citations:

@@ -22,7 +22,7 @@ from retrieval.followup import Turn, carried_context, history_text
 from retrieval.ingest import IngestReport, Progress, ingest
 from retrieval.llm import ABSTAIN_TOKEN, answer_chain, condense_chain, format_sources
 from retrieval.models import Answer, Retrieved
-from retrieval.retriever import HybridRetriever, hybrid_search
+from retrieval.retriever import HybridRetriever, hybrid_search, with_lead_passage
 from retrieval.safety import is_instruction, sanitize_output
 from retrieval.settings import Settings
 from retrieval.store import Store
@@ -120,6 +120,8 @@ class Answerer:
         if context and self.uses_llm:
             search_query, context = self._condense(question, history), ""
         retrieved = hybrid_search(self.store, search_query, k, context=context)
+        if extractive.asks_for_definition(question):
+            retrieved = with_lead_passage(self.store, retrieved)
         return Prepared(question, search_query, context, retrieved,
                         (time.perf_counter() - started) * 1000)
 
@@ -167,7 +169,8 @@ class Answerer:
     # --- generators ---------------------------------------------------------------------
     def _extractive_answer(self, prepared: Prepared, notice: str | None = None) -> Answer:
         picked = extractive.choose(prepared.question, prepared.retrieved,
-                                   self.sentence_vectors, context=prepared.context)
+                                   self.sentence_vectors, context=prepared.context,
+                                   idf=self.store.lexical().idf)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)

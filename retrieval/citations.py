@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from retrieval.extractive import Candidate, passage_body
@@ -19,10 +18,9 @@ MIN_SUPPORT = 0.5
 
 def citation_for(n: int, passage: Retrieved, quote: str) -> Citation:
     meta = passage.metadata
+    # Only a document's own URL: a background note's first listed source may be another
+    # document (even the article), and linking it would credit that source with our words.
     url = meta.get("url") or None
-    if not url:
-        sources = json.loads(meta.get("sources") or "[]")
-        url = sources[0] if sources else None
     return Citation(
         n=n,
         doc_id=passage.doc_id,

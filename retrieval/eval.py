@@ -39,8 +39,9 @@ Progress = Callable[[int, int], None]  # (questions done, questions in all)
 class System(Protocol):
     """What the harness evaluates: our Answerer, or a baseline with the same method."""
 
-    def answer(self, question: str, history: list[Turn] | None = None,
-               k: int | None = None) -> Answer: ...
+    def answer(
+        self, question: str, history: list[Turn] | None = None, k: int | None = None
+    ) -> Answer: ...
 
 
 class EvalItem(BaseModel):
@@ -78,8 +79,11 @@ def load_questions(path: Path) -> list[EvalItem]:
         try:
             item = EvalItem.model_validate(json.loads(line))
         except (json.JSONDecodeError, ValidationError) as err:
-            first = str(err).splitlines()[0] if isinstance(err, json.JSONDecodeError) else \
-                err.errors()[0]["msg"]
+            first = (
+                str(err).splitlines()[0]
+                if isinstance(err, json.JSONDecodeError)
+                else err.errors()[0]["msg"]
+            )
             raise BackstoryError(f"{path}:{number}: not a valid eval question ({first})") from None
         if item.id in seen:
             raise BackstoryError(f"{path}:{number}: duplicate id {item.id!r}")
@@ -160,10 +164,17 @@ def score(item: EvalItem, answer: Answer, k: int) -> ItemResult:
     citation_pass = all(groups_met(item.cite_any, cited_texts)) if item.cite_any else None
     rank = evidence_rank(item.cite_any, [r.text for r in answer.retrieved])
     result = ItemResult(
-        id=item.id, kind=item.kind, question=item.questions[-1], answer=text,
-        abstained=answer.abstained, answer_pass=answer_pass, citation_pass=citation_pass,
-        abstain_ok=answer.abstained == item.abstain, rank=rank,
-        has_evidence=bool(item.cite_any), latency_ms=answer.timings_ms.get("total"),
+        id=item.id,
+        kind=item.kind,
+        question=item.questions[-1],
+        answer=text,
+        abstained=answer.abstained,
+        answer_pass=answer_pass,
+        citation_pass=citation_pass,
+        abstain_ok=answer.abstained == item.abstain,
+        rank=rank,
+        has_evidence=bool(item.cite_any),
+        latency_ms=answer.timings_ms.get("total"),
         cited=[c.chunk_id for c in answer.citations],
         retrieved=[_retrieved_row(r, item.cite_any) for r in answer.retrieved],
     )
@@ -205,8 +216,9 @@ class EvalRun:
         kinds = sorted({r.kind for r in self.results})
         return {
             "overall": metrics(self.results, self.k),
-            "by_kind": {kind: metrics([r for r in self.results if r.kind == kind], self.k)
-                        for kind in kinds},
+            "by_kind": {
+                kind: metrics([r for r in self.results if r.kind == kind], self.k) for kind in kinds
+            },
         }
 
     def to_json_dict(self) -> dict:
@@ -217,8 +229,14 @@ class EvalRun:
             **self.notes,
             **self.summary(),
             "items": [
-                {"id": r.id, "kind": r.kind, "passed": r.passed, "failed": r.failed,
-                 "rank": r.rank, "latency_ms": r.latency_ms}
+                {
+                    "id": r.id,
+                    "kind": r.kind,
+                    "passed": r.passed,
+                    "failed": r.failed,
+                    "rank": r.rank,
+                    "latency_ms": r.latency_ms,
+                }
                 for r in self.results
             ],
             "failures": [_failure_dict(r) for r in self.results if not r.passed],
@@ -227,14 +245,27 @@ class EvalRun:
 
 def _failure_dict(r: ItemResult) -> dict:
     return {
-        "id": r.id, "kind": r.kind, "question": r.question, "failed": r.failed,
-        "answer": r.answer, "abstained": r.abstained, "error": r.error, "rank": r.rank,
-        "cited": r.cited, "retrieved": r.retrieved,
+        "id": r.id,
+        "kind": r.kind,
+        "question": r.question,
+        "failed": r.failed,
+        "answer": r.answer,
+        "abstained": r.abstained,
+        "error": r.error,
+        "rank": r.rank,
+        "cited": r.cited,
+        "retrieved": r.retrieved,
     }
 
 
-def run_eval(system: System, items: list[EvalItem], k: int, name: str = "ours",
-             progress: Progress | None = None, warmup: bool = True) -> EvalRun:
+def run_eval(
+    system: System,
+    items: list[EvalItem],
+    k: int,
+    name: str = "ours",
+    progress: Progress | None = None,
+    warmup: bool = True,
+) -> EvalRun:
     """Ask every item's question(s) in order; a multiturn item is one conversation."""
     if warmup:
         # Model loading and index opening are start-up costs, not per-question latency.
@@ -259,8 +290,13 @@ def _run_item(system: System, item: EvalItem, k: int) -> ItemResult:
     except Exception as err:  # one broken question must not end the whole run
         if not isinstance(err, BackstoryError):
             logger.exception("eval item %s raised", item.id)
-        return ItemResult(id=item.id, kind=item.kind, question=item.questions[-1],
-                          error=f"{type(err).__name__}: {err}", failed=["error"])
+        return ItemResult(
+            id=item.id,
+            kind=item.kind,
+            question=item.questions[-1],
+            error=f"{type(err).__name__}: {err}",
+            failed=["error"],
+        )
     return score(item, answer, k)
 
 
@@ -276,10 +312,12 @@ def metrics(results: list[ItemResult], k: int) -> dict:
         "answer_pass": _rate([r.answer_pass for r in results]),
         "citation_pass": _rate([bool(r.citation_pass) for r in with_evidence]),
         "abstention_accuracy": _rate([r.abstain_ok for r in results]),
-        "recall": {str(c): _rate([x is not None and x <= min(c, k) for x in ranks])
-                   for c in cutoffs},
+        "recall": {
+            str(c): _rate([x is not None and x <= min(c, k) for x in ranks]) for c in cutoffs
+        },
         "mrr": round(float(np.mean([1 / x if x and x <= k else 0.0 for x in ranks])), 3)
-        if ranks else None,
+        if ranks
+        else None,
         "latency_ms": {
             "p50": round(float(np.percentile(latencies, 50)), 1) if latencies else None,
             "p95": round(float(np.percentile(latencies, 95)), 1) if latencies else None,
@@ -300,8 +338,11 @@ def format_report(runs: list[EvalRun], failures_of: int = 0) -> str:
     """
     k = runs[0].k
     cut = sorted({*RECALL_CUTOFFS, k})
-    header = (["kind", "n", "system", "answer", "citation", "abstention"]
-              + [f"R@{c}" for c in cut] + ["MRR", "p50 ms", "p95 ms"])
+    header = (
+        ["kind", "n", "system", "answer", "citation", "abstention"]
+        + [f"R@{c}" for c in cut]
+        + ["MRR", "p50 ms", "p95 ms"]
+    )
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     summaries = [run.summary() for run in runs]
     kinds = sorted({kind for s in summaries for kind in s["by_kind"]}) + ["overall"]
@@ -311,24 +352,39 @@ def format_report(runs: list[EvalRun], failures_of: int = 0) -> str:
             if m is None:
                 continue
             label = f"**{kind}**" if kind == "overall" else kind
-            cells = [label, str(m["n"]), run.name, _pct(m["answer_pass"]),
-                     _pct(m["citation_pass"]), _pct(m["abstention_accuracy"])]
+            cells = [
+                label,
+                str(m["n"]),
+                run.name,
+                _pct(m["answer_pass"]),
+                _pct(m["citation_pass"]),
+                _pct(m["abstention_accuracy"]),
+            ]
             cells += [_pct(m["recall"][str(c)]) for c in cut]
-            cells += [_num(m["mrr"], 2), _num(m["latency_ms"]["p50"], 0),
-                      _num(m["latency_ms"]["p95"], 0)]
+            cells += [
+                _num(m["mrr"], 2),
+                _num(m["latency_ms"]["p50"], 0),
+                _num(m["latency_ms"]["p95"], 0),
+            ]
             lines.append("| " + " | ".join(cells) + " |")
     lines.append("")
-    lines.append("answer: answer_any matched, answer_none absent, abstained iff it should; "
-                 "citation: cite_any in a cited passage; R@n: cite_any in the top n retrieved.")
+    lines.append(
+        "answer: answer_any matched, answer_none absent, abstained iff it should; "
+        "citation: cite_any in a cited passage; R@n: cite_any in the top n retrieved."
+    )
     for run in runs:
         notes = ", ".join(f"{key} {value}" for key, value in run.notes.items())
-        lines.append(f"{run.name}: {len(run.results)} questions in {run.seconds:.1f} s"
-                     + (f" ({notes})" if notes else ""))
+        lines.append(
+            f"{run.name}: {len(run.results)} questions in {run.seconds:.1f} s"
+            + (f" ({notes})" if notes else "")
+        )
     run = runs[failures_of]
     failed = [r for r in run.results if not r.passed]
     lines.append("")
-    lines.append(f"## {len(failed)} failures ({run.name}); E: passage holds the cite_any "
-                 "evidence, C: passage cited")
+    lines.append(
+        f"## {len(failed)} failures ({run.name}); E: passage holds the cite_any "
+        "evidence, C: passage cited"
+    )
     for r in failed:
         lines.extend(_failure_lines(r))
     for other in runs:
@@ -347,8 +403,13 @@ def _failure_lines(r: ItemResult) -> list[str]:
     answer = " ".join(r.answer.split())
     answer = answer if len(answer) <= ANSWER_CHARS else answer[: ANSWER_CHARS - 1] + "…"
     lines.append(f"  answer{' (abstained)' if r.abstained else ''}: {answer}")
-    where = f"evidence at rank {r.rank}" if r.rank else "evidence not retrieved" \
-        if r.has_evidence else "no evidence named"
+    where = (
+        f"evidence at rank {r.rank}"
+        if r.rank
+        else "evidence not retrieved"
+        if r.has_evidence
+        else "no evidence named"
+    )
     lines.append(f"  retrieved ({where}):")
     cited = set(r.cited)
     for n, row in enumerate(r.retrieved, 1):

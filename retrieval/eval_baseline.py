@@ -14,6 +14,7 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Self
 
 from langchain_core.documents import Document
 from langchain_core.embeddings import Embeddings
@@ -38,8 +39,9 @@ COLLECTION = "naive"
 class NaiveRAG:
     """Split, embed, similarity-search: the textbook pipeline, answered extractively."""
 
-    def __init__(self, settings: Settings, embedder: Embeddings | None = None,
-                 workdir: Path | None = None) -> None:
+    def __init__(
+        self, settings: Settings, embedder: Embeddings | None = None, workdir: Path | None = None
+    ) -> None:
         self.settings = settings
         self.embedder = embedder or make_embedder(settings)
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
@@ -55,18 +57,24 @@ class NaiveRAG:
         from langchain_text_splitters import RecursiveCharacterTextSplitter
 
         started = time.perf_counter()
-        loaded = load_targets(targets or [str(self.settings.corpus_dir)],
-                              self.settings.corpus_dir, self.settings.max_file_bytes,
-                              self.settings.fetch_timeout_s)
-        splitter = RecursiveCharacterTextSplitter(chunk_size=CHUNK_SIZE,
-                                                  chunk_overlap=CHUNK_OVERLAP)
+        loaded = load_targets(
+            targets or [str(self.settings.corpus_dir)],
+            self.settings.corpus_dir,
+            self.settings.max_file_bytes,
+            self.settings.fetch_timeout_s,
+        )
+        splitter = RecursiveCharacterTextSplitter(
+            chunk_size=CHUNK_SIZE, chunk_overlap=CHUNK_OVERLAP
+        )
         docs = splitter.split_documents(
             [Document(page_content=d.text, metadata=doc_metadata(d)) for d in loaded.docs]
         )
         self.chunks = len(docs)
         # A fresh collection name: Chroma keeps clients per path for the process's lifetime.
         self.vectorstore = Chroma.from_documents(
-            docs, self.embedder, collection_name=f"{COLLECTION}-{uuid.uuid4().hex[:8]}",
+            docs,
+            self.embedder,
+            collection_name=f"{COLLECTION}-{uuid.uuid4().hex[:8]}",
             persist_directory=str(self.workdir / "chroma"),
             ids=[f"naive-{i}" for i in range(len(docs))],
         )
@@ -78,8 +86,9 @@ class NaiveRAG:
         retriever = self.vectorstore.as_retriever(search_kwargs={"k": k})
         return [_to_retrieved(doc) for doc in retriever.invoke(question)]
 
-    def answer(self, question: str, history: list[Turn] | None = None,
-               k: int | None = None) -> Answer:
+    def answer(
+        self, question: str, history: list[Turn] | None = None, k: int | None = None
+    ) -> Answer:
         """Answer from the naive retrieval; history is ignored (no LLM to condense it)."""
         k = k or self.settings.k
         started = time.perf_counter()
@@ -92,11 +101,17 @@ class NaiveRAG:
             text, citations = ABSTAIN_MESSAGE, []
         done = time.perf_counter()
         return Answer(
-            question=question, answer=text, abstained=not picked.picks,
-            generator="extractive", citations=citations, retrieved=retrieved,
-            timings_ms={"retrieve": round((gen_started - started) * 1000, 1),
-                        "generate": round((done - gen_started) * 1000, 1),
-                        "total": round((done - started) * 1000, 1)},
+            question=question,
+            answer=text,
+            abstained=not picked.picks,
+            generator="extractive",
+            citations=citations,
+            retrieved=retrieved,
+            timings_ms={
+                "retrieve": round((gen_started - started) * 1000, 1),
+                "generate": round((done - gen_started) * 1000, 1),
+                "total": round((done - started) * 1000, 1),
+            },
         )
 
     def close(self) -> None:
@@ -109,7 +124,7 @@ class NaiveRAG:
         if self._own_dir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
-    def __enter__(self) -> NaiveRAG:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc) -> None:

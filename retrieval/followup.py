@@ -22,9 +22,19 @@ class Turn:
     answer: str
 
 
+_PROPER_NOUN = re.compile(r"(?<!^)(?<![.?!]\s)\b([A-Z][a-z]+|[A-Z]{2,})\b")
+
+
 def needs_context(question: str) -> bool:
-    """A question that refers back, or is too short to stand alone, borrows context."""
-    return bool(_ANAPHORA.search(question)) or len(tokenize(question)) < MIN_SELF_CONTAINED_TOKENS
+    """A question that refers back, or is short and names nothing, borrows context.
+
+    "What is the CSTO?" is short but names its subject; "And the peacekeepers?" is not.
+    """
+    if _ANAPHORA.search(question):
+        return True
+    if _PROPER_NOUN.search(question.strip()):
+        return False
+    return len(tokenize(question)) < MIN_SELF_CONTAINED_TOKENS
 
 
 def carried_context(question: str, history: list[Turn], turns: int = 2) -> str:

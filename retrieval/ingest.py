@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from langchain_core.indexing import index
 from retrieval.chunking import chunk_document, to_documents
 from retrieval.corpus import load_targets
 from retrieval.errors import BackstoryError, IngestError
+from retrieval.lexical import LexicalIndex
 from retrieval.safety import find_planted_instructions
 from retrieval.settings import Settings
 from retrieval.store import Store
@@ -91,18 +93,19 @@ def ingest(
         if rebuild:
             store.drop_everything()
         store.check_embedder()
-        report_orphans = _reconcile(store)
+        report_orphans, held = _reconcile(store)
         loaded = load_targets(
             targets, settings.corpus_dir, settings.max_file_bytes, settings.fetch_timeout_s
         )
         report = IngestReport(failed=loaded.failed, deleted=report_orphans)
         manager = store.record_manager
 
-        batches: list[list[Document]] = []
+        batches: list[tuple[list[Document], list[str]]] = []
         for doc in loaded.docs:
             docs = to_documents(doc, chunk_document(doc, settings.chunk_chars,
                                                     settings.chunk_overlap))
-            before = set(manager.list_keys(group_ids=[doc.doc_id]))
+            grouped = set(manager.list_keys(group_ids=[doc.doc_id]))
+            before = grouped | held.get(doc.doc_id, set())
             now = {d.id for d in docs}
             if not before:
                 report.docs_added.append(doc.doc_id)
@@ -115,13 +118,16 @@ def ingest(
             report.flagged.extend(
                 {"doc_id": doc.doc_id, "sentence": s} for s in find_planted_instructions(doc.text)
             )
-            batches.append(docs)
+            # index() re-stamps a document's unchanged passages without their group before
+            # it embeds the new ones; a run killed in between leaves records that its
+            # incremental cleanup never finds. Chroma still knows their document.
+            batches.append((docs, sorted(before - now - grouped)))
 
-        total = sum(len(b) for b in batches)
+        total = sum(len(b) for b, _ in batches)
         done = 0
         if progress:
             progress(0, total)
-        for docs in batches:
+        for docs, strays in batches:
             # One call per document, in one batch: LangChain's incremental cleanup deletes a
             # source's keys not yet seen in this run, so a document split across two batches
             # loses its second half after the first batch and embeds it again.
@@ -137,6 +143,9 @@ def ingest(
             report.embedded += result["num_added"] + result["num_updated"]
             report.unchanged += result["num_skipped"]
             report.deleted += result["num_deleted"]
+            if strays:
+                _delete_doc(store, docs[0].metadata["doc_id"], strays)
+                report.deleted += len(strays)
             done += len(docs)
             if progress:
                 progress(done, total)
@@ -145,7 +154,7 @@ def ingest(
         seen = {d.doc_id for d in loaded.docs}
         report.deleted += _delete_removed(store, loaded.scanned_dirs, seen, failed_origins,
                                           report)
-        if report.embedded or report.deleted or rebuild:
+        if report.embedded or report.deleted or rebuild or _lexical_stale(store):
             store.refresh_lexical()
         return report
 
@@ -202,20 +211,28 @@ def _delete_removed(
     return deleted
 
 
-def _reconcile(store: Store) -> int:
+def _lexical_stale(store: Store) -> bool:
+    """True when the saved BM25 index is not over Chroma's passages (a run died before saving)."""
+    saved = LexicalIndex.load(store.lexical_dir)
+    present = store.collection.get(include=[])["ids"] if store.collection_exists() else []
+    return saved is None or sorted(saved.ids) != sorted(present)
+
+
+def _reconcile(store: Store) -> tuple[int, dict[str, set[str]]]:
     """Make vectors and records agree again after a run that was killed half-way.
 
     Vectors nobody records are deleted; records whose vectors are gone are forgotten, so
     the documents they belong to are embedded again in this run instead of being skipped.
-    Returns the number of orphaned vectors removed.
+    Returns the number of orphaned vectors removed and the passage ids kept, by document.
     """
     if not store.collection_exists():
         known = store.record_manager.list_keys()
         if known:
             store.record_manager.delete_keys(known)
-        return 0
+        return 0, {}
     known = set(store.record_manager.list_keys())
-    present = set(store.all_metadata()[0])
+    ids, metas = store.all_metadata()
+    present = set(ids)
     orphans = sorted(present - known)
     if orphans:
         logger.info("removing %d orphaned passages", len(orphans))
@@ -224,4 +241,8 @@ def _reconcile(store: Store) -> int:
     if missing:
         logger.info("forgetting %d records whose passages are gone", len(missing))
         store.record_manager.delete_keys(missing)
-    return len(orphans)
+    held: dict[str, set[str]] = defaultdict(set)
+    for chunk_id, meta in zip(ids, metas):
+        if chunk_id in known:
+            held[meta.get("doc_id", "")].add(chunk_id)
+    return len(orphans), held

@@ -87,6 +87,27 @@ def hybrid_search(store: Store, query: str, k: int, context: str = "") -> list[R
     return results
 
 
+def with_lead_passage(store: Store, results: list[Retrieved]) -> list[Retrieved]:
+    """Put the top document's opening passage second, for "who/what is X?" questions.
+
+    Documents open with a summary of their subject; for a definition question that summary
+    is the answer, even when passages deeper in the document match the words better.
+    """
+    if not results or results[0].metadata.get("position") == 0:
+        return results
+    doc_id = results[0].doc_id
+    if any(r.doc_id == doc_id and r.metadata.get("position") == 0 for r in results):
+        return results
+    got = store.collection.get(where={"$and": [{"doc_id": doc_id}, {"position": 0}]},
+                               include=["documents", "metadatas"])
+    if not got["ids"]:
+        return results
+    lead = Retrieved(chunk_id=got["ids"][0], doc_id=doc_id, text=got["documents"][0] or "",
+                     score=results[0].score, metadata={**(got["metadatas"][0] or {}),
+                                                       "dense_similarity": 0.0})
+    return [results[0], lead, *results[1:-1]] if len(results) > 1 else [results[0], lead]
+
+
 def _jaccard(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0

@@ -37,6 +37,7 @@ class Call:
     path: str  # the route template, e.g. /channels/{channel_id}/messages
     url: str
     payload: Any
+    response: Any = None
 
     @property
     def content(self) -> str:
@@ -123,9 +124,10 @@ class FakeDiscord:
 
     def record(self, route, payload: Any) -> Any:
         call = Call(route.method, route.path, route.url, payload)
+        call.response = self.respond(route, payload)
         self.calls.append(call)
         self._changed.set()
-        return self.respond(route, payload)
+        return call.response
 
     def respond(self, route, payload: Any) -> Any:
         path, method = route.path, route.method
@@ -242,14 +244,16 @@ class Harness:
 
     def interaction(self, command: str, *, user_id: int = 42, roles: list[int] = (),
                     channel_id: int = CHANNEL_ID, options: dict | None = None,
-                    attachments: dict | None = None) -> discord.Interaction:
-        """An application-command interaction, as the gateway would deliver it."""
+                    attachments: dict | None = None,
+                    focused: str | None = None) -> discord.Interaction:
+        """An application-command interaction (autocomplete when `focused` names an option)."""
         channel = self.channel(channel_id)
         opts = []
         for name, value in (options or {}).items():
             kind = 11 if attachments and name in attachments else 3
             opts.append({"type": kind, "name": name,
-                         "value": attachments[name]["id"] if kind == 11 else value})
+                         "value": attachments[name]["id"] if kind == 11 else value,
+                         **({"focused": True} if name == focused else {})})
         data: dict = {"id": str(APP_ID + 10), "name": command, "type": 1, "options": opts}
         if attachments:
             data["resolved"] = {"attachments": {a["id"]: a for a in attachments.values()}}
@@ -260,7 +264,8 @@ class Harness:
                                 thread_metadata={"archived": False, "auto_archive_duration": 1440,
                                                  "archive_timestamp": NOW, "locked": False})
         payload = {
-            "id": str(self.fake.next_id()), "application_id": str(APP_ID), "type": 2,
+            "id": str(self.fake.next_id()), "application_id": str(APP_ID),
+            "type": 4 if focused else 2,
             "token": f"interaction-token-{self.fake.next_id()}", "version": 1,
             "guild_id": str(GUILD_ID), "channel_id": str(channel_id), "channel": channel_data,
             "member": {**member_payload(user_id, f"user{user_id}", roles), "permissions": "0"},

@@ -62,11 +62,12 @@ def test_answer_then_sources_then_reset(ready_settings):
     assert result.exit_code == 0, result.output
     answer, commands = result.stdout.split("\n\n[1] ", 1)
     assert answer.startswith("Stanislav Tarasov died in 2025. [1]")
-    assert f"Sources:\n[1] {TARASOV_LABEL}\n    {ARTICLE_URL}" in answer
+    # A background note has no URL of its own, so none is shown (not its first source's).
+    assert f"Sources:\n[1] {TARASOV_LABEL}\n    “Stanislav Tarasov died in 2025.”" in answer
     assert "[1] " + commands == (
-        f"[1] {TARASOV_LABEL}\n    {ARTICLE_URL}\n"  # /sources lists the cited sources
+        f"[1] {TARASOV_LABEL}\n"  # /sources lists the cited sources
         "\n"
-        f"[1] {TARASOV_LABEL}\n{ARTICLE_URL}\n\n{DEATH_PASSAGE}\n"  # /sources 1: the passage
+        f"[1] {TARASOV_LABEL}\n\n{DEATH_PASSAGE}\n"  # /sources 1: the passage
         "\n"
         "No source [9] in the last answer; its sources are 1.\n"
         "\n"

@@ -22,10 +22,10 @@ import pytest
 from tests.conftest import CORPUS, make_corpus
 from tests.index_invariants import assert_index_matches, expected_ids, fresh_store
 
-# Enough documents (about 60 passages, 5 s of embedding here) that a kill lands mid-run.
+# Enough documents (about 45 passages, 3-4 s of embedding here) that a kill lands mid-run.
 CRASH_BACKGROUND = [
-    "russian-peacekeeping-mission.md", "stanislav-tarasov.md", "csto.md", "osce-minsk-group.md",
-    "turkey-role.md", "sputnik-outlet.md", "april-2016-clashes.md",
+    "april-2016-clashes.md", "csto.md", "osce-minsk-group.md", "russian-peacekeeping-mission.md",
+    "stanislav-tarasov.md",
 ]
 RUN_TIMEOUT_S = 120
 POLL_S = 0.02
@@ -123,19 +123,6 @@ def test_ingest_killed_twice_then_rerun_holds_one_copy_of_each_doc(tmp_path, emb
     assert check_index(tmp_path, embedder) == want
 
 
-@pytest.fixture(scope="module")
-def built_crash_corpus(tmp_path_factory, embedder):
-    """The crash corpus, fully indexed once; tests copy it."""
-    from retrieval.ingest import ingest
-    from retrieval.settings import Settings
-
-    root = tmp_path_factory.mktemp("crash-built")
-    make_corpus(root, CRASH_BACKGROUND)
-    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", _env_file=None)
-    ingest(fresh_store(settings, embedder))
-    return root
-
-
 def append_paragraphs(path: Path, tag: str) -> None:
     extra = "\n\n".join(
         f"## Note {tag}{i}\n\nThis closing note {tag}{i} was added for the crash test. " * 6
@@ -150,10 +137,18 @@ def retitle(path: Path) -> None:
     path.write_text(re.sub(r'^title: "', 'title: "Revised: ', text, count=1, flags=re.M))
 
 
-def test_reingest_killed_after_edits_then_edited_again_and_rerun(tmp_path, embedder,
-                                                                 built_crash_corpus):
-    shutil.copytree(built_crash_corpus / "data", tmp_path / "data")
-    shutil.copytree(built_crash_corpus / "corpus", tmp_path / "corpus")
+def test_reingest_killed_after_edits_then_edited_again_and_rerun(tmp_path, embedder):
+    from retrieval.ingest import ingest
+    from retrieval.settings import Settings
+
+    # Built in place: documents remember their absolute origin, so an index copied from
+    # another folder would not notice the file removed below.
+    make_corpus(tmp_path, CRASH_BACKGROUND)
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus",
+                        _env_file=None)
+    ingest(fresh_store(settings, embedder))
+    before = expected_ids(settings)
+
     background = tmp_path / "corpus" / "background"
     files = sorted(background.glob("*.md"))
     for path in files[1:]:
@@ -161,11 +156,7 @@ def test_reingest_killed_after_edits_then_edited_again_and_rerun(tmp_path, embed
     files[0].unlink()  # a removed file
     shutil.copy(CORPUS / "background" / "ilham-aliyev.md", background)  # and a new one
 
-    from retrieval.settings import Settings
-
-    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus",
-                        _env_file=None)
-    old = set().union(*expected_ids(settings, built_crash_corpus / "corpus").values())
+    old = set().union(*before.values())
     new = set().union(*expected_ids(settings).values()) - old
     # Killed half-way through the edited documents: most of that time goes to embedding
     # their new passages, after their unchanged passages' records were refreshed.
@@ -214,10 +205,11 @@ def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder,
     store = fresh_store(ready_settings, embedder)
     path = ready_settings.corpus_dir / PEACEKEEPING
     if window == "passages written, BM25 index not yet saved":
-        edit_last_word(path)
+        edit_last_word(path)  # same passage count: a count check would not notice
         stop_in(monkeypatch, store, "refresh_lexical")
     else:
-        append_paragraphs(path, "a")
+        edit_last_word(path)  # one passage replaced, so the old one has to be deleted
+        append_paragraphs(path, "a")  # and new ones to embed
         vectorstore = type(store.vectorstore)
         if window == "vectors added, records not yet":
             stop_in(monkeypatch, vectorstore, "add_documents", after=True)
@@ -232,5 +224,45 @@ def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder,
     if window != "passages written, BM25 index not yet saved":
         # Edited again before the rerun, so every one of its passages changes.
         retitle(path)
+    ingest(fresh_store(ready_settings, embedder))
+    assert_index_matches(fresh_store(ready_settings, embedder), expected_ids(ready_settings))
+
+
+def test_removal_stopped_between_vectors_and_records_then_file_restored(tmp_path, embedder,
+                                                                        monkeypatch):
+    """Records left without vectors must not make the restored file look already indexed."""
+    from retrieval.ingest import ingest
+    from retrieval.settings import Settings
+
+    # Built in place (see above): a copied index would not notice the removal.
+    make_corpus(tmp_path, [Path(PEACEKEEPING).name])
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus",
+                        _env_file=None)
+    ingest(fresh_store(settings, embedder))
+    store = fresh_store(settings, embedder)
+    path = settings.corpus_dir / PEACEKEEPING
+    text = path.read_text()
+    path.unlink()
+    stop_in(monkeypatch, type(store.record_manager), "delete_keys")
+    with pytest.raises(Killed):
+        ingest(store)
+    monkeypatch.undo()
+
+    path.write_text(text)
+    ingest(fresh_store(settings, embedder))
+    assert_index_matches(fresh_store(settings, embedder), expected_ids(settings))
+
+
+def test_rebuild_stopped_after_dropping_the_collection_then_rerun(ready_settings, embedder,
+                                                                  monkeypatch):
+    from retrieval.ingest import ingest
+
+    store = fresh_store(ready_settings, embedder)
+    stop_in(monkeypatch, type(store.record_manager), "list_keys")  # drop_everything's 2nd step
+    with pytest.raises(Killed):
+        ingest(store, rebuild=True)
+    monkeypatch.undo()
+    assert not store.collection_exists()
+
     ingest(fresh_store(ready_settings, embedder))
     assert_index_matches(fresh_store(ready_settings, embedder), expected_ids(ready_settings))

@@ -24,15 +24,33 @@ from retrieval.models import Answer, Citation, Retrieved
 # passages whose title line holds the evidence, the third is off-topic, and the fourth asks
 # for strings the corpus does not contain.
 TINY = [
-    {"id": "a1", "kind": "article",
-     "q": "How many Russian peacekeepers were deployed in Nagorno-Karabakh?",
-     "answer_any": [["2,000", "2000"]], "cite_any": [["peacekeep"]]},
-    {"id": "b1", "kind": "background", "q": "Who is Stanislav Tarasov?",
-     "answer_any": [["TARASOV"]], "cite_any": [["tarasov"]]},
-    {"id": "u1", "kind": "unanswerable",
-     "q": "What is the airspeed velocity of an unladen swallow?", "abstain": True},
-    {"id": "b2", "kind": "background", "q": "What is the Collective Security Treaty Organization?",
-     "answer_any": [["xyzzy-not-in-any-answer"]], "cite_any": [["xyzzy-no-such-evidence"]]},
+    {
+        "id": "a1",
+        "kind": "article",
+        "q": "How many Russian peacekeepers were deployed in Nagorno-Karabakh?",
+        "answer_any": [["2,000", "2000"]],
+        "cite_any": [["peacekeep"]],
+    },
+    {
+        "id": "b1",
+        "kind": "background",
+        "q": "Who is Stanislav Tarasov?",
+        "answer_any": [["TARASOV"]],
+        "cite_any": [["tarasov"]],
+    },
+    {
+        "id": "u1",
+        "kind": "unanswerable",
+        "q": "What is the airspeed velocity of an unladen swallow?",
+        "abstain": True,
+    },
+    {
+        "id": "b2",
+        "kind": "background",
+        "q": "What is the Collective Security Treaty Organization?",
+        "answer_any": [["xyzzy-not-in-any-answer"]],
+        "cite_any": [["xyzzy-no-such-evidence"]],
+    },
 ]
 
 
@@ -48,8 +66,17 @@ def passage(chunk_id: str, text: str) -> Retrieved:
 
 
 def cite(n: int, p: Retrieved) -> Citation:
-    return Citation(n=n, doc_id=p.doc_id, title="", outlet=None, published=None, url=None,
-                    chunk_id=p.chunk_id, quote=p.text, text=p.text)
+    return Citation(
+        n=n,
+        doc_id=p.doc_id,
+        title="",
+        outlet=None,
+        published=None,
+        url=None,
+        chunk_id=p.chunk_id,
+        quote=p.text,
+        text=p.text,
+    )
 
 
 # --- the harness over the real engine ------------------------------------------------------
@@ -92,10 +119,13 @@ def test_multiturn_asks_turns_in_order_in_one_conversation(answerer):
             calls.append((question, list(history or [])))
             return answerer.answer(question, history, k)
 
-    item = EvalItem(id="m1", kind="multiturn",
-                    turns=["Who is Stanislav Tarasov?", "Where was he born?"],
-                    answer_any=[["1953", "azerbaijan", "kirovabad", "ganja"]],
-                    cite_any=[["tarasov"]])
+    item = EvalItem(
+        id="m1",
+        kind="multiturn",
+        turns=["Who is Stanislav Tarasov?", "Where was he born?"],
+        answer_any=[["1953", "azerbaijan", "kirovabad", "ganja"]],
+        cite_any=[["tarasov"]],
+    )
     run = run_eval(Spy(), [item], k=6, warmup=False)
     assert [q for q, _ in calls] == item.turns
     assert calls[0][1] == []
@@ -110,9 +140,20 @@ def test_cli_eval_json_with_the_naive_baseline(ready_settings, tiny_file, monkey
     from bot.cli import app
 
     monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(ready_settings.corpus_dir))
-    result = CliRunner().invoke(app, ["--data-dir", str(ready_settings.data_dir), "eval",
-                                      str(tiny_file), "--json", "-k", "5",
-                                      "--baseline", "naive"])
+    result = CliRunner().invoke(
+        app,
+        [
+            "--data-dir",
+            str(ready_settings.data_dir),
+            "eval",
+            str(tiny_file),
+            "--json",
+            "-k",
+            "5",
+            "--baseline",
+            "naive",
+        ],
+    )
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["k"] == 5 and out["questions"] == 4
@@ -163,12 +204,23 @@ def test_naive_baseline_builds_its_own_temporary_index(ready_settings):
 def test_scoring_rules():
     p1 = passage("c1", "Title\n\nThe Lachin corridor was blocked in December 2022.")
     p2 = passage("c2", "Title\n\nRussian peacekeepers\nwere deployed in 2020.")
-    answer = Answer(question="q", answer="It was BLOCKED in 2022 [1].", abstained=False,
-                    generator="x", citations=[cite(1, p2)], retrieved=[p1, p2],
-                    timings_ms={"total": 12.0})
-    item = EvalItem(id="t", kind="background", q="q",
-                    answer_any=[["blocked"], ["2021", "2022"]],
-                    cite_any=[["lachin"], ["peacekeepers were"]], answer_none=["closed"])
+    answer = Answer(
+        question="q",
+        answer="It was BLOCKED in 2022 [1].",
+        abstained=False,
+        generator="x",
+        citations=[cite(1, p2)],
+        retrieved=[p1, p2],
+        timings_ms={"total": 12.0},
+    )
+    item = EvalItem(
+        id="t",
+        kind="background",
+        q="q",
+        answer_any=[["blocked"], ["2021", "2022"]],
+        cite_any=[["lachin"], ["peacekeepers were"]],
+        answer_none=["closed"],
+    )
     result = score(item, answer, k=6)
     assert result.answer_pass  # every group matched, case-insensitively
     assert result.citation_pass is False  # "lachin" is only in an uncited passage
@@ -197,7 +249,8 @@ def test_load_questions_refuses_missing_and_duplicate(tmp_path):
     with pytest.raises(BackstoryError, match="no eval file"):
         load_questions(tmp_path / "missing.jsonl")
     dup = tmp_path / "dup.jsonl"
-    dup.write_text('{"id": "a", "kind": "article", "q": "x"}\n'
-                   '{"id": "a", "kind": "article", "q": "y"}\n')
+    dup.write_text(
+        '{"id": "a", "kind": "article", "q": "x"}\n{"id": "a", "kind": "article", "q": "y"}\n'
+    )
     with pytest.raises(BackstoryError, match="duplicate id 'a'"):
         load_questions(dup)

@@ -1,0 +1,269 @@
+"""One measurement in a fresh process (so its peak RSS is its own); prints one JSON object.
+
+python bench/worker.py ingest --corpus DIR --data DIR [--vectors FILE]
+python bench/worker.py bulk --corpus DIR --data DIR --vectors FILE
+python bench/worker.py query --corpus DIR --data DIR --questions FILE [--repeats N]
+python bench/worker.py embed --corpus DIR [--limit N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import synth
+
+from retrieval.embeddings import make_embedder
+from retrieval.settings import Settings
+
+WARMUP_QUESTION = "What is the article about?"
+BULK_BATCH = 2000  # passages per Chroma upsert in the bulk loader
+
+
+def settings_for(corpus: Path, data: Path) -> Settings:
+    # Everything else (embedder, threads, k) comes from the environment, as for a user.
+    return Settings(corpus_dir=corpus.resolve(), data_dir=data.resolve())
+
+
+class Timer:
+    """Adds up the wall time of calls to one method of one object."""
+
+    def __init__(self, obj, name: str) -> None:
+        self.seconds = 0.0
+        self.calls = 0
+        inner = getattr(obj, name)
+
+        def timed(*args, **kwargs):
+            started = time.perf_counter()
+            try:
+                return inner(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+                self.calls += 1
+
+        setattr(obj, name, timed)
+
+
+def ingest_task(args) -> dict:
+    from retrieval.ingest import ingest
+    from retrieval.store import Store
+
+    settings = settings_for(args.corpus, args.data)
+    real = make_embedder(settings)
+    embedder = (
+        synth.CachedEmbedder(real, args.vectors) if args.vectors else synth.TimedEmbedder(real)
+    )
+    real.embed_query("load the model before the clock starts")
+    store = Store(settings, embedder)
+    lexical = Timer(store, "refresh_lexical")
+    chroma_add = Timer(store.vectorstore, "add_documents")
+    started = time.perf_counter()
+    report = ingest(store)
+    seconds = time.perf_counter() - started
+    passages = store.count()
+    result = {
+        "passages": passages,
+        "embedded": report.embedded,
+        "docs": len(report.docs_added),
+        "seconds": round(seconds, 2),
+        "chunks_per_s": round(passages / seconds, 1),
+        "embed_seconds": round(embedder.seconds, 2),
+        "embed_share": round(embedder.seconds / seconds, 3),
+        "chroma_add_seconds": round(chroma_add.seconds - embedder.seconds, 2),
+        "bm25_seconds": round(lexical.seconds, 2),
+        "cached_vectors": bool(args.vectors),
+    }
+    if args.vectors:
+        result["vector_misses"] = embedder.misses
+        other = seconds - embedder.seconds
+        result["chunks_per_s_without_embedding"] = round(passages / other, 1)
+    else:
+        result["embedder_chunks_per_s"] = round(embedder.texts / embedder.seconds, 1)
+    return result
+
+
+def bulk_task(args) -> dict:
+    """Load an index straight into Chroma and BM25 in big batches (for sizes where the
+    per-document ingest pipeline takes too long); the index answers queries like any other."""
+    from retrieval.chunking import chunk_document, to_documents
+    from retrieval.store import Store
+
+    settings = settings_for(args.corpus, args.data)
+    embedder = synth.CachedEmbedder(make_embedder(settings), args.vectors)
+    store = Store(settings, embedder)
+    started = time.perf_counter()
+    docs = synth.real_docs(args.corpus)
+    loaded_s = time.perf_counter() - started
+    batch: list = []
+    upsert_s = 0.0
+
+    def flush() -> float:
+        t0 = time.perf_counter()
+        store.collection.upsert(
+            ids=[d.id for d in batch],
+            documents=[d.page_content for d in batch],
+            metadatas=[d.metadata for d in batch],
+            embeddings=embedder.embed_documents([d.page_content for d in batch]),
+        )
+        batch.clear()
+        return time.perf_counter() - t0
+
+    for doc in docs:
+        batch.extend(
+            to_documents(doc, chunk_document(doc, settings.chunk_chars, settings.chunk_overlap))
+        )
+        if len(batch) >= BULK_BATCH:
+            upsert_s += flush()
+    if batch:
+        upsert_s += flush()
+    t0 = time.perf_counter()
+    store.refresh_lexical()
+    bm25_s = time.perf_counter() - t0
+    seconds = time.perf_counter() - started
+    passages = store.count()
+    return {
+        "passages": passages,
+        "docs": len(docs),
+        "seconds": round(seconds, 2),
+        "chunks_per_s": round(passages / seconds, 1),
+        "load_seconds": round(loaded_s, 2),
+        "chroma_add_seconds": round(upsert_s, 2),
+        "bm25_seconds": round(bm25_s, 2),
+        "vector_misses": embedder.misses,
+        "cached_vectors": True,
+        "bulk": True,
+    }
+
+
+def embed_task(args) -> dict:
+    """The embedder alone on the corpus's passages, in its own batches."""
+    from retrieval.chunking import chunk_document, to_documents
+    from retrieval.extractive import embed_array
+
+    settings = settings_for(args.corpus, args.corpus)
+    embedder = make_embedder(settings)
+    texts = [
+        d.page_content
+        for doc in synth.real_docs(args.corpus)
+        for d in to_documents(
+            doc, chunk_document(doc, settings.chunk_chars, settings.chunk_overlap)
+        )
+    ][: args.limit]
+    embed_array(embedder, texts[:8])  # load the model
+    started = time.perf_counter()
+    embed_array(embedder, texts)
+    seconds = time.perf_counter() - started
+    return {
+        "passages": len(texts),
+        "seconds": round(seconds, 2),
+        "chunks_per_s": round(len(texts) / seconds, 1),
+        "mean_chars": round(float(np.mean([len(t) for t in texts]))),
+    }
+
+
+def query_task(args) -> dict:
+    from retrieval import extractive
+    from retrieval.answer import Answerer
+    from retrieval.eval import load_questions
+    from retrieval.retriever import hybrid_search
+    from retrieval.store import Store
+
+    settings = settings_for(args.corpus, args.data)
+    items = load_questions(args.questions)
+    # An even spread over the file (it is grouped by kind), not its first lines.
+    step = max(1, len(items) // args.limit) if args.limit else 1
+    questions = [item.questions[-1] for item in items[::step]][: args.limit]
+    started = time.perf_counter()
+    store = Store(settings, make_embedder(settings))
+    first = hybrid_search(store, WARMUP_QUESTION, settings.k)
+    first_query_s = time.perf_counter() - started
+    assert first, "the index is empty"
+    answerer = Answerer(settings, store=store)
+    answerer.answer(WARMUP_QUESTION)
+
+    parts = {
+        "embed_query": Timer(store.embedder, "embed_query"),
+        "dense": Timer(store, "dense_search"),
+        "bm25": Timer(store.lexical(), "search"),
+        "fetch": Timer(store, "get_passages"),
+    }
+    runs = []
+    for _ in range(args.repeats):
+        for timer in parts.values():
+            timer.seconds, timer.calls = 0.0, 0
+        retrieval = []
+        for q in questions:
+            t0 = time.perf_counter()
+            hybrid_search(store, q, settings.k)
+            retrieval.append((time.perf_counter() - t0) * 1000)
+        breakdown = {name: round(t.seconds * 1000 / len(questions), 2) for name, t in parts.items()}
+        # Each repeat starts with no sentence vectors remembered, as after a restart.
+        answerer.sentence_vectors = extractive.SentenceVectors(answerer.embedder)
+        answers, generate, again = [], [], []
+        for q in questions:
+            answer = answerer.answer(q)
+            answers.append(answer.timings_ms["total"])
+            generate.append(answer.timings_ms["generate"])
+        # The same questions again: their passages' sentence vectors are now remembered.
+        for q in questions:
+            again.append(answerer.answer(q).timings_ms["total"])
+        runs.append(
+            {
+                "retrieval_p50": _pct(retrieval, 50),
+                "retrieval_p95": _pct(retrieval, 95),
+                "answer_p50": _pct(answers, 50),
+                "answer_p95": _pct(answers, 95),
+                "generate_p50": _pct(generate, 50),
+                "answer_cached_p50": _pct(again, 50),
+                "answer_cached_p95": _pct(again, 95),
+                "retrieval_breakdown_ms": breakdown,
+            }
+        )
+    med = {
+        key: round(float(np.median([r[key] for r in runs])), 1)
+        for key in runs[0]
+        if key != "retrieval_breakdown_ms"
+    }
+    med["retrieval_breakdown_ms"] = {
+        name: round(float(np.median([r["retrieval_breakdown_ms"][name] for r in runs])), 2)
+        for name in parts
+    }
+    return {
+        "passages": store.count(),
+        "questions": len(questions),
+        "repeats": args.repeats,
+        "open_and_first_query_s": round(first_query_s, 2),
+        **med,
+        "runs": runs,
+    }
+
+
+def _pct(values: list[float], q: int) -> float:
+    return round(float(np.percentile(values, q)), 1)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("task", choices=["ingest", "bulk", "query", "embed"])
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--data", type=Path)
+    parser.add_argument("--vectors", type=Path)
+    parser.add_argument("--questions", type=Path)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--limit", type=int, default=None)
+    args = parser.parse_args()
+    task = {"ingest": ingest_task, "bulk": bulk_task, "query": query_task, "embed": embed_task}[
+        args.task
+    ]
+    print(json.dumps(task(args)))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,90 @@
+"""What kind of thing a question asks for, and whether a sentence holds one.
+
+"How much did the bridge cost?" is answered only by a sentence with an amount of money,
+however closely another sentence about the bridge matches its words. Checking the
+expected answer type is what lets the extractive answerer decline on-topic questions the
+sources cannot answer, instead of quoting something nearby.
+"""
+
+from __future__ import annotations
+
+import re
+
+from retrieval.lexical import STOPWORDS
+
+_MONTHS = (r"january|february|march|april|may|june|july|august|september|october|november|"
+           r"december")
+_YEAR_OR_DATE = re.compile(rf"\b(1[0-9]\d\d|20\d\d)s?\b|\b({_MONTHS})\b|\bcentur(y|ies)\b",
+                           re.IGNORECASE)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    r"thousands?|millions?|billions?|half|several|few)\b", re.IGNORECASE)
+_MONEY = re.compile(
+    r"[$€£₽]|\b(dollars?|euros?|roubles?|rubles?|manats?|drams?|rials?|usd|eur|budget|loan|"
+    r"cost|costs|worth|paid|priced?)\b", re.IGNORECASE)
+# Two capitalised words in a row ("Nikol Pashinyan", "Foreign Ministry") name someone.
+_NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+))+")
+
+_ASKS = [
+    ("money", re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|worth|price|budget)|"
+                         r"\b(what|which) (was|is) the (price|cost)\b", re.IGNORECASE)),
+    ("number", re.compile(r"\bhow (many|much|large|big|long|far|tall|old)\b|"
+                          r"\bwhat (number|size|share|percentage|proportion)\b", re.IGNORECASE)),
+    ("date", re.compile(r"\b(when|what year|which year|what date|since when|how long ago)\b",
+                        re.IGNORECASE)),
+    ("person", re.compile(r"\b(who|whom)\b|\bname of the\b|\bwhat (was|is) (his|her|the) name\b",
+                          re.IGNORECASE)),
+]
+_CHECKS = {"money": _MONEY, "number": _NUMBER, "date": _YEAR_OR_DATE}
+
+
+def names_in(sentence: str) -> list[str]:
+    """Runs of capitalised words, less a leading function word ("The Kremlin" -> no name)."""
+    found = []
+    for match in _NAME.finditer(sentence):
+        words = match.group(0).split()
+        while words and words[0].lower() in STOPWORDS:
+            words = words[1:]
+        if len(words) >= 2:
+            found.append(" ".join(words))
+    return found
+
+
+_WHO_IS = re.compile(r"^\W*(who|whom)\s+(is|was|are|were)\s+(?P<rest>[^?]*)", re.IGNORECASE)
+_CAPITALISED = re.compile(r"^[\"'“]?[A-Z]")
+
+
+def _asks_for_description(question: str) -> bool:
+    """"Who is Ilham Aliyev?" wants a description; "who is the Armenian prime minister?" and
+    "who signed it?" want a name. A capitalised or short (name-length) subject tells them
+    apart, in lower-case chat too."""
+    match = _WHO_IS.match(question.strip())
+    if not match:
+        return False
+    rest = match.group("rest").strip()
+    return bool(_CAPITALISED.match(rest)) or 0 < len(rest.split()) <= 3 and not rest.lower(
+    ).startswith(("the ", "a ", "an "))
+
+
+def expected_type(question: str) -> str | None:
+    """money, number, date or person; None for questions that want a description."""
+    for name, pattern in _ASKS:
+        if pattern.search(question):
+            if name == "person" and _asks_for_description(question):
+                return None
+            return name
+    return None
+
+
+def holds(kind: str | None, sentence: str, question: str = "") -> bool:
+    """True when the sentence contains something of the kind the question asks for."""
+    if kind is None:
+        return True
+    if kind == "person":
+        # Any proper name the question does not already contain: a person ("Nikol Pashinyan")
+        # or a body that acted ("Russia brokered the ceasefire").
+        asked = question.lower()
+        words = [w.strip("\"'“”’(),.;:") for w in sentence.split()[1:]]
+        proper = [w for w in words if w[:1].isupper() and w.lower() not in STOPWORDS]
+        return any(n.lower() not in asked for n in names_in(sentence) + proper)
+    return bool(_CHECKS[kind].search(sentence))

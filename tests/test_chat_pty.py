@@ -1,0 +1,108 @@
+"""The real interactive `backstory chat` in a pseudo-terminal: prompt, cited answer, Ctrl-C, Ctrl-D."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.fake_openai import Behaviour
+
+pexpect = pytest.importorskip("pexpect")
+
+TIMEOUT_S = 30
+PROMPT = "> "
+ANSI = r"(?:\x1b\[[0-9;?]*[A-Za-z])*"  # rich styles sit between the words we look for
+
+
+def styled(*parts: str) -> str:
+    """A pattern for parts printed in a row, with any terminal styling between them."""
+    return ANSI.join(re.escape(p) for p in parts)
+
+
+def backstory_command() -> list[str]:
+    """The installed console script beside this interpreter, as a user would run it."""
+    script = Path(sys.executable).with_name("backstory")
+    if script.exists():
+        return [str(script)]
+    found = shutil.which("backstory")
+    return [found] if found else [sys.executable, "-m", "bot.cli"]
+
+
+def spawn_chat(settings, **env: str):
+    command = backstory_command()
+    child_env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(settings.data_dir.parent),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "OMP_WAIT_POLICY": "PASSIVE",
+        # pexpect does not answer prompt_toolkit's cursor-position queries as a terminal does.
+        "PROMPT_TOOLKIT_NO_CPR": "1",
+        "BACKSTORY_DATA_DIR": str(settings.data_dir),
+        "BACKSTORY_CORPUS_DIR": str(settings.corpus_dir),
+        **env,
+    }
+    return pexpect.spawn(command[0], [*command[1:], "chat"], env=child_env,
+                         cwd=str(settings.data_dir.parent), dimensions=(40, 160),
+                         encoding="utf-8", timeout=TIMEOUT_S)
+
+
+def wait_for(condition, timeout_s: float = TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(0.02)
+
+
+def test_cited_answer_in_a_terminal_then_ctrl_d(ready_settings):
+    child = spawn_chat(ready_settings)
+    try:
+        child.expect_exact("/help lists the commands, Ctrl-D leaves.")
+        child.expect_exact(PROMPT)
+        child.sendline("When did Stanislav Tarasov die?")
+        child.expect_exact("Stanislav Tarasov died in 2025. [1]")
+        child.expect(styled("[1] ", "Stanislav Tarasov, Russian commentator on the Caucasus, "
+                            "Turkey and Iran — backstory background notes, 2026-11-27"))
+        child.expect_exact(PROMPT)
+        child.sendline("/sources 1")
+        child.expect_exact("Turkey and Iran — Death")  # the passage, under its heading
+        child.expect_exact("Timokhovo")
+        child.expect_exact(PROMPT)
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    # The line editor kept what was typed, for the next session's up-arrow.
+    history = (ready_settings.data_dir / "chat_history").read_text()
+    assert "+When did Stanislav Tarasov die?" in history
+
+
+def test_ctrl_c_cancels_the_answer_not_the_chat(ready_settings, fake_openai):
+    fake_openai.then(Behaviour(kind="stall", seconds=3, text="Too late [1]."),
+                     Behaviour(text="Stanislav Tarasov died in 2025 [1]."))
+    child = spawn_chat(ready_settings, BACKSTORY_OPENAI_BASE_URL=fake_openai.base_url,
+                       BACKSTORY_LLM_RETRIES="0")
+    try:
+        child.expect_exact(PROMPT)
+        child.sendline("When did Stanislav Tarasov die?")
+        wait_for(lambda: len(fake_openai.requests) == 1)  # the LLM is now "thinking"
+        child.sendintr()
+        child.expect_exact("Cancelled.")
+        child.expect_exact(PROMPT)
+        child.sendline("When did Stanislav Tarasov die?")
+        child.expect_exact("Stanislav Tarasov died in 2025 [1].")
+        child.expect_exact(PROMPT)
+        child.sendcontrol("d")
+        child.expect(pexpect.EOF)
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert "Too late" not in child.before

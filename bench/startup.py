@@ -25,19 +25,8 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07|\x1b[()][A-Z0-9]|\
 CPR_REQUEST = "\x1b[6n"  # prompt_toolkit asks where the cursor is; a terminal answers
 
 
-class RusagePopen(subprocess.Popen):
-    """Popen that keeps the child's rusage when it is reaped."""
-
-    rusage = None
-
-    def _try_wait(self, wait_flags):
-        try:
-            pid, status, usage = os.wait4(self.pid, wait_flags)
-        except ChildProcessError:
-            return self.pid, 0
-        if pid:
-            self.rusage = usage
-        return pid, status
+LAUNCH = Path(__file__).resolve().parent / "launch.py"
+LAUNCH_MARK = "@@launch "
 
 
 @dataclass
@@ -50,19 +39,24 @@ class Measured:
 
 
 def run_measured(cmd: list[str], cwd: Path, env: dict | None = None) -> Measured:
-    started = time.perf_counter()
-    proc = RusagePopen(
-        cmd,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+    """Run cmd through bench/launch.py: its own wall time and peak RSS, not this process's."""
+    proc = subprocess.run(
+        [sys.executable, str(LAUNCH), *cmd],
+        capture_output=True,
+        check=False,
         text=True,
         cwd=cwd,
         env=env or os.environ.copy(),
     )
-    out, err = proc.communicate()
-    seconds = time.perf_counter() - started
-    rss = round(proc.rusage.ru_maxrss / 1024, 1) if proc.rusage else None
-    return Measured(proc.returncode, out, err, seconds, rss)
+    err, _, mark = proc.stderr.rpartition(LAUNCH_MARK)
+    report = json.loads(mark) if mark else {}
+    return Measured(
+        proc.returncode,
+        proc.stdout,
+        err if mark else proc.stderr,
+        report.get("seconds", float("nan")),
+        round(report["maxrss_kb"] / 1024, 1) if "maxrss_kb" in report else None,
+    )
 
 
 def backstory_cmd() -> list[str]:

@@ -10,22 +10,25 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-
-from langchain_core.embeddings import Embeddings
-from langchain_core.language_models import BaseChatModel
+from typing import TYPE_CHECKING
 
 from retrieval import extractive
 from retrieval.citations import compose_extract, verify_generated
 from retrieval.embeddings import make_embedder
 from retrieval.errors import BackstoryError
 from retrieval.followup import Turn, carried_context, history_text
-from retrieval.ingest import IngestReport, Progress, ingest
-from retrieval.llm import ABSTAIN_TOKEN, answer_chain, condense_chain, format_sources
 from retrieval.models import Answer, Retrieved
-from retrieval.retriever import HybridRetriever, hybrid_search, with_lead_passage
+from retrieval.retriever import hybrid_search, with_lead_passage
 from retrieval.safety import is_instruction, sanitize_output
 from retrieval.settings import Settings
 from retrieval.store import Store
+
+if TYPE_CHECKING:  # LangChain's model and indexing modules load only on the paths using them
+    from langchain_core.embeddings import Embeddings
+    from langchain_core.language_models import BaseChatModel
+
+    from retrieval.ingest import IngestReport, Progress
+    from retrieval.lc_retriever import HybridRetriever
 
 logger = logging.getLogger(__name__)
 
@@ -81,10 +84,14 @@ class Answerer:
         return self._chat_model
 
     def retriever(self, k: int | None = None) -> HybridRetriever:
+        from retrieval.lc_retriever import HybridRetriever
+
         return HybridRetriever(store=self.store, k=k or self.settings.k)
 
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
         """Build the index from the corpus on first use, when it is empty."""
+        from retrieval.ingest import ingest
+
         self.store.check_embedder()
         if self.store.count() > 0:
             return None
@@ -126,6 +133,8 @@ class Answerer:
                         (time.perf_counter() - started) * 1000)
 
     def _condense(self, question: str, history: list[Turn]) -> str:
+        from retrieval.llm import condense_chain
+
         try:
             standalone = condense_chain(self.chat_model).invoke(
                 {"history": history_text(history), "question": question}
@@ -179,6 +188,8 @@ class Answerer:
                       retrieved=prepared.retrieved, notice=notice)
 
     async def _llm_answer(self, prepared: Prepared, on_token: OnToken | None) -> Answer:
+        from retrieval.llm import ABSTAIN_TOKEN, answer_chain, format_sources
+
         chain = answer_chain(self.chat_model)
         inputs = {"sources": format_sources(prepared.retrieved), "question": prepared.question}
         parts: list[str] = []

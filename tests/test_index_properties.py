@@ -15,7 +15,12 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings, strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    rule,
+    run_state_machine_as_test,
+)
 
 from tests.index_invariants import assert_index_matches, expected_ids, fresh_store
 
@@ -61,6 +66,13 @@ class IndexMachine(RuleBasedStateMachine):
         corpus = self.settings.corpus_dir
         return {p.relative_to(corpus).as_posix(): p.read_text()
                 for p in sorted(corpus.rglob("*.md"))}
+
+    @initialize(docs=st.lists(DOCS, min_size=1, max_size=len(NAMES)))
+    def start_indexed(self, docs: list[tuple[str, list[str]]]) -> None:
+        """Begin from an indexed corpus, so every step can change something that is indexed."""
+        for name, doc in zip(NAMES, docs):
+            self.write(name, doc)
+        self.ingest()
 
     @rule(name=st.sampled_from(NAMES), doc=DOCS)
     def write(self, name: str, doc: tuple[str, list[str]]) -> None:

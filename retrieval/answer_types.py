@@ -28,10 +28,13 @@ _NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-
 _ASKS = [
     ("money", re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|worth|price|budget)|"
                          r"\b(what|which) (was|is) the (price|cost)\b", re.IGNORECASE)),
+    # English, with the Russian and Spanish words for the same questions (the multilingual
+    # embedder serves readers asking in those languages).
     ("number", re.compile(r"\bhow (many|much|large|big|long|far|tall|old)\b|"
-                          r"\bwhat (number|size|share|percentage|proportion)\b", re.IGNORECASE)),
-    ("date", re.compile(r"\b(when|what year|which year|what date|since when|how long ago)\b",
-                        re.IGNORECASE)),
+                          r"\bwhat (number|size|share|percentage|proportion)\b|"
+                          r"сколько|cu[aá]nt[oa]s?\b", re.IGNORECASE)),
+    ("date", re.compile(r"\b(when|what year|which year|what date|since when|how long ago)\b|"
+                        r"когда|в каком году|cu[aá]ndo|en qu[eé] a[nñ]o", re.IGNORECASE)),
     ("person", re.compile(r"\b(who|whom)\b|\bname of the\b|\bwhat (was|is) (his|her|the) name\b",
                           re.IGNORECASE)),
 ]

@@ -76,7 +76,10 @@ def _collect(result: LoadResult, load, origin: str) -> None:
 def iter_corpus_files(folder: Path) -> Iterator[Path]:
     for path in sorted(folder.rglob("*")):
         if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            if path.name in SKIPPED_NAMES or any(p.startswith(".") for p in path.parts):
+            # Hidden files and folders inside the corpus are skipped; the folder's own path
+            # may contain ".." or a hidden parent and still be read.
+            inside = path.relative_to(folder).parts
+            if path.name in SKIPPED_NAMES or any(p.startswith(".") for p in inside):
                 continue
             yield path
 

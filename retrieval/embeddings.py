@@ -19,6 +19,28 @@ logger = logging.getLogger(__name__)
 
 MINILM_MAX_TOKENS = 256  # all-MiniLM-L6-v2 was trained on 256-token inputs
 BATCH_SIZE = 32
+QUERY_CACHE_SIZE = 512  # a question is embedded for retrieval and again for sentence scoring
+
+
+class QueryCache:
+    """Recent query vectors: the same text is embedded once per process."""
+
+    def __init__(self, size: int = QUERY_CACHE_SIZE) -> None:
+        self._size = size
+        self._vectors: dict[str, list[float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, text: str, compute) -> list[float]:
+        with self._lock:
+            hit = self._vectors.get(text)
+        if hit is not None:
+            return hit
+        vector = compute(text)
+        with self._lock:
+            if len(self._vectors) >= self._size:
+                self._vectors.pop(next(iter(self._vectors)))
+            self._vectors[text] = vector
+        return vector
 
 
 class MiniLMEmbeddings(Embeddings):
@@ -28,6 +50,7 @@ class MiniLMEmbeddings(Embeddings):
 
     def __init__(self, threads: int = 1) -> None:
         self._threads = threads
+        self._queries = QueryCache()
         self._session = None
         self._tokenizer = None
         self._lock = threading.Lock()
@@ -82,7 +105,7 @@ class MiniLMEmbeddings(Embeddings):
         return self._encode(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self._encode([text])[0].tolist()
+        return self._queries.get(text, lambda t: self._encode([t])[0].tolist())
 
     def embed_array(self, texts: list[str], query: bool = False) -> np.ndarray:
         """Vectors as one array, for callers that score many sentences at once."""
@@ -100,6 +123,7 @@ class E5Embeddings(Embeddings):
 
     def __init__(self, threads: int = 1) -> None:
         self._threads = threads
+        self._queries = QueryCache()
         self._model = None
         self._lock = threading.Lock()
 
@@ -115,7 +139,7 @@ class E5Embeddings(Embeddings):
         return self.embed_array(list(texts)).tolist()
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_array([text], query=True)[0].tolist()
+        return self._queries.get(text, lambda t: self.embed_array([t], query=True)[0].tolist())
 
     def embed_array(self, texts: list[str], query: bool = False) -> np.ndarray:
         if not texts:

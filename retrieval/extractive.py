@@ -39,6 +39,7 @@ MIN_SCORE = 0.45
 # A question is taken as being in another language than the sources when fewer than this
 # share of its words occur anywhere in the corpus.
 MIN_KNOWN_WORDS = 0.4
+MIN_WORDS_TO_JUDGE_LANGUAGE = 3
 # English-only embedders place unrelated text in other languages close together, so their
 # similarities across languages mean little: this bar is one they almost never clear.
 DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY = 0.95
@@ -56,7 +57,7 @@ LEAD_BONUS = 0.1
 _DEFINITION = re.compile(r"^\W*(who|what)\s+(is|was|are|were)\b", re.IGNORECASE)
 # Only this many sentences, the best by the cheap lexical score, are embedded: embedding
 # every sentence of every passage was most of the answer's latency.
-SEMANTIC_SHORTLIST = 20
+SEMANTIC_SHORTLIST = 12
 
 
 @dataclass(frozen=True)
@@ -135,6 +136,17 @@ class SentenceVectors:
         return np.stack([found[s] for s in sentences])
 
 
+def _foreign(question: str, known_word) -> bool:
+    """Most of the question's words occur nowhere in the corpus: another language.
+
+    Too short a question ("When did it start?") says nothing either way, so it is not judged.
+    """
+    tokens = tokenize(question)
+    if known_word is None or len(tokens) < MIN_WORDS_TO_JUDGE_LANGUAGE:
+        return False
+    return sum(1 for t in tokens if known_word(t)) < MIN_KNOWN_WORDS * len(tokens)
+
+
 def asks_for_definition(question: str) -> bool:
     """ "Who is X?" / "What was X?": a question the summary of X's document answers."""
     return expected_type(question) is None and bool(_DEFINITION.match(question))
@@ -157,9 +169,7 @@ def choose(
     overlaps = [
         _lexical_coverage(weights, set(tokenize(c.quote)) | titles[c.passage]) for c in pool
     ]
-    known = [t for t in tokenize(question) if known_word(t)] if known_word else None
-    cross_lingual = max(overlaps) == 0.0 or (
-        known is not None and len(known) < MIN_KNOWN_WORDS * len(tokenize(question)))
+    cross_lingual = max(overlaps) == 0.0 or _foreign(question, known_word)
     min_similarity = getattr(vectors.embedder, "cross_lingual_min_similarity",
                              DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY)
     # Shortlist by words shared with the question, earlier passages first on ties (with no

@@ -140,6 +140,7 @@ def ingest(
                 key_encoder=lambda d: d.id,
                 batch_size=max(1, len(docs)),
             )
+            store.forget_count()
             report.embedded += result["num_added"] + result["num_updated"]
             report.unchanged += result["num_skipped"]
             report.deleted += result["num_deleted"]

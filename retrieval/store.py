@@ -18,6 +18,10 @@ from retrieval.settings import Settings
 logger = logging.getLogger(__name__)
 
 EMBEDDER_KEY = "backstory_embedder"
+# Chroma's count() costs ~10 ms at 100k passages and a question needs it several times.
+# Our own writes reset the cached value at once; another process's (server mode) show up
+# within this many seconds.
+COUNT_TTL_S = 5.0
 
 
 class Store:
@@ -30,6 +34,7 @@ class Store:
         self._client = None
         self._vectorstore = None
         self._collection = None
+        self._count: tuple[float, int] | None = None
         self._record_manager = None
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()
@@ -126,9 +131,18 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------
     def count(self) -> int:
+        import time
+
         if self._collection is None and not self.collection_exists():
             return 0
-        return self.collection.count()
+        now = time.monotonic()
+        if self._count is None or now - self._count[0] > COUNT_TTL_S:
+            self._count = (now, self.collection.count())
+        return self._count[1]
+
+    def forget_count(self) -> None:
+        """Called after every write of ours, so the next count() asks Chroma again."""
+        self._count = None
 
     def all_metadata(self) -> tuple[list[str], list[dict]]:
         got = self.collection.get(include=["metadatas"])
@@ -204,6 +218,7 @@ class Store:
 
     def refresh_lexical(self) -> None:
         """Rebuild and save the BM25 index after the collection changed."""
+        self.forget_count()
         with self._lexical_lock:
             self._lexical = self._build_lexical()
 
@@ -211,6 +226,7 @@ class Store:
     def delete_ids(self, ids: list[str]) -> None:
         for start in range(0, len(ids), 5000):
             self.collection.delete(ids=ids[start : start + 5000])
+        self.forget_count()
 
     def drop_everything(self) -> None:
         """Delete the collection, the records and the lexical cache (for --rebuild)."""
@@ -218,6 +234,7 @@ class Store:
             self.client.delete_collection(self.settings.collection)
         self._vectorstore = None
         self._collection = None
+        self._count = None
         manager = self.record_manager
         keys = manager.list_keys()
         for start in range(0, len(keys), 5000):

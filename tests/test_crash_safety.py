@@ -22,10 +22,9 @@ import pytest
 from tests.conftest import CORPUS, make_corpus
 from tests.index_invariants import assert_index_matches, expected_ids, fresh_store
 
-# Enough documents (about 45 passages, 3-4 s of embedding here) that a kill lands mid-run.
+# Enough documents (about 36 passages, 3 s of embedding here) that a kill lands mid-run.
 CRASH_BACKGROUND = [
-    "april-2016-clashes.md", "csto.md", "osce-minsk-group.md", "russian-peacekeeping-mission.md",
-    "stanislav-tarasov.md",
+    "csto.md", "osce-minsk-group.md", "russian-peacekeeping-mission.md", "stanislav-tarasov.md",
 ]
 RUN_TIMEOUT_S = 120
 POLL_S = 0.02
@@ -52,7 +51,7 @@ def cli_env(root: Path) -> dict[str, str]:
 
 def backstory(root: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=root, env=cli_env(root),
-                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S)
+                          capture_output=True, text=True, timeout=RUN_TIMEOUT_S, check=False)
 
 
 def recorded(root: Path, keys: set[str] | None = None) -> int:
@@ -102,17 +101,16 @@ def check_index(root: Path, embedder) -> dict[str, set[str]]:
     return want
 
 
-def test_ingest_killed_twice_then_rerun_holds_one_copy_of_each_doc(tmp_path, embedder):
-    make_corpus(tmp_path, CRASH_BACKGROUND)
+def test_ingest_killed_midway_then_rerun_holds_one_copy_of_each_doc(tmp_path, embedder):
     from retrieval.settings import Settings
 
+    make_corpus(tmp_path, CRASH_BACKGROUND)
     settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus",
                         _env_file=None)
     total = sum(len(ids) for ids in expected_ids(settings).values())
 
-    first = ingest_killed_when(tmp_path, lambda n: n >= total // 4)
-    second = ingest_killed_when(tmp_path, lambda n: n >= max(first + 1, 2 * total // 3))
-    assert 0 < first < second < total, (first, second, total)
+    done_when_killed = ingest_killed_when(tmp_path, lambda n: n >= total // 3)
+    assert 0 < done_when_killed < total
 
     done = backstory(tmp_path, "ingest")
     assert done.returncode == 0, done.stderr
@@ -133,8 +131,8 @@ def append_paragraphs(path: Path, tag: str) -> None:
 def retitle(path: Path) -> None:
     """Change the front-matter title, which changes every passage id of the file."""
     text = path.read_text()
-    assert re.search(r'^title: "', text, flags=re.M), path
-    path.write_text(re.sub(r'^title: "', 'title: "Revised: ', text, count=1, flags=re.M))
+    assert re.search(r'^title: "', text, flags=re.MULTILINE), path
+    path.write_text(re.sub(r'^title: "', 'title: "Revised: ', text, count=1, flags=re.MULTILINE))
 
 
 def test_reingest_killed_after_edits_then_edited_again_and_rerun(tmp_path, embedder):
@@ -204,12 +202,13 @@ def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder,
 
     store = fresh_store(ready_settings, embedder)
     path = ready_settings.corpus_dir / PEACEKEEPING
-    if window == "passages written, BM25 index not yet saved":
-        edit_last_word(path)  # same passage count: a count check would not notice
+    bm25_window = window == "passages written, BM25 index not yet saved"
+    edit_last_word(path)  # one passage replaced, so the old one has to be deleted
+    if bm25_window:
+        # Passage count unchanged: a reader comparing counts would not notice a stale index.
         stop_in(monkeypatch, store, "refresh_lexical")
     else:
-        edit_last_word(path)  # one passage replaced, so the old one has to be deleted
-        append_paragraphs(path, "a")  # and new ones to embed
+        append_paragraphs(path, "a")  # and new passages to embed
         vectorstore = type(store.vectorstore)
         if window == "vectors added, records not yet":
             stop_in(monkeypatch, vectorstore, "add_documents", after=True)
@@ -221,7 +220,7 @@ def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder,
         ingest(store)
     monkeypatch.undo()
 
-    if window != "passages written, BM25 index not yet saved":
+    if not bm25_window:
         # Edited again before the rerun, so every one of its passages changes.
         retitle(path)
     ingest(fresh_store(ready_settings, embedder))

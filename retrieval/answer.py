@@ -6,8 +6,11 @@ Every front end calls this one object; none of them knows about Chroma or prompt
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
+import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -69,6 +72,14 @@ class Answerer:
         self.store = store or Store(settings, self.embedder)
         self._chat_model = chat_model
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
+        # CPU-bound work runs in threads so the event loop stays free; as many threads as
+        # cores, since more only queue for the GIL and stretch every wake-up of the loop.
+        self._executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
+                                            thread_name_prefix="answerer")
+
+    async def _in_thread(self, func, *args):
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, functools.partial(func, *args))
 
     # --- collaborators ------------------------------------------------------------------
     @property
@@ -158,7 +169,7 @@ class Answerer:
     ) -> Answer:
         """Answer one question without blocking the event loop (Discord's and chat's path)."""
         started = time.perf_counter()
-        prepared = await asyncio.to_thread(self.prepare, question, history, k)
+        prepared = await self._in_thread(self.prepare, question, history, k)
         gen_started = time.perf_counter()
         if is_instruction(prepared.question):
             # A question that tries to give the assistant orders is declined before any
@@ -167,7 +178,7 @@ class Answerer:
         elif self.uses_llm and prepared.retrieved:
             answer = await self._llm_answer(prepared, on_token)
         else:
-            answer = await asyncio.to_thread(self._extractive_answer, prepared)
+            answer = await self._in_thread(self._extractive_answer, prepared)
         answer.timings_ms = {
             "retrieve": round(prepared.retrieve_ms, 1),
             "generate": round((time.perf_counter() - gen_started) * 1000, 1),
@@ -205,17 +216,17 @@ class Answerer:
         except Exception as err:
             logger.warning("LLM call failed (%s); falling back to extractive", type(err).__name__,
                            exc_info=True)
-            return await asyncio.to_thread(self._extractive_answer, prepared,
+            return await self._in_thread(self._extractive_answer, prepared,
                                            LLM_FALLBACK_NOTICE)
         raw = "".join(parts).strip()
         if not raw:
-            return await asyncio.to_thread(self._extractive_answer, prepared,
+            return await self._in_thread(self._extractive_answer, prepared,
                                            LLM_FALLBACK_NOTICE)
         if ABSTAIN_TOKEN in raw:
             return self._abstain(prepared, "llm")
         text, citations = verify_generated(raw, prepared.retrieved)
         if not citations:
-            return await asyncio.to_thread(self._extractive_answer, prepared,
+            return await self._in_thread(self._extractive_answer, prepared,
                                            LLM_UNVERIFIED_NOTICE)
         allowed = {c.url for c in citations if c.url}
         return Answer(question=prepared.question, answer=sanitize_output(text, allowed),

@@ -202,7 +202,11 @@ def _delete_removed(
         origin = row.get("origin") or ""
         if row["id"] in seen or origin in failed_origins or "://" in origin:
             continue
-        path = Path(origin)
+        # A corpus document is found by its id under today's corpus folder, so a project
+        # moved since it was indexed still notices files that are gone.
+        doc_id = row["id"]
+        in_corpus = not Path(doc_id).is_absolute() and "://" not in doc_id
+        path = (store.settings.corpus_dir.resolve() / doc_id) if in_corpus else Path(origin)
         inside = any(path.is_relative_to(d) for d in scanned_dirs)
         if inside and not path.exists():
             ids = _ids_of(store, row["id"])

@@ -10,7 +10,7 @@ import logging
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -38,7 +38,7 @@ state = State()
 def main_options(
     verbose: Annotated[int, typer.Option("--verbose", "-v", count=True,
                                          help="Log to stderr; -vv for debug detail.")] = 0,
-    data_dir: Annotated[Optional[Path], typer.Option(
+    data_dir: Annotated[Path | None, typer.Option(
         "--data-dir", help="Where the index lives (default: BACKSTORY_DATA_DIR or ./data).")] = None,
 ) -> None:
     state.verbose = verbose
@@ -128,7 +128,7 @@ def make_answerer(settings, announce_build: bool = True):
 # --- ingest -----------------------------------------------------------------------------
 @app.command()
 def ingest(
-    targets: Annotated[Optional[list[str]], typer.Argument(
+    targets: Annotated[list[str] | None, typer.Argument(
         help="Files, folders or URLs (default: the corpus folder).")] = None,
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Drop the index and embed everything again.")] = False,
@@ -170,7 +170,7 @@ def ingest(
 def ask(
     question: Annotated[str, typer.Argument(help="The question, in quotes.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve.")] = None,
+    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.")] = None,
 ) -> None:
     """Answer one question with numbered, quoted sources."""
     with user_errors():
@@ -234,11 +234,11 @@ def sources_remove(
 # --- eval -------------------------------------------------------------------------------
 @app.command("eval")
 def eval_command(
-    file: Annotated[Optional[Path], typer.Argument(
+    file: Annotated[Path | None, typer.Argument(
         help="Questions, one JSON object a line (default: tests/eval/questions.jsonl).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve.")] = None,
-    baseline: Annotated[Optional[str], typer.Option(
+    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.")] = None,
+    baseline: Annotated[str | None, typer.Option(
         "--baseline", help="Also run a baseline side by side: naive (textbook dense RAG).")
     ] = None,
 ) -> None:
@@ -289,7 +289,7 @@ def chat(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Read questions from stdin, one a line (/reset starts over); print "
                        "one JSON object per question.")] = False,
-    k: Annotated[Optional[int], typer.Option("-k", help="Passages to retrieve.")] = None,
+    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.")] = None,
 ) -> None:
     """Hold a conversation about the article; follow-ups keep the context, /help lists commands."""
     with user_errors():

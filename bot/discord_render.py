@@ -86,7 +86,7 @@ def _cut(text: str, limit: int) -> tuple[str, str]:
         return text[:limit], text[limit:]
     cut = _boundary(text, budget, lines_only=True, floor=opener_end + 1)
     rest = text[cut:]
-    rest = rest[1:] if rest.startswith("\n") else rest  # blank lines inside code survive
+    rest = rest.removeprefix("\n")  # blank lines inside code survive
     return text[:cut].rstrip() + closer, f"{opener}\n{rest}"
 
 

@@ -7,10 +7,10 @@ import re
 import pytest
 
 from bot.discord_render import (
-    _open_fence_at,
     EMBED_DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
     MAX_MESSAGE_CHARS,
+    _open_fence_at,
     about_embed,
     answer_messages,
     split_message,

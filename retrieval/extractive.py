@@ -46,8 +46,8 @@ MIN_WORDS_TO_JUDGE_LANGUAGE = 3
 DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY = 0.95
 SEMANTIC_WEIGHT = 0.5
 CONTEXT_WEIGHT = 0.4  # earlier turns' words count for less than the new question's
-MAX_SENTENCES = 3
-FOLLOWER_RATIO = 0.85  # a second sentence must score at least this share of the best
+MAX_SENTENCES = 4
+FOLLOWER_RATIO = 0.75  # a further sentence must score at least this share of the best
 MAX_ANSWER_CHARS = 700
 MIN_SENTENCE_CHARS = 25
 # Retrieval's order carries evidence too: the best-ranked passage gets this much added, the

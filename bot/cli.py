@@ -66,8 +66,8 @@ def load_settings():
         return Settings(**overrides)
     except ValidationError as err:
         first = err.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "settings"
-        raise BackstoryError(f"bad setting {where}: {first['msg']}") from None
+        field = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise BackstoryError(f"bad setting BACKSTORY_{field.upper()}: {first['msg']}") from None
 
 
 @contextmanager
@@ -111,7 +111,7 @@ def make_answerer(settings, announce_build: bool = True):
 
     answerer = Answerer(settings)
     if answerer.store.count() == 0:
-        if announce_build:
+        if announce_build and settings.corpus_dir.exists():
             typer.echo(f"Building the index from {settings.corpus_dir} (first use)…", err=True)
         progress, update = progress_bar("Embedding passages")
         if progress:

@@ -136,3 +136,20 @@ def test_unsupported_type_is_refused(store, tmp_path):
     odd.write_bytes(b"PK\x03\x04")
     report = ingest(store, [str(odd)])
     assert "unsupported type .docx" in report.failed[0].reason
+
+
+def test_a_bad_setting_is_a_one_line_error(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKSTORY_K", "many")
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "d"), "ask", "Who?"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: bad setting BACKSTORY_K: ")
+    assert result.stderr.count("\n") == 1
+
+
+def test_no_index_and_no_corpus_says_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(tmp_path / "missing"))
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "d"), "ask", "Who?"])
+    assert result.exit_code == 1
+    assert result.stderr == (f"error: the index is empty and there is no corpus folder at "
+                             f"{tmp_path / 'missing'}; run `backstory ingest PATH` or set "
+                             "BACKSTORY_CORPUS_DIR\n")

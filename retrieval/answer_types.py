@@ -39,6 +39,9 @@ _ASKS = [
                           re.IGNORECASE)),
 ]
 _CHECKS = {"money": _MONEY, "number": _NUMBER, "date": _YEAR_OR_DATE}
+# Dates hold digits but answer no "how many": "on 27 September 2020" is not a count.
+_DATES = re.compile(rf"\b(\d{{1,2}}(\s*[–-]\s*\d{{1,2}})?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|"
+                    rf"\b(1[0-9]\d\d|20\d\d)s?\b)", re.IGNORECASE)
 
 
 def names_in(sentence: str) -> list[str]:
@@ -90,4 +93,6 @@ def holds(kind: str | None, sentence: str, question: str = "") -> bool:
         words = [w.strip("\"'“”’(),.;:") for w in sentence.split()[1:]]
         proper = [w for w in words if w[:1].isupper() and w.lower() not in STOPWORDS]
         return any(n.lower() not in asked for n in names_in(sentence) + proper)
+    if kind == "number":
+        sentence = _DATES.sub(" ", sentence)
     return bool(_CHECKS[kind].search(sentence))

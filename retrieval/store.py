@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
@@ -131,8 +132,6 @@ class Store:
 
     # --- reading ------------------------------------------------------------------------
     def count(self) -> int:
-        import time
-
         if self._collection is None and not self.collection_exists():
             return 0
         now = time.monotonic()
@@ -234,7 +233,7 @@ class Store:
             self.client.delete_collection(self.settings.collection)
         self._vectorstore = None
         self._collection = None
-        self._count = None
+        self.forget_count()
         manager = self.record_manager
         keys = manager.list_keys()
         for start in range(0, len(keys), 5000):

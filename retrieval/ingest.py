@@ -218,9 +218,9 @@ def _delete_removed(
 
 def _lexical_stale(store: Store) -> bool:
     """True when the saved BM25 index is not over Chroma's passages (a run died before saving)."""
-    saved = LexicalIndex.load(store.lexical_dir)
+    saved = LexicalIndex.saved_ids(store.lexical_dir)
     present = store.collection.get(include=[])["ids"] if store.collection_exists() else []
-    return saved is None or sorted(saved.ids) != sorted(present)
+    return saved is None or sorted(saved) != sorted(present)
 
 
 def _reconcile(store: Store) -> tuple[int, dict[str, set[str]]]:

@@ -95,6 +95,14 @@ class LexicalIndex:
         tmp.rename(folder)
         _rmtree(old)
 
+    @staticmethod
+    def saved_ids(folder: Path) -> list[str] | None:
+        """The passage ids a saved index covers, without loading the index itself."""
+        try:
+            return json.loads((folder / "ids.json").read_text())
+        except (OSError, ValueError):
+            return None
+
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
         import bm25s

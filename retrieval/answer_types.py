@@ -25,16 +25,34 @@ _MONEY = re.compile(
 # Two capitalised words in a row ("Nikol Pashinyan", "Foreign Ministry") name someone.
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+))+")
 
+_AUXILIARY = (r"(did|does|do|was|is|were|are|will|would|has|have|had|could|can|should|"
+              r"might|may|must)\b")
+_MEASURE = (r"(speed|population|length|height|area|size|number|percentage|share|rate|gdp|"
+            r"age|distance|capacity|budget|toll|turnout|strength)\b")
 _ASKS = [
     ("money", re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|worth|price|budget)|"
-                         r"\b(what|which) (was|is) the (price|cost)\b", re.IGNORECASE)),
+                         r"\b(what|which) (was|is) the (price|cost)\b|"
+                         r"\b(salary|salaries|wages?|income|net worth|fortune)\b", re.IGNORECASE)),
+    # "What is the population / top speed / length of X?" asks for a number as surely as
+    # "how many" does.
+    ("number", re.compile(rf"\bwhat(?:'s| is| was| are| were)\s+(?:the |its |his |her |their |"
+                          rf"\w+'s? )?(?:\w+ )?{_MEASURE}", re.IGNORECASE)),
+    # "How long has he ruled?" is answered by a span ("since 2003", "until 2044") as often
+    # as by a count ("49 years").
+    ("duration", re.compile(r"\bhow long\b(?! ago)", re.IGNORECASE)),
     # English, with the Russian and Spanish words for the same questions (the multilingual
     # embedder serves readers asking in those languages).
-    ("number", re.compile(r"\bhow (many|much|large|big|long|far|tall|old)\b|"
+    ("number", re.compile(r"\bhow (many|much|large|big|far|tall|old)\b|"
                           r"\bwhat (number|size|share|percentage|proportion)\b|"
                           r"сколько|cu[aá]nt[oa]s?\b", re.IGNORECASE)),
-    ("date", re.compile(r"\b(when|what year|which year|what date|since when|how long ago)\b|"
+    # "When" asks for a date as a question word ("when did", "and when was"), not as a
+    # conjunction ("how did Washington respond when Azerbaijan attacked?").
+    ("date", re.compile(rf"\bwhen\s+{_AUXILIARY}|^\W*when\b|"
+                        r"\b(what year|which year|what date|since when|how long ago)\b|"
                         r"когда|в каком году|cu[aá]ndo|en qu[eé] a[nñ]o", re.IGNORECASE)),
+    ("place", re.compile(rf"\bwhere\s+{_AUXILIARY}|^\W*where\b|"
+                         r"\b(in )?(what|which) (city|country|town|village|capital|region)\b",
+                         re.IGNORECASE)),
     ("person", re.compile(r"\b(who|whom)\b|\bname of the\b|\bwhat (was|is) (his|her|the) name\b",
                           re.IGNORECASE)),
 ]
@@ -73,7 +91,7 @@ def _asks_for_description(question: str) -> bool:
 
 
 def expected_type(question: str) -> str | None:
-    """money, number, date or person; None for questions that want a description."""
+    """money, number, duration, date, place or person; None when a description is wanted."""
     for name, pattern in _ASKS:
         if pattern.search(question):
             if name == "person" and _asks_for_description(question):
@@ -86,13 +104,15 @@ def holds(kind: str | None, sentence: str, question: str = "") -> bool:
     """True when the sentence contains something of the kind the question asks for."""
     if kind is None:
         return True
-    if kind == "person":
-        # Any proper name the question does not already contain: a person ("Nikol Pashinyan")
-        # or a body that acted ("Russia brokered the ceasefire").
+    if kind in ("person", "place"):
+        # Any proper name the question does not already contain: a person ("Nikol Pashinyan"),
+        # a body that acted ("Russia brokered the ceasefire") or a place ("in Bishkek").
         asked = question.lower()
         words = [w.strip("\"'“”’(),.;:") for w in sentence.split()[1:]]
         proper = [w for w in words if w[:1].isupper() and w.lower() not in STOPWORDS]
         return any(n.lower() not in asked for n in names_in(sentence) + proper)
+    if kind == "duration":
+        return bool(_YEAR_OR_DATE.search(sentence) or holds("number", sentence))
     if kind == "number":
         sentence = _DATES.sub(" ", sentence)
     return bool(_CHECKS[kind].search(sentence))

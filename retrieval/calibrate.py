@@ -26,7 +26,8 @@ def best_scores(answerer: Answerer, rows: list[dict]) -> list[tuple[float, bool,
     for row in rows:
         prepared = answerer.prepare(row["q"])
         extract = extractive.choose(prepared.question, prepared.retrieved,
-                                    answerer.sentence_vectors)
+                                    answerer.sentence_vectors,
+                                    lexicon=answerer.store.lexical())
         scores.append((extract.best_score, bool(row["answerable"]), row["q"]))
     return scores
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 from functools import lru_cache
 from pathlib import Path
@@ -54,6 +55,23 @@ class LexicalIndex:
     def knows(self, token: str) -> bool:
         """True when the (stemmed) word occurs in some passage."""
         return token in self._model.vocab_dict if self.ids else False
+
+    def document_frequency(self, token: str) -> int:
+        """How many passages hold the (stemmed) word."""
+        column = self._model.vocab_dict.get(token) if self.ids else None
+        # bm25s keeps its scores as a sparse matrix by word: the gap between consecutive
+        # column pointers is the number of passages with that word.
+        pointers = self._model.scores["indptr"] if column is not None else ()
+        if column is None or column + 1 >= len(pointers):
+            return 0
+        return int(pointers[column + 1] - pointers[column])
+
+    def idf(self, token: str) -> float:
+        """BM25's inverse document frequency: high for rare words, near 0 for ubiquitous ones.
+        A word no passage holds gets the highest value."""
+        passages = len(self.ids)
+        found = self.document_frequency(token)
+        return math.log(1 + (passages - found + 0.5) / (found + 0.5))
 
     @classmethod
     def build(cls, ids: list[str], texts: list[str]) -> LexicalIndex:

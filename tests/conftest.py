@@ -13,8 +13,11 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 CORPUS = REPO / "corpus"
 ARTICLE = CORPUS / "articles" / "2023-06-15-sputnik-moscow-questions-washingtons-sanity.md"
-# A few background notes are enough for most tests and keep ingest to a few seconds.
+# A few background notes are enough for most tests and keep ingest to a few seconds. Tests
+# that check exact answers read frozen copies in tests/data/background, so that improving a
+# note in corpus/ does not break them; other notes are copied from corpus/.
 SMALL_BACKGROUND = ["russian-peacekeeping-mission.md", "stanislav-tarasov.md", "csto.md"]
+FROZEN_BACKGROUND = REPO / "tests" / "data" / "background"
 
 os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 # Tests must not pick up a developer's .env or keys.
@@ -71,7 +74,9 @@ def make_corpus(root: Path, background: list[str] | None = None) -> Path:
     (corpus / "background").mkdir(parents=True)
     shutil.copy(ARTICLE, corpus / "articles" / ARTICLE.name)
     for name in background if background is not None else SMALL_BACKGROUND:
-        shutil.copy(CORPUS / "background" / name, corpus / "background" / name)
+        frozen = FROZEN_BACKGROUND / name
+        source = frozen if frozen.exists() else CORPUS / "background" / name
+        shutil.copy(source, corpus / "background" / name)
     return corpus
 
 

@@ -20,10 +20,13 @@ ARTICLE_LEDE = (
 )
 TARASOV = "Stanislav Tarasov, Russian commentator on the Caucasus, Turkey and Iran"
 TARASOV_LABEL = f"{TARASOV} — backstory background notes, 2026-11-27"
+DEATH_SENTENCE = ("Stanislav Tarasov died in late August 2025; the news agency IA REX "
+                  "published an obituary on 29 August 2025.")
 DEATH_PASSAGE = (
-    f"{TARASOV} — Death\n\nStanislav Tarasov died in 2025. The Russian news site regions.ru "
-    "reported that his funeral service would be held in Moscow and that he would be buried on "
-    "1 September 2025 in the village of Timokhovo in the Bogorodsky district of Moscow Region."
+    f"{TARASOV} — Death\n\n{DEATH_SENTENCE} The Russian news site regions.ru reported that "
+    "Tarasov's funeral service would be held at the Church of St Demetrius of Thessaloniki in "
+    "Moscow and that he would be buried on 1 September 2025 at the Novobogorodskoye cemetery in "
+    "the village of Timokhovo in the Bogorodsky district of Moscow Region."
 )
 
 
@@ -61,15 +64,16 @@ def test_answer_then_sources_then_reset(ready_settings):
 
     assert result.exit_code == 0, result.output
     answer, commands = result.stdout.split("\n\n[1] ", 1)
-    assert answer.startswith("Stanislav Tarasov died in 2025. [1]")
+    assert answer.startswith(f"{DEATH_SENTENCE} [1]")
     # A background note has no URL of its own, so none is shown (not its first source's).
-    assert f"Sources:\n[1] {TARASOV_LABEL}\n    “Stanislav Tarasov died in 2025.”" in answer
+    assert f"Sources:\n[1] {TARASOV_LABEL}\n    “{DEATH_SENTENCE}”" in answer
     assert "[1] " + commands == (
-        f"[1] {TARASOV_LABEL}\n"  # /sources lists the cited sources
+        # /sources lists the cited sources: two passages of the same note
+        f"[1] {TARASOV_LABEL}\n[2] {TARASOV_LABEL}\n"
         "\n"
         f"[1] {TARASOV_LABEL}\n\n{DEATH_PASSAGE}\n"  # /sources 1: the passage
         "\n"
-        "No source [9] in the last answer; its sources are 1.\n"
+        "No source [9] in the last answer; its sources are 1, 2.\n"
         "\n"
         f"{RESET_TEXT}\n"
         "\n"

@@ -116,3 +116,23 @@ def holds(kind: str | None, sentence: str, question: str = "") -> bool:
     if kind == "number":
         sentence = _DATES.sub(" ", sentence)
     return bool(_CHECKS[kind].search(sentence))
+
+
+# "Who will win the next election?" asks about what has not happened. Sources record the
+# past, so only a sentence that itself looks ahead (a plan, a schedule, an expectation) can
+# answer it; a sentence about the last election cannot.
+_ASKS_FUTURE = re.compile(r"\b(who|what|which|when|where|how)\b[^?]*\bwill\b|"
+                          r"\bwill\b[^?]*\b(happen|win|become|succeed|replace)\b|"
+                          r"\b(is|are) (going|expected|likely) to\b", re.IGNORECASE)
+_LOOKS_AHEAD = re.compile(r"\b(will|would|shall|plans?|planned|planning|expects?|expected|"
+                          r"due|scheduled|intends?|intended|aims?|aimed|forecasts?|predicts?|"
+                          r"predicted|projected|proposed|until|by 20\d\d)\b",
+                          re.IGNORECASE)
+
+
+def asks_about_future(question: str) -> bool:
+    return bool(_ASKS_FUTURE.search(question))
+
+
+def looks_ahead(sentence: str) -> bool:
+    return bool(_LOOKS_AHEAD.search(sentence))

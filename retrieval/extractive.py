@@ -14,7 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answer_types import expected_type, holds
+from retrieval.answer_types import asks_about_future, expected_type, holds, looks_ahead
 from retrieval.lexical import tokenize
 from retrieval.models import Retrieved
 from retrieval.safety import is_instruction
@@ -60,17 +60,16 @@ LEAD_BONUS = 0.1
 _ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his|him|she|her|"
                       r"such|the latter|the former)\b", re.IGNORECASE)
 _DEFINITION = re.compile(r"^\W*(who|what)\s+(is|was|are|were)\b", re.IGNORECASE)
-# Only this many sentences, and this many runs of two adjacent sentences, the best by the
-# cheap lexical score, are embedded: embedding every sentence of every passage was most of
-# the answer's latency. The shortlist weights a word by its rarity in the corpus ("Bishkek"
+# Only this many sentences, the best by the cheap lexical score, are embedded: embedding
+# every sentence of every passage was most of the answer's latency. The shortlist weights a word by its rarity in the corpus ("Bishkek"
 # says more about which sentence answers than "Karabakh", which most passages hold); the
 # score does not: weighting it too declined more answerable questions than it helped
 # (background answers 72% -> 63% on tests/eval/questions.jsonl).
 SEMANTIC_SHORTLIST = 8
-PAIR_SHORTLIST = 4
 # Two sentences cover more of the question's words by sheer length: a pair must beat the
 # single sentences by this factor's margin. Pairs answer where the subject and the fact sit
-# in adjacent sentences (background answers 73% -> 77%, same set).
+# in adjacent sentences (background answers 73% -> 77%, same set, before the pairs were
+# limited to shortlisted sentences to keep the answer under 100 ms; that cost one answer).
 PAIR_FACTOR = 0.95
 
 
@@ -213,6 +212,7 @@ def choose(
     pairs = {(c.passage, c.parts[1]): c for c in pool if c.parts}
     weights = _weights(question, context)
     wanted = expected_type(question)
+    future = asks_about_future(question)
     definition = asks_for_definition(question)
     if not pool or not weights:
         return Extract([], 0.0)
@@ -234,8 +234,12 @@ def choose(
     order = sorted(range(len(pool)), key=lambda i: (-ranks[i], pool[i].passage))
     singles = [i for i in order if not pool[i].parts]
     doubles = [i for i in order if pool[i].parts]
-    keep = sorted(singles[: SEMANTIC_SHORTLIST * (2 if cross_lingual else 1)]
-                  + doubles[:PAIR_SHORTLIST])
+    chosen = singles[: SEMANTIC_SHORTLIST * (2 if cross_lingual else 1)]
+    # Two adjacent sentences compete as one quote when both made the shortlist: their
+    # vectors are computed anyway, so pairs cost no extra embedding.
+    have = {(pool[i].passage, pool[i].quote) for i in chosen}
+    keep = sorted(chosen + [i for i in doubles
+                            if all((pool[i].passage, part) in have for part in pool[i].parts)])
     pool, overlaps = [pool[i] for i in keep], [overlaps[i] for i in keep]
 
     query = f"{question} {context}".strip()
@@ -255,8 +259,11 @@ def choose(
             score = SEMANTIC_WEIGHT * float(sim) + (1 - SEMANTIC_WEIGHT) * lex
         if cand.parts:
             score *= PAIR_FACTOR
-        if not any(holds(wanted, part, question) for part in cand.parts or (cand.quote,)):
+        parts = cand.parts or (cand.quote,)
+        if not any(holds(wanted, part, question) for part in parts):
             score = 0.0  # near the topic, but not the kind of thing that was asked
+        if future and not any(looks_ahead(part) for part in parts):
+            score = 0.0  # about the past; the question is about what is to come
         # The prior only orders sentences that answer; it never lifts one over the threshold.
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:

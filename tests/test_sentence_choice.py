@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval import extractive
-from retrieval.answer_types import expected_type, holds
+from retrieval.answer_types import asks_about_future, expected_type, holds
 from retrieval.embeddings import MiniLMEmbeddings
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Retrieved
@@ -73,3 +73,24 @@ def test_a_sentence_that_answers_alone_is_quoted_alone(vectors):
     extract = extractive.choose(question, [passage(BODY)], vectors)
     assert extract.picks[0].quote == ("Casualty estimates for the whole war vary widely "
                                       "between sources.")
+
+
+@pytest.mark.parametrize(("question", "future"), [
+    ("Who will win the next election?", True),
+    ("When will the railway be finished?", True),
+    ("Who won the 2021 election?", False),
+    ("What happened next?", False),
+])
+def test_questions_about_the_future_are_recognised(question, future):
+    assert asks_about_future(question) is future
+
+
+def test_a_question_about_the_future_is_not_answered_with_the_past(vectors):
+    body = ("Armenia held a parliamentary election on 20 June 2021, won by Civil Contract. "
+            "The prime minister said the next vote would be held in June 2026.")
+    past_only = passage(body.split(". ")[0] + ".")
+    assert not extractive.choose("Who will win the next parliamentary election?",
+                                 [past_only], vectors).picks
+    extract = extractive.choose("When will the next parliamentary election be held?",
+                                [passage(body)], vectors)
+    assert "June 2026" in extract.picks[0].quote

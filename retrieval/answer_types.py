@@ -17,7 +17,7 @@ _MONTHS = (r"january|february|march|april|may|june|july|august|september|october
 _YEAR_OR_DATE = re.compile(rf"\b(1[0-9]\d\d|20\d\d)s?\b|\b({_MONTHS})\b|\bcentur(y|ies)\b",
                            re.IGNORECASE)
 _NUMBER = re.compile(
-    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
+    r"\d|\bone\b(?!\s+of\b)|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
     r"thousands?|millions?|billions?|half|several|few)\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"[$€£₽]|\b(dollars?|euros?|roubles?|rubles?|manats?|drams?|rials?|usd|eur|budget|loan|"
@@ -60,6 +60,13 @@ _CHECKS = {"money": _MONEY, "number": _NUMBER, "date": _YEAR_OR_DATE}
 # Dates hold digits but answer no "how many": "on 27 September 2020" is not a count.
 _DATES = re.compile(rf"\b(\d{{1,2}}(\s*[–-]\s*\d{{1,2}})?\s+({_MONTHS})|({_MONTHS})\s+\d{{1,2}}\b|"
                     rf"\b(1[0-9]\d\d|20\d\d)s?\b)", re.IGNORECASE)
+# Nor are spans of time a count of anything else: "for five years" does not say how many
+# peacekeepers were sent, unless years are what the question counts.
+_UNITS_OF_TIME = r"(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(?:y|ies))"
+_SPANS = re.compile(rf"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                    rf"twelve|\w+teen|\w+ty|several|few)[\s-]+{_UNITS_OF_TIME}\b", re.IGNORECASE)
+_CLOCK = re.compile(r"\b\d{1,2}:\d\d\b")  # "at 07:00" is a time of day, not a count
+_COUNTS_TIME = re.compile(rf"\b{_UNITS_OF_TIME}\b|\bhow long\b", re.IGNORECASE)
 
 
 def names_in(sentence: str) -> list[str]:
@@ -112,9 +119,11 @@ def holds(kind: str | None, sentence: str, question: str = "") -> bool:
         proper = [w for w in words if w[:1].isupper() and w.lower() not in STOPWORDS]
         return any(n.lower() not in asked for n in names_in(sentence) + proper)
     if kind == "duration":
-        return bool(_YEAR_OR_DATE.search(sentence) or holds("number", sentence))
+        return bool(_YEAR_OR_DATE.search(sentence) or _NUMBER.search(sentence))
     if kind == "number":
-        sentence = _DATES.sub(" ", sentence)
+        sentence = _CLOCK.sub(" ", _DATES.sub(" ", sentence))
+        if not _COUNTS_TIME.search(question):
+            sentence = _SPANS.sub(" ", sentence)
     return bool(_CHECKS[kind].search(sentence))
 
 
@@ -136,3 +145,25 @@ def asks_about_future(question: str) -> bool:
 
 def looks_ahead(sentence: str) -> bool:
     return bool(_LOOKS_AHEAD.search(sentence))
+
+
+# The words that say what is asked for: "which football club", "how many languages", "what
+# is his salary". A sentence about the right person that lacks them answers something else.
+_AUX = r"(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should)"
+_FOCUS = [
+    re.compile(r"\bname of the\s+((?:[\w'-]+\s+)?[\w'-]+)", re.IGNORECASE),
+    re.compile(rf"^\W*(?:which|what)\s+((?:[\w'-]+\s+){{1,3}}?){_AUX}\b", re.IGNORECASE),
+    # two words, as the noun may come second ("how many Russian troops"); stop words drop out
+    re.compile(r"\bhow (?:many|much)\s+((?:[\w'-]+\s+)?[\w'-]+)", re.IGNORECASE),
+    re.compile(rf"\bwhat(?:'s|\s+{_AUX})\s+(?:the|its|his|her|their|(?:[\w-]+\s+)?[\w-]+['’]s)"
+               r"\s+([\w'-]+(?:\s+[\w'-]+)?)\s*(?:\bof\b|\bin\b|\bfor\b|\?|$)", re.IGNORECASE),
+]
+
+
+def focus_phrase(question: str) -> str:
+    """The words naming what the question asks for, or "" when it names no such thing."""
+    for pattern in _FOCUS:
+        match = pattern.search(question)
+        if match:
+            return match.group(1).strip()
+    return ""

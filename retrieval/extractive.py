@@ -14,7 +14,13 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answer_types import asks_about_future, expected_type, holds, looks_ahead
+from retrieval.answer_types import (
+    asks_about_future,
+    expected_type,
+    focus_phrase,
+    holds,
+    looks_ahead,
+)
 from retrieval.lexical import tokenize
 from retrieval.models import Retrieved
 from retrieval.safety import is_instruction
@@ -29,11 +35,11 @@ logger = logging.getLogger(__name__)
 # Calibration (2026-11-27, `python -m retrieval.calibrate`, on the full corpus after its
 # fact-check): 70 questions of our own in tests/calibration/, 45 the corpus answers and 25 it
 # does not (off-topic, and on-topic but unknowable: private facts, the future), none from the
-# evaluation sets. The fewest errors fall at 0.567 (4 of 70 on the wrong side); we use 0.45
-# (9 of 25 unanswerable answered, none of 45 answerable declined) because readers' questions
+# evaluation sets. The fewest errors fall at 0.560 (4 of 70 on the wrong side); we use 0.45
+# (7 of 25 unanswerable answered, none of 45 answerable declined) because readers' questions
 # are phrased further from the documents than ours: on tests/eval/questions.jsonl, 0.50
-# drops the right background answers from 79% to 72% and 0.55 to 65%, while declining two
-# more of its 8 unanswerable questions. A wrong extractive answer is
+# drops the right background answers from 77% to 72% and 0.55 to 66%, while declining one
+# and two more of its 8 unanswerable questions. A wrong extractive answer is
 # still a verbatim, cited quote the reader can judge; a declined one helps nobody. Questions
 # in another language than the sources share no words, so they are judged on similarity
 # alone, against the embedder's `cross_lingual_min_similarity`.
@@ -46,6 +52,11 @@ MIN_WORDS_TO_JUDGE_LANGUAGE = 3
 # similarities across languages mean little: this bar is one they almost never clear.
 DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY = 0.95
 SEMANTIC_WEIGHT = 0.5
+# The words naming what is asked for ("which football club", "how many languages") count
+# this many times in the lexical share: a sentence about the right person that lacks them
+# answers something else. 2 declined one more of the 25 unanswerable calibration questions
+# and cost no answer in tests/eval/questions.jsonl; 3 cost 3 background answers there.
+FOCUS_WEIGHT = 2.0
 CONTEXT_WEIGHT = 0.4  # earlier turns' words count for less than the new question's
 MAX_SENTENCES = 4
 FOLLOWER_RATIO = 0.75  # a further sentence must score at least this share of the best
@@ -66,6 +77,11 @@ _DEFINITION = re.compile(r"^\W*(who|what)\s+(is|was|are|were)\b", re.IGNORECASE)
 # score does not: weighting it too declined more answerable questions than it helped
 # (background answers 72% -> 63% on tests/eval/questions.jsonl).
 SEMANTIC_SHORTLIST = 8
+# Words of the passage's title and heading count this much toward the shortlist: they are
+# shared by every sentence of the passage, so at full weight a note whose title matches the
+# question filled the shortlist with its sentences and crowded out the one that answers
+# (the article's "2,000 troop-strong" sentence for "how many peacekeepers were deployed").
+TITLE_SHARE = 0.5
 # Two sentences cover more of the question's words by sheer length: a pair must beat the
 # single sentences by this factor's margin. Pairs answer where the subject and the fact sit
 # in adjacent sentences (background answers 73% -> 77%, same set, before the pairs were
@@ -144,6 +160,9 @@ def _weights(question: str, context: str, idf=None) -> dict[str, float]:
         return idf(token) if idf is not None else 1.0
 
     weights = {t: rarity(t) for t in tokenize(question)}
+    for token in tokenize(focus_phrase(question)):
+        if token in weights:
+            weights[token] *= FOCUS_WEIGHT
     for token in tokenize(context):
         weights.setdefault(token, CONTEXT_WEIGHT * rarity(token))
     return weights
@@ -227,7 +246,8 @@ def choose(
     # no shared words at all, that is simply the best-ranked passages' sentences).
     if lexicon is not None:
         rare = _weights(question, context, lexicon.idf)
-        ranks = [_lexical_coverage(rare, _tokens(c.quote) | titles[c.passage])
+        ranks = [_lexical_coverage(rare, _tokens(c.quote))
+                 + TITLE_SHARE * _lexical_coverage(rare, titles[c.passage] - _tokens(c.quote))
                  for c in pool]
     else:
         ranks = overlaps

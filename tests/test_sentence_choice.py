@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval import extractive
-from retrieval.answer_types import asks_about_future, expected_type, holds
+from retrieval.answer_types import asks_about_future, expected_type, focus_phrase, holds
 from retrieval.embeddings import MiniLMEmbeddings
 from retrieval.lexical import LexicalIndex
 from retrieval.models import Retrieved
@@ -94,3 +94,36 @@ def test_a_question_about_the_future_is_not_answered_with_the_past(vectors):
     extract = extractive.choose("When will the next parliamentary election be held?",
                                 [passage(body)], vectors)
     assert "June 2026" in extract.picks[0].quote
+
+
+@pytest.mark.parametrize(("question", "focus"), [
+    ("Which football club does Ilham Aliyev support?", "football club"),
+    ("How many languages does he speak?", "languages does"),  # "does" is a stop word
+    ("What is Maria Zakharova's salary?", "salary"),
+    ("What was the name of the US official who delivered it?", "US official"),
+    ("Who is Stanislav Tarasov?", ""),
+])
+def test_focus_phrase_names_what_is_asked_for(question, focus):
+    assert focus_phrase(question) == focus
+
+
+def test_a_sentence_lacking_what_is_asked_for_scores_lower(vectors, monkeypatch):
+    """The focus words weigh more, so a sentence about the president that never mentions a
+    club covers less of the question than it would if all words counted the same."""
+    question = "Which football club does the president of Azerbaijan support?"
+    bio = [passage("The president of Azerbaijan was born in Baku and studied law there.")]
+    weighted = extractive.choose(question, bio, vectors).best_score
+    monkeypatch.setattr(extractive, "FOCUS_WEIGHT", 1.0)
+    unweighted = extractive.choose(question, bio, vectors).best_score
+    assert weighted < unweighted
+
+
+def test_times_of_day_spans_of_time_and_one_of_are_not_counts():
+    question = "How many troops were deployed?"
+    assert not holds("number", "Units began deploying at 07:00 local time.", question)
+    assert not holds("number", "They were deployed for five years.", question)
+    assert not holds("number", "The mandate lapsed unless one of the parties objected.", question)
+    assert holds("number", "The contingent had 1,960 servicemen.", question)
+    # ...unless time is what the question counts
+    assert holds("number", "They were deployed for five years.", "How many years did they stay?")
+    assert holds("number", "They were deployed for five years.", "How many troops, for how long?")

@@ -16,16 +16,17 @@ _MONTHS = (r"january|february|march|april|may|june|july|august|september|october
            r"december")
 _YEAR_OR_DATE = re.compile(rf"\b(1[0-9]\d\d|20\d\d)s?\b|\b({_MONTHS})\b|\bcentur(y|ies)\b",
                            re.IGNORECASE)
+# "one of the parties" counts nothing.
 _NUMBER = re.compile(
-    r"\d|\bone\b(?!\s+of\b)|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozens?|hundreds?|"
-    r"thousands?|millions?|billions?|half|several|few)\b", re.IGNORECASE)
+    r"\d|\bone\b(?!\s+of\b)|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
+    r"dozens?|hundreds?|thousands?|millions?|billions?|half|several|few)\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"[$€£₽]|\b(dollars?|euros?|roubles?|rubles?|manats?|drams?|rials?|usd|eur|budget|loan|"
     r"cost|costs|worth|paid|priced?)\b", re.IGNORECASE)
 # Two capitalised words in a row ("Nikol Pashinyan", "Foreign Ministry") name someone.
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+))+")
 
-_AUXILIARY = (r"(did|does|do|was|is|were|are|will|would|has|have|had|could|can|should|"
+_AUXILIARY = (r"(?:did|does|do|was|is|were|are|will|would|has|have|had|could|can|should|"
               r"might|may|must)\b")
 _MEASURE = (r"(speed|population|length|height|area|size|number|percentage|share|rate|gdp|"
             r"age|distance|capacity|budget|toll|turnout|strength)\b")
@@ -149,13 +150,12 @@ def looks_ahead(sentence: str) -> bool:
 
 # The words that say what is asked for: "which football club", "how many languages", "what
 # is his salary". A sentence about the right person that lacks them answers something else.
-_AUX = r"(?:is|was|are|were|did|does|do|has|have|had|can|could|will|would|should)"
 _FOCUS = [
     re.compile(r"\bname of the\s+((?:[\w'-]+\s+)?[\w'-]+)", re.IGNORECASE),
-    re.compile(rf"^\W*(?:which|what)\s+((?:[\w'-]+\s+){{1,3}}?){_AUX}\b", re.IGNORECASE),
+    re.compile(rf"^\W*(?:which|what)\s+((?:[\w'-]+\s+){{1,3}}?){_AUXILIARY}", re.IGNORECASE),
     # two words, as the noun may come second ("how many Russian troops"); stop words drop out
     re.compile(r"\bhow (?:many|much)\s+((?:[\w'-]+\s+)?[\w'-]+)", re.IGNORECASE),
-    re.compile(rf"\bwhat(?:'s|\s+{_AUX})\s+(?:the|its|his|her|their|(?:[\w-]+\s+)?[\w-]+['’]s)"
+    re.compile(rf"\bwhat(?:'s|\s+{_AUXILIARY})\s+(?:the|its|his|her|their|(?:[\w-]+\s+)?[\w-]+['’]s)"
                r"\s+([\w'-]+(?:\s+[\w'-]+)?)\s*(?:\bof\b|\bin\b|\bfor\b|\?|$)", re.IGNORECASE),
 ]
 

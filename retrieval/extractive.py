@@ -72,10 +72,11 @@ _ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his
                       r"such|the latter|the former)\b", re.IGNORECASE)
 _DEFINITION = re.compile(r"^\W*(who|what)\s+(is|was|are|were)\b", re.IGNORECASE)
 # Only this many sentences, the best by the cheap lexical score, are embedded: embedding
-# every sentence of every passage was most of the answer's latency. The shortlist weights a word by its rarity in the corpus ("Bishkek"
-# says more about which sentence answers than "Karabakh", which most passages hold); the
-# score does not: weighting it too declined more answerable questions than it helped
-# (background answers 72% -> 63% on tests/eval/questions.jsonl).
+# every sentence of every passage was most of the answer's latency. The shortlist weights a
+# word by its rarity in the corpus ("Bishkek" says more about which sentence answers than
+# "Karabakh", which most passages hold); the score does not: weighting it too declined more
+# answerable questions than it helped (background answers 72% -> 63% on
+# tests/eval/questions.jsonl).
 SEMANTIC_SHORTLIST = 8
 # Words of the passage's title and heading count this much toward the shortlist: they are
 # shared by every sentence of the passage, so at full weight a note whose title matches the

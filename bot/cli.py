@@ -24,6 +24,8 @@ sources_app = typer.Typer(help="List or remove indexed documents.", invoke_witho
 app.add_typer(sources_app, name="sources")
 
 logger = logging.getLogger("backstory")
+# A background note may list a dozen source URLs; the listing shows the first few.
+SOURCE_URLS_SHOWN = 3
 
 
 class State:
@@ -191,7 +193,7 @@ def sources(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
 ) -> None:
-    """List the indexed documents: id, title, kind, outlet, date, url, passages."""
+    """List the indexed documents: id, title, kind, outlet, dates, url, source URLs, passages."""
     if ctx.invoked_subcommand is not None:
         return
     with user_errors():
@@ -214,6 +216,12 @@ def sources(
             typer.echo(f"{row['id']}  [{row['kind']}] {row['title']} — "
                        f"{row['outlet'] or 'unknown outlet'}, {date}{as_of}; "
                        f"{row['chunks']} passages" + (f"\n    {row['url']}" if row["url"] else ""))
+            shown = row["sources"][:SOURCE_URLS_SHOWN]
+            more = len(row["sources"]) - len(shown)
+            for url in shown:
+                typer.echo(f"    source: {url}")
+            if more:
+                typer.echo(f"    … and {more} more sources (--json lists them all)")
 
 
 @sources_app.command("remove")

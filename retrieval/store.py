@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -174,6 +175,7 @@ class Store:
                 "published": meta.get("published") or None,
                 "as_of": meta.get("as_of") or None,
                 "url": meta.get("url") or None,
+                "sources": _source_urls(meta),
                 "origin": meta.get("origin", ""),
             })
         for doc_id, row in rows.items():
@@ -242,3 +244,12 @@ class Store:
 
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
         self._lexical = None
+
+
+def _source_urls(meta: dict) -> list[str]:
+    """The public URLs a background note's facts rest on (its front matter's `sources`)."""
+    try:
+        urls = json.loads(meta.get("sources") or "[]")
+    except ValueError:
+        return []
+    return [str(u) for u in urls] if isinstance(urls, list) else []

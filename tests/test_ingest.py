@@ -131,6 +131,12 @@ def test_sources_lists_documents(tmp_path, corpus, monkeypatch):
     assert article["kind"] == "article" and article["published"] == "2023-06-15"
     assert article["outlet"] == "Sputnik" and article["chunks"] > 0
     assert set(article) >= {"id", "title", "kind", "outlet", "published", "url", "chunks"}
+    # A background note lists the public URLs its facts rest on, from its front matter.
+    note = by_id[PEACEKEEPING]
+    assert note["as_of"] and len(note["sources"]) >= 2
+    assert all(url.startswith("http") for url in note["sources"])
+    listing = runner.invoke(app, [*base, "sources"]).stdout
+    assert f"    source: {note['sources'][0]}" in listing
 
     removed = runner.invoke(app, [*base, "sources", "remove", PEACEKEEPING])
     assert removed.exit_code == 0 and "removed" in removed.stdout

@@ -57,21 +57,16 @@ class Prepared:
     retrieve_ms: float
 
 
-_frozen = False
-
-
 def _freeze_loaded_objects() -> None:
-    """After the first answer, move everything loaded so far (models, Chroma's client, the
-    BM25 index, LangChain) out of the garbage collector's sight, once per process.
+    """Move everything loaded so far (models, Chroma's client, the BM25 index, LangChain)
+    out of the garbage collector's sight.
 
-    These objects live as long as the process; left in view, each full collection walks
-    all of them while holding the GIL, and under load those pauses froze the event loop
-    for 110-180 ms (tests/test_load.py); frozen, they never did in our runs.
+    These objects live as long as the answerer; left in view, each full collection walks all
+    of them while holding the GIL, and under load those pauses froze the event loop for
+    110-180 ms (tests/test_load.py). Called after an answerer's first answer, when all of it
+    is loaded: once in a bot or chat process, once per answerer in the test suite.
     """
-    global _frozen
-    if not _frozen:
-        _frozen = True
-        gc.freeze()
+    gc.freeze()
 
 
 class Answerer:
@@ -90,6 +85,7 @@ class Answerer:
         self.store = store or Store(settings, self.embedder)
         self._chat_model = chat_model
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
+        self._loaded = False  # set after the first answer, when models and index are loaded
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
         self._executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
@@ -202,7 +198,9 @@ class Answerer:
             "generate": round((time.perf_counter() - gen_started) * 1000, 1),
             "total": round((time.perf_counter() - started) * 1000, 1),
         }
-        _freeze_loaded_objects()
+        if not self._loaded:
+            self._loaded = True
+            _freeze_loaded_objects()
         return answer
 
     # --- generators ---------------------------------------------------------------------

@@ -149,7 +149,7 @@ def _passage_quotes(text: str, opens_document: bool) -> tuple[tuple[str, bool, t
     return tuple(found)
 
 
-@lru_cache(maxsize=50_000)
+@lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
 def _tokens(text: str) -> frozenset[str]:
     return frozenset(tokenize(text))
 

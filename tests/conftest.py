@@ -6,6 +6,10 @@ import ipaddress
 import os
 import shutil
 import socket
+import threading
+import time
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -139,3 +143,37 @@ def fake_openai():
     server = FakeOpenAI().start()
     yield server
     server.stop()
+
+
+@contextmanager
+def loopback_site(pages: dict[str, bytes], delays: dict[str, float] | None = None):
+    """A quiet web server on 127.0.0.1 serving HTML `pages` (path -> body), 404 elsewhere;
+    a path in `delays` stalls that many seconds first. Yields the base URL."""
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args):
+            pass
+
+        def do_GET(self):
+            time.sleep((delays or {}).get(self.path, 0))
+            body = pages.get(self.path)
+            self.send_response(200 if body is not None else 404)
+            if body is not None:
+                self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(body or b"")))
+            self.end_headers()
+            self.wfile.write(body or b"")
+
+    class Server(ThreadingHTTPServer):
+        daemon_threads = True
+
+        def handle_error(self, request, client_address):
+            pass  # clients that time out and hang up are part of the tests
+
+    server = Server(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()

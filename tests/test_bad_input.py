@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
 from retrieval.ingest import ingest
+from tests.conftest import loopback_site
 
 GOOD = "background/csto.md"
 
@@ -19,39 +17,12 @@ GOOD = "background/csto.md"
 @pytest.fixture
 def pages():
     """A loopback web server: /ok.html serves a page, /missing 404s, /slow stalls."""
-
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-        def do_GET(self):
-            if self.path == "/slow":
-                time.sleep(3)
-            if self.path == "/ok.html":
-                body = (b"<html><head><title>Test page</title><meta property="
-                        b"\"article:published_time\" content=\"2024-01-02T10:00:00Z\"></head>"
-                        b"<body><article><p>The test page says the bridge opened in 2024.</p>"
-                        b"</article></body></html>")
-                self.send_response(200)
-                self.send_header("content-type", "text/html")
-                self.send_header("content-length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-                return
-            self.send_response(404)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-    class Server(ThreadingHTTPServer):
-        def handle_error(self, request, client_address):
-            pass
-
-    server = Server(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    ok = (b"<html><head><title>Test page</title><meta property="
+          b"\"article:published_time\" content=\"2024-01-02T10:00:00Z\"></head>"
+          b"<body><article><p>The test page says the bridge opened in 2024.</p>"
+          b"</article></body></html>")
+    with loopback_site({"/ok.html": ok}, delays={"/slow": 3}) as url:
+        yield url
 
 
 def write_bad_files(folder, settings):

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 import pytest
 
 from bot.discord_admin import NO_ADMINS, NOT_ADMIN, safe_filename
 from bot.discord_bot import BackstoryBot
+from tests.conftest import loopback_site
 from tests.discord_fakes import ADMIN_ROLE_ID, EPHEMERAL, Harness
 
 NOTE = b"""---
@@ -140,29 +138,12 @@ async def test_discord_remove_source_of_a_corpus_file_says_the_file_stays(admin_
 
 
 async def test_discord_add_source_from_a_url(admin_bot):
-    class Page(BaseHTTPRequestHandler):
-        def do_GET(self):
-            body = (b"<html><head><title>Vorotan mill history</title></head><body><p>The old "
-                    b"Vorotan mill was rebuilt in 1911 by the Syunik Millers Union.</p></body>"
-                    b"</html>")
-            self.send_response(200)
-            self.send_header("content-type", "text/html")
-            self.send_header("content-length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_address[1]}/mill.html"
-    try:
+    page = (b"<html><head><title>Vorotan mill history</title></head><body><p>The old "
+            b"Vorotan mill was rebuilt in 1911 by the Syunik Millers Union.</p></body></html>")
+    with loopback_site({"/mill.html": page}) as site:
+        url = f"{site}/mill.html"
         await admin_bot.run_command(admin_bot.interaction(
             "add-source", options={"url": url}, roles=[ADMIN_ROLE_ID]))
-    finally:
-        server.shutdown()
-        server.server_close()
     reply = admin_bot.fake.calls[-1].content
     assert reply.startswith(f"Added **Vorotan mill history** (`{url}`")  # code: no preview
     assert url in doc_ids(admin_bot)

@@ -168,22 +168,13 @@ def main() -> None:
         corpus = args.work / f"c-{size}" / "corpus"
         vectors = args.work / f"c-{size}" / "vectors.npz"
         data = args.work / f"d-{size}"
+        paths = ["--corpus", str(corpus), "--data", str(data), "--vectors", str(vectors)]
         if size <= args.pipeline_max:
             runs = []
             for i in range(args.repeats if size <= 1000 else 1):
                 log(f"{size}: ingest with cached vectors, run {i + 1}")
                 shutil.rmtree(data, ignore_errors=True)
-                runs.append(
-                    worker(
-                        "ingest",
-                        "--corpus",
-                        str(corpus),
-                        "--data",
-                        str(data),
-                        "--vectors",
-                        str(vectors),
-                    )
-                )
+                runs.append(worker("ingest", *paths))
             entry = {"mode": "ingest, cached vectors", **median_of(runs)}
         else:
             done = data / "bulk.json"
@@ -195,15 +186,7 @@ def main() -> None:
                 shutil.rmtree(data, ignore_errors=True)
                 entry = {
                     "mode": "bulk load, cached vectors",
-                    **worker(
-                        "bulk",
-                        "--corpus",
-                        str(corpus),
-                        "--data",
-                        str(data),
-                        "--vectors",
-                        str(vectors),
-                    ),
+                    **worker("bulk", *paths),
                 }
                 done.write_text(json.dumps(entry))
         results["ingest"].append(

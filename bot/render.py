@@ -6,10 +6,13 @@ from retrieval.models import Answer, Citation
 
 
 def source_label(citation: Citation) -> str:
-    """Title — outlet, date: where a passage came from and when that source was written."""
+    """Title — outlet, date[, facts to as_of]: where a passage came from, when it was written
+    and, for a background note, the date its facts run to (a note written in 2026 may only
+    cover events to 2020, and the reader needs to know which)."""
     outlet = citation.outlet or "unknown outlet"
     date = citation.published or "undated"
-    return f"{citation.title} — {outlet}, {date}"
+    as_of = f", facts to {citation.as_of}" if citation.as_of else ""
+    return f"{citation.title} — {outlet}, {date}{as_of}"
 
 
 def answer_plain(answer: Answer) -> str:

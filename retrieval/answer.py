@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval import extractive
+from retrieval import extractive, sourcing
 from retrieval.citations import compose_extract, verify_generated
 from retrieval.embeddings import make_embedder
 from retrieval.errors import BackstoryError
@@ -193,6 +193,8 @@ class Answerer:
             answer = await self._llm_answer(prepared, on_token)
         else:
             answer = await self._in_thread(self._extractive_answer, prepared)
+        # The article over a note's paraphrase of it; the date an article-only answer holds for.
+        answer = sourcing.finish(answer)
         answer.timings_ms = {
             "retrieve": round(prepared.retrieve_ms, 1),
             "generate": round((time.perf_counter() - gen_started) * 1000, 1),

@@ -27,6 +27,7 @@ def citation_for(n: int, passage: Retrieved, quote: str) -> Citation:
         title=meta.get("title", ""),
         outlet=meta.get("outlet") or None,
         published=meta.get("published") or None,
+        as_of=meta.get("as_of") or None,
         url=url,
         chunk_id=passage.chunk_id,
         quote=quote,

@@ -68,6 +68,8 @@ class Citation(BaseModel):
     chunk_id: str
     quote: str
     text: str
+    # The date a background note's facts run to; the article has none (its date is published).
+    as_of: str | None = None
 
 
 class Answer(BaseModel):

@@ -94,7 +94,7 @@ def test_ask_json_contract(ready_settings, monkeypatch):
     assert payload["question"] == QUESTIONS[0] and payload["abstained"] is False
     assert len(payload["retrieved"]) <= 4
     for citation in payload["citations"]:
-        assert set(citation) == {"n", "doc_id", "title", "outlet", "published", "url",
+        assert set(citation) == {"n", "doc_id", "title", "outlet", "published", "as_of", "url",
                                  "chunk_id", "quote", "text"}
     for item in payload["retrieved"]:
         assert set(item) == {"chunk_id", "doc_id", "score", "text"}

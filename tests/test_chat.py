@@ -19,7 +19,7 @@ ARTICLE_LEDE = (
     "a Russian Foreign Ministry spokesperson has told Sputnik."
 )
 TARASOV = "Stanislav Tarasov, Russian commentator on the Caucasus, Turkey and Iran"
-TARASOV_LABEL = f"{TARASOV} — backstory background notes, 2026-11-27"
+TARASOV_LABEL = f"{TARASOV} — backstory background notes, 2026-11-27, facts to 2025-09-01"
 DEATH_SENTENCE = ("Stanislav Tarasov died in late August 2025; the news agency IA REX "
                   "published an obituary on 29 August 2025.")
 DEATH_PASSAGE = (

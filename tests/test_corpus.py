@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -10,6 +12,34 @@ from retrieval.corpus import iter_corpus_files, load_file
 from tests.conftest import CORPUS
 
 BACKGROUND = sorted((CORPUS / "background").glob("*.md"))
+
+# Sites that copy other sites (Wikipedia mirrors, content farms, a reposting network): a fact
+# is sourced to whoever first published it, never to a copy of it.
+MIRROR_DOMAINS = {
+    # Wikipedia mirrors and offline copies
+    "wikimili.com", "piglix.com", "readtiger.com", "blogen.wiki", "amansaja.com",
+    "wiki3.en-us.nina.az", "wiki.gravy.cc", "wiki.studentb.eu", "wikivisually.com",
+    "the-uncensored-wiki.com", "wikisum.wiki", "liquisearch.com", "en-academic.com",
+    "theinfolist.com", "home.cydlabs.com", "wiki.riteme.site", "perceptiode.com",
+    "strabon.io", "primidi.com", "sagapedia.com", "wikizero.org", "wikizero.net",
+    "wikiclassic.com", "owiki.org", "absoluteastronomy.com", "stringtranslate.com",
+    # Scots Wikipedia: not the English article, and known for unreliable text
+    "sco.wikipedia.org", "sco.m.wikipedia.org",
+    # a bus-station site republishing news; the "Pravda" reposting network
+    "avtovokzal-tver.ru", "news-pravda.com", "pravda-en.com",
+    # content farms that repost wire copy
+    "asiantelephones.com", "rssing.com",
+}
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+DATE = re.compile(rf"\b(?:(\d{{1,2}})(?:[–-]\d{{1,2}})?\s+)?({'|'.join(MONTHS)})\s+(\d{{4}})\b"
+                  r"|\b(?:in|since|of|early|late|mid-)\s+((?:19|20)\d\d)\b")
+# A date after these words is a deadline or a plan, not an event that happened: the first
+# kind a few words back ("expected to start after the holiday in March 2026"), the second
+# right before it ("runs to 19 February 2027", "by the end of 2028").
+PLAN_WORDS = re.compile(r"\b(until|due|expir\w*|scheduled|planned|expected|would|will|"
+                        r"deadline|mandate)\W+(?:\w+\W+){0,8}$", re.IGNORECASE)
+DEADLINE_WORDS = re.compile(r"\b(to|by|before|end)\W+(?:the\W+)?$", re.IGNORECASE)
 
 
 def test_there_are_at_least_twenty_background_notes():
@@ -25,6 +55,56 @@ def test_background_note_front_matter_and_length(path):
     words = len(doc.text.split())
     assert 300 <= words <= 1200, f"{words} words"
     assert "\n## " in f"\n{doc.text}", "headings split the note into passages"
+
+
+def mirror_domain(url: str) -> str | None:
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    return next((d for d in MIRROR_DOMAINS if host == d or host.endswith("." + d)), None)
+
+
+def test_the_mirror_check_recognises_mirrors_and_their_subdomains():
+    assert mirror_domain("https://wikimili.com/en/Battle_of_Kalbajar") == "wikimili.com"
+    assert mirror_domain("https://italy.news-pravda.com/russia/2025/08/10/1.html")
+    assert mirror_domain("https://sco.m.wikipedia.org/wiki/Nagorno-Karabakh")
+    assert mirror_domain("https://en.wikipedia.org/wiki/Nagorno-Karabakh") is None
+    assert mirror_domain("https://www.pravda.com.ua/eng/news/2024/10/8/7478780/") is None
+
+
+@pytest.mark.parametrize("path", BACKGROUND, ids=lambda p: p.stem)
+def test_background_note_sources_are_not_mirrors(path):
+    doc = load_file(path, CORPUS, max_bytes=1_000_000)
+    mirrors = [url for url in doc.sources if mirror_domain(url)]
+    assert not mirrors, f"replace with the original publisher: {mirrors}"
+
+
+def event_dates(text: str) -> list[tuple[dt.date, str]]:
+    """Every date the text gives an event: '14 May 2025', 'May 2025', 'in 2024' (as its
+    first day), leaving out deadlines and plans ('runs to 19 February 2027')."""
+    found = []
+    for m in DATE.finditer(text):
+        before = text[max(0, m.start() - 60) : m.start()]
+        if PLAN_WORDS.search(before) or DEADLINE_WORDS.search(before):
+            continue
+        if m.group(4):
+            found.append((dt.date(int(m.group(4)), 1, 1), m.group(0)))
+        else:
+            day, month = int(m.group(1) or 1), MONTHS.index(m.group(2)) + 1
+            found.append((dt.date(int(m.group(3)), month, day), m.group(0)))
+    return found
+
+
+def test_event_dates_leave_out_deadlines_and_plans():
+    text = ("It began on 1 April 2016 and was reported in 2024. Its mandate runs to 19 February "
+            "2027 and a vote is due in June 2026; the line should open by the end of 2028.")
+    assert [d for d, _ in event_dates(text)] == [dt.date(2016, 4, 1), dt.date(2024, 1, 1)]
+
+
+@pytest.mark.parametrize("path", BACKGROUND, ids=lambda p: p.stem)
+def test_background_note_as_of_is_not_before_the_newest_event_it_dates(path):
+    doc = load_file(path, CORPUS, max_bytes=1_000_000)
+    newest = max(event_dates(doc.text), default=None)
+    assert newest is None or newest[0] <= doc.as_of, (
+        f"as_of {doc.as_of} is before '{newest[1]}', which the note mentions")
 
 
 def test_every_corpus_file_loads():

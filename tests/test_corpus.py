@@ -30,6 +30,33 @@ MIRROR_DOMAINS = {
     # content farms that repost wire copy
     "asiantelephones.com", "rssing.com",
 }
+# State media, governments and advocacy sites: kept where a note gives that side's position,
+# and labelled in the front matter (a YAML comment after the URL) so a maintainer sees whose
+# voice a source is.
+STATE_OR_ADVOCACY = {
+    "tass.com": "Russian state news agency",
+    "sputniknews.com": "Russian state media (Sputnik)", "sputnikglobe.com": "Russian state media (Sputnik)",
+    "sputniknews.africa": "Russian state media (Sputnik)", "sputniknews.ru": "Russian state media (Sputnik)",
+    "sputnik-ossetia.ru": "Russian state media (Sputnik)", "sarabic.ae": "Russian state media (Sputnik)",
+    "rt.com": "Russian state media (RT)", "rbth.com": "Russian state-funded media",
+    "1prime.ru": "Russian state media (Rossiya Segodnya)",
+    "kremlin.ru": "Russian presidency", "russianembassy.org.za": "Russian government",
+    "odkb.gov.ru": "CSTO secretariat",
+    "azertag.az": "Azerbaijani state news agency", "president.az": "Azerbaijani presidency",
+    "mfa.gov.az": "Azerbaijani government", "azembassy.us": "Azerbaijani government",
+    "aliyev-heritage.org": "Heydar Aliyev Foundation (Azerbaijan)",
+    "karabakhfacts.com": "Azerbaijani advocacy site", "garabagh.net": "Azerbaijani advocacy site",
+    "armenpress.am": "Armenian state news agency", "armradio.am": "Armenian public radio",
+    "1lurer.am": "Armenian public television", "primeminister.am": "Armenian government",
+    "mfa.am": "Armenian government",
+    "artsakhpress.am": "news agency of the Karabakh Armenian authorities",
+    "nkrusa.org": "office of the Karabakh Armenian authorities in the US",
+    "mountainous-karabakh.org": "Armenian advocacy site",
+    "freearmenianhostages.net": "Armenian advocacy site",
+    "presstv.ir": "Iranian state media", "mehrnews.com": "Iranian semi-official news agency",
+    "pmo.ir": "Iranian government", "yjc.ir": "Iranian state media",
+    "people.cn": "Chinese state media",
+}
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
 DATE = re.compile(rf"\b(?:(\d{{1,2}})(?:[–-]\d{{1,2}})?\s+)?({'|'.join(MONTHS)})\s+(\d{{4}})\b"
@@ -58,8 +85,7 @@ def test_background_note_front_matter_and_length(path):
 
 
 def mirror_domain(url: str) -> str | None:
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    return next((d for d in MIRROR_DOMAINS if host == d or host.endswith("." + d)), None)
+    return host_in(url, MIRROR_DOMAINS)
 
 
 def test_the_mirror_check_recognises_mirrors_and_their_subdomains():
@@ -75,6 +101,23 @@ def test_background_note_sources_are_not_mirrors(path):
     doc = load_file(path, CORPUS, max_bytes=1_000_000)
     mirrors = [url for url in doc.sources if mirror_domain(url)]
     assert not mirrors, f"replace with the original publisher: {mirrors}"
+
+
+def host_in(url: str, domains) -> str | None:
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    return next((d for d in domains if host == d or host.endswith("." + d)), None)
+
+
+@pytest.mark.parametrize("path", BACKGROUND, ids=lambda p: p.stem)
+def test_state_and_advocacy_sources_are_labelled(path):
+    front = path.read_text(encoding="utf-8").split("\n---\n", 1)[0]
+    unlabelled = []
+    for line in front.splitlines():
+        url, _, comment = line.removeprefix("  - ").partition("  # ")
+        domain = host_in(url, STATE_OR_ADVOCACY) if line.startswith("  - ") else None
+        if domain and comment.strip() != STATE_OR_ADVOCACY[domain]:
+            unlabelled.append(url)
+    assert not unlabelled, f"label these with '  # {{whose outlet}}': {unlabelled}"
 
 
 def event_dates(text: str) -> list[tuple[dt.date, str]]:

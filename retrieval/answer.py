@@ -23,6 +23,7 @@ from retrieval.errors import BackstoryError
 from retrieval.followup import Turn, carried_context, history_text
 from retrieval.models import Answer, Retrieved
 from retrieval.retriever import hybrid_search, with_lead_passage
+from retrieval.scorer import SentenceScorer, shared_scorer
 from retrieval.safety import is_instruction, sanitize_output
 from retrieval.settings import Settings
 from retrieval.store import Store
@@ -79,12 +80,14 @@ class Answerer:
         store: Store | None = None,
         embedder: Embeddings | None = None,
         chat_model: BaseChatModel | None = None,
+        scorer: SentenceScorer | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder or (store.embedder if store else make_embedder(settings))
         self.store = store or Store(settings, self.embedder)
         self._chat_model = chat_model
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
+        self.scorer = scorer or shared_scorer(settings.embed_threads)
         self._loaded = False  # set after the first answer, when models and index are loaded
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
@@ -207,7 +210,7 @@ class Answerer:
     def _extractive_answer(self, prepared: Prepared, notice: str | None = None) -> Answer:
         picked = extractive.choose(prepared.question, prepared.retrieved,
                                    self.sentence_vectors, context=prepared.context,
-                                   lexicon=self.store.lexical())
+                                   lexicon=self.store.lexical(), scorer=self.scorer)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)

@@ -5,8 +5,9 @@
 Two sets, neither used to train the scorer nor to evaluate it: SQuAD 2.0's validation
 articles (retrieval/train/squad.py; CC BY-SA 4.0) asked over an index of those articles, and
 our calibration questions (tests/calibration/questions.jsonl) over the corpus. For each
-question it takes the scorer's best probability and whether the sentence it would quote is
-right (holds the SQuAD gold answer; for our set, any answer to an answerable question), then
+question it takes the learned reader's best probability for the quotes the answerer would
+give and whether the quote that would lead is right (holds the SQuAD gold answer; for our
+set, any answer to an answerable question), then
 prints, per threshold, how many unanswerable questions are declined (recall), how many
 declines were right (precision), and how many right answers are lost. It only reports: the
 constant lives in retrieval/extractive.py.
@@ -26,7 +27,8 @@ from retrieval.squad_eval import items_for, prepare_index, squad_settings
 from retrieval.train import squad
 
 DEFAULT_SET = Path("tests/calibration/questions.jsonl")
-THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 20)]
+THRESHOLDS = [round(0.05 * i, 2) for i in range(1, 16)] + [round(0.76 + 0.01 * i, 2)
+                                                            for i in range(14)]
 
 
 @dataclass(frozen=True)
@@ -38,17 +40,20 @@ class Scored:
 
 
 def _best(answerer, question: str) -> tuple[float, str]:
+    """The reader's best probability for the quotes the answerer would give (-1 when the
+    first-stage threshold already declines), and the quote that would lead."""
     prepared = answerer.prepare(question)
-    # No threshold here: every question gets its best sentence and that sentence's score.
-    saved, extractive.MIN_PROBABILITY = extractive.MIN_PROBABILITY, 0.0
+    saved, extractive.MIN_READER_PROBABILITY = extractive.MIN_READER_PROBABILITY, 0.0
     try:
         extract = extractive.choose(prepared.question, prepared.retrieved,
                                     answerer.sentence_vectors, lexicon=answerer.store.lexical(),
                                     scorer=answerer.scorer)
     finally:
-        extractive.MIN_PROBABILITY = saved
-    lead = extract.picks[0].quote if extract.picks else ""
-    return extract.best_score, lead
+        extractive.MIN_READER_PROBABILITY = saved
+    if not extract.picks:
+        return -1.0, ""
+    return float(extract.reader_probability if extract.reader_probability is not None
+                 else 1.0), extract.picks[0].quote
 
 
 def squad_scores(settings: Settings, sample: int | None) -> list[Scored]:
@@ -106,7 +111,7 @@ def main(argv: list[str] | None = None) -> None:
     sets = {"squad-val": squad_scores(settings, args.sample),
             "own": own_scores(settings, args.own)}
     sets["both"] = sets["squad-val"] + sets["own"]
-    print(f"current MIN_PROBABILITY {extractive.MIN_PROBABILITY}")
+    print(f"current MIN_READER_PROBABILITY {extractive.MIN_READER_PROBABILITY}")
     for name, scores in sets.items():
         print(f"\n{name}: {len(scores)} questions, "
               f"{sum(not s.answerable for s in scores)} unanswerable")

@@ -1,12 +1,3 @@
-"""`python -m retrieval.train` fine-tunes the scorer; `... train decline` fits the decline model."""
+from retrieval.train.cross_encoder import main
 
-import sys
-
-if sys.argv[1:2] == ["decline"]:
-    from retrieval.train.decline import main
-
-    main(sys.argv[2:])
-else:
-    from retrieval.train.cross_encoder import main
-
-    main()
+main()

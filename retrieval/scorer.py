@@ -1,10 +1,10 @@
 """The reader's learned scorer: how likely a sentence is to hold the answer to a question.
 
 A cross-encoder (all-MiniLM-L6-v2 fine-tuned on SQuAD 2.0 by `python -m retrieval.train`)
-reads the question and the sentence together, which a similarity of two separate vectors
-cannot: it sees that "How many peacekeepers were killed?" is not answered by a sentence
-about how many were deployed. It ships as int8 ONNX in retrieval/assets/ and runs with
-onnxruntime; nothing is downloaded.
+reads the question and the sentence together rather than comparing two separate vectors.
+It ships as int8 ONNX in retrieval/assets/ and runs with onnxruntime; nothing is
+downloaded. Trained for one epoch on ten articles, it is a weak judge of near-miss
+questions (README, "On text nobody here wrote"), so the answerer uses it only to veto.
 """
 
 from __future__ import annotations

@@ -200,7 +200,7 @@ def verify_generated(text: str, retrieved: list[Retrieved],
         if not valid:
             result.dropped.append((claim.text, "cites no retrieved source"))
             continue
-        passages = [retrieved[n - 1].text for n in valid]  # with its title line: names
+        passages = [_checkable(retrieved[n - 1]) for n in valid]
         missing = missing_facts(claim.text, passages)
         if missing:
             result.dropped.append((claim.text, "not in its sources: " + ", ".join(missing)))
@@ -222,6 +222,14 @@ def verify_generated(text: str, retrieved: list[Retrieved],
     result.text = " ".join(kept)
     result.kept = len(kept)
     return result
+
+
+def _checkable(passage: Retrieved) -> str:
+    """The passage as the model saw it: its text and the title, outlet and date of its
+    source tag ("Sputnik reported on 15 June 2023 that..." names what the tag says)."""
+    meta = passage.metadata
+    tag = " ".join(str(meta.get(key) or "") for key in ("title", "outlet", "published"))
+    return f"{tag}\n{passage.text}"
 
 
 def _supporting(claim: str, cited: list[int], passages: Sequence[str],

@@ -158,8 +158,9 @@ def missing_facts(sentence: str, passages: Sequence[str]) -> list[str]:
     passage_words = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’\-]+", joined.lower())}
     passage_words |= {part for w in passage_words for part in w.split("-")}
     for name in sorted(facts.names):
-        if name not in passage_words and not any(p.startswith(name) for p in name.split("-")
-                                                 if p in passage_words):
+        # "Nagorno-Karabakh" is found as itself or as its parts ("Nagorno Karabakh").
+        if name not in passage_words and not all(p in passage_words
+                                                 for p in name.split("-") if p):
             missing.append(name)
     return missing
 

@@ -184,3 +184,15 @@ def test_the_support_check_beats_word_overlap_on_the_claims_set():
     supported = sum(r["supported"] for r in rows)
     assert new_kept[True] == supported  # no paraphrase lost
     assert new_kept[False] <= 2 < old_kept[False]
+
+
+def test_the_source_tag_counts_as_part_of_the_passage():
+    """The prompt shows each source's outlet and date; a sentence may name them."""
+    tagged = [Retrieved(chunk_id="c1", doc_id="article", text=ARTICLE, score=1.0,
+                        metadata={"title": "Moscow questions Washington", "outlet": "Sputnik",
+                                  "published": "2023-06-15"})]
+    kept = verify_generated("Sputnik reported on 15 June 2023 that Moscow deployed a 2,000 "
+                            "troop-strong peacekeeping contingent. [1]", tagged)
+    assert kept.kept == 1
+    assert verify_generated("Reuters reported on 15 June 2023 that Moscow deployed a 2,000 "
+                            "troop-strong peacekeeping contingent. [1]", tagged).kept == 0

@@ -13,8 +13,9 @@ Inventions by small models are mostly wrong numbers, dates and names; the hard c
 catches those exactly, and the content score catches a sentence about something else.
 
 The content scorer has the shape of the reader's learned scorer
-(`score_pairs(queries, sentences) -> list[float]` in 0..1): pass one as `scorer=` to
-`verify_generated` (retrieval/citations.py) to replace the lexical default.
+(`score_pairs(queries, sentences) -> list[float]` in 0..1): pass one as
+`Answerer(support_scorer=...)` (or `scorer=` to `verify_generated`) to replace the lexical
+default, then re-run `python -m bench.support_measure` and set MIN_CONTENT from it.
 """
 
 from __future__ import annotations
@@ -212,10 +213,17 @@ def embedding_scorer(embed_documents: Callable[[list[str]], list[list[float]]]) 
 
 
 def content_support(claim: str, passages: Sequence[str], scorer: ContentScorer) -> float:
-    """The best score of the claim against each cited passage and against all of them
-    together (a sentence may join facts from two sources)."""
+    """The best score of the claim against each cited passage, all of them together (a
+    sentence may join facts from two sources), and each of their sentences (what a
+    sentence-level scorer such as the reader's is trained on)."""
+    from retrieval.text import split_sentences
+
     claim = strip_non_claims(claim)
     candidates = list(passages)
     if len(passages) > 1:
         candidates.append("\n".join(passages))
+    for passage in passages:
+        sentences = [s for _, _, s in split_sentences(passage)]
+        if len(sentences) > 1:
+            candidates.extend(sentences)
     return max(scorer([claim] * len(candidates), candidates), default=0.0)

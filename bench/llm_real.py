@@ -41,7 +41,9 @@ def pick(items: list[EvalItem], answerable: int, unanswerable: int, seed: int) -
     yes = [i for i in items if i.q and not i.abstain and i.kind not in ("injection",
                                                                        "multiturn")]
     no = [i for i in items if i.q and i.abstain and i.kind != "injection"]
-    return rng.sample(yes, min(answerable, len(yes))) + rng.sample(no, min(unanswerable, len(no)))
+    chosen = rng.sample(yes, min(answerable, len(yes))) + rng.sample(no, min(unanswerable, len(no)))
+    rng.shuffle(chosen)  # mixed, so a run cut short still has both kinds
+    return chosen
 
 
 async def run_one(answerer: Answerer, item: EvalItem) -> dict:
@@ -147,7 +149,8 @@ def write(out: Path, meta: dict, results: dict[str, list[dict]]) -> None:
     for name, rows in results.items():
         for r in rows:
             status = ("kept, cited right" if r["citations_correct"] else "kept" if r["llm_kept"]
-                      else "declined" if r["abstained"] else f"fallback ({fallback_reason(r)})")
+                      else f"fallback ({fallback_reason(r)})" if fallback_reason(r)
+                      else "declined" if r["abstained"] else "?")
             lines.append(f"- `{name}` {r['id']} ({status}; ttft {r['ttft_s']} s, total "
                          f"{r['total_s']} s): {r['question']}")
             said = " ".join(r["raw"].split())[:400]
@@ -176,6 +179,7 @@ async def main() -> None:
                         **({"k": args.k} if args.k else {}), data_dir=Path(args.data_dir), corpus_dir=REPO / "corpus")
     answerer = Answerer(settings)
     answerer.ensure_index()
+    answerer.prepare("warm-up")  # load the embedder and the index before anything is timed
     items: list[tuple[str, EvalItem]] = []
     for path in map(Path, args.sets):
         if path.exists():

@@ -191,9 +191,13 @@ def verify_generated(text: str, retrieved: list[Retrieved],
     result = Verified("", citations)
     for claim in attach_markers(text.strip()):
         if is_decline(claim.text):
-            # "The sources do not mention X [2]" is no claim about X, whatever it cites.
-            result.declined.append(claim.text)
-            continue
+            # "The sources do not mention X [2]" is no claim about X, whatever it cites;
+            # "... do not give the date, but the mission began in 2020 [2]" keeps its claim.
+            rest = _after_contrast(claim.text)
+            if not rest or is_decline(rest):
+                result.declined.append(claim.text)
+                continue
+            claim = Claim(rest, claim.cited, claim.list_item)
         valid = [n for n in claim.cited if 1 <= n <= len(retrieved)]
         if not valid and not claim.cited and claim.text.endswith(":"):
             continue  # "Here is what the sources say:" introduces, it claims nothing
@@ -222,6 +226,16 @@ def verify_generated(text: str, retrieved: list[Retrieved],
     result.text = " ".join(kept)
     result.kept = len(kept)
     return result
+
+
+def _after_contrast(sentence: str) -> str:
+    """What follows ", but" / "; however," in a sentence, capitalised; "" if nothing does."""
+    match = re.search(r"[,;]\s*(?:but|however|although|though|yet|pero|mais|aber|но|однако)"
+                      r"[,]?\s+(.+)$", sentence, re.I)
+    if not match:
+        return ""
+    rest = match.group(1).strip()
+    return rest[:1].upper() + rest[1:]
 
 
 def _checkable(passage: Retrieved) -> str:

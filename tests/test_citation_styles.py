@@ -196,3 +196,10 @@ def test_the_source_tag_counts_as_part_of_the_passage():
     assert kept.kept == 1
     assert verify_generated("Reuters reported on 15 June 2023 that Moscow deployed a 2,000 "
                             "troop-strong peacekeeping contingent. [1]", tagged).kept == 0
+
+
+def test_a_partial_decline_keeps_the_claim_after_but():
+    verified = verify_generated("The sources do not give the exact size, but Moscow deployed a "
+                                "2,000 troop-strong peacekeeping contingent. [1]", RETRIEVED)
+    assert verified.kept == 1 and not verified.declined
+    assert verified.text.startswith("Moscow deployed a 2,000")

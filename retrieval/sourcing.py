@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import re
 
-from retrieval.citations import MARKER, MIN_SUPPORT, citation_for, support
-from retrieval.citations import _attach as attach_markers
+from retrieval.citations import _attach as place_markers
+from retrieval.citations import attach_markers, citation_for
 from retrieval.extractive import passage_body
 from retrieval.lexical import tokenize
 from retrieval.models import Answer, Citation, Retrieved
+from retrieval.support import MIN_CONTENT, content_support, lexical_scorer, missing_facts
 from retrieval.text import split_sentences
+
+# What compose_extract writes after each quote.
+QUOTE_MARKER = re.compile(r"\[(\d+)\]")
 
 # A note sentence restates an article sentence when the article sentence holds this share of
 # the note sentence's words ...
@@ -92,7 +96,7 @@ Segment = tuple[str, list[tuple[Retrieved, str]]]  # text, then the sources it c
 def _extractive_segments(text: str, cited: dict, articles: list[Retrieved]) -> list[Segment] | None:
     """'quote [n] quote [m]' as segments, each note quote that restates the article swapped
     for the article's sentence; None when nothing changes."""
-    pieces = MARKER.split(text)
+    pieces = QUOTE_MARKER.split(text)
     segments: list[Segment] = []
     changed = False
     for quote, number in zip(pieces[0::2], pieces[1::2]):
@@ -113,21 +117,22 @@ def _extractive_segments(text: str, cited: dict, articles: list[Retrieved]) -> l
 
 def _generated_segments(text: str, cited: dict, articles: list[Retrieved]) -> list[Segment] | None:
     """An LLM answer's sentences with their sources; a note is swapped for the article when
-    its quote restates the article and the article supports every sentence citing it."""
-    sentences = []
-    for _, _, sentence in split_sentences(text.strip()):
-        numbers = [int(n) for g in MARKER.findall(sentence) for n in re.split(r"[,;]", g)]
-        sentences.append((sentence, [n for n in dict.fromkeys(numbers) if n in cited]))
+    its quote restates the article and the article supports every sentence citing it, by
+    the same checks the answer passed (its numbers, dates and names, and its content)."""
+    claims = [(c.text, [n for n in dict.fromkeys(c.cited) if n in cited])
+              for c in attach_markers(text.strip())]
+    scorer = lexical_scorer()
     swap: dict[int, tuple[Retrieved, str]] = {}
     for n, (passage, quote) in cited.items():
         found = None if _kind(passage) == "article" else _article_sentence_for(quote, articles)
-        claims = [MARKER.sub("", s).strip() for s, ns in sentences if n in ns]
-        if found and all(support(c, found[0].text) >= MIN_SUPPORT for c in claims):
+        citing = [claim for claim, ns in claims if n in ns]
+        if found and all(not missing_facts(claim, [found[0].text])
+                         and content_support(claim, [found[0].text], scorer) >= MIN_CONTENT
+                         for claim in citing):
             swap[n] = found
     if not swap:
         return None
-    return [(MARKER.sub("", s).strip(), [swap.get(n, cited[n]) for n in ns])
-            for s, ns in sentences]
+    return [(claim, [swap.get(n, cited[n]) for n in ns]) for claim, ns in claims if ns]
 
 
 def _renumbered(segments: list[Segment], quoted: bool) -> dict:
@@ -147,7 +152,7 @@ def _renumbered(segments: list[Segment], quoted: bool) -> dict:
         if not marks:
             parts.append(claim)
         else:  # quotes stay verbatim, marker after; an LLM's marker goes before its full stop
-            parts.append(f"{claim} {marks}" if quoted else attach_markers(claim, marks))
+            parts.append(f"{claim} {marks}" if quoted else place_markers(claim, marks))
     return {"answer": " ".join(parts), "citations": citations}
 
 

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 import discord
 
-from bot.discord_render import streaming_preview
+from bot.discord_render import MAX_MESSAGE_CHARS, clip, safe, streaming_preview
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +18,8 @@ logger = logging.getLogger(__name__)
 STREAM_EDIT_INTERVAL_S = 1.5
 
 NO_PINGS = discord.AllowedMentions.none()
+QUOTE_MAX_CHARS = 200  # of the question, above an answer whose question was deleted
+MIN_QUOTE_CHARS = 20  # a shorter quote says nothing; the answer goes out without it
 
 
 class Replier(Protocol):
@@ -50,23 +52,46 @@ class InteractionReplier:
         await message.edit(content=content, allowed_mentions=NO_PINGS, **_view(view))
 
 
+def quote_question(question: str, content: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """The answer under a one-line quote of its question, within Discord's limit."""
+    room = min(QUOTE_MAX_CHARS, limit - len(content) - len("> \n"))
+    if room < MIN_QUOTE_CHARS:
+        return content
+    line = clip(" ".join(question.split()), room)
+    return f"> {safe(line)}\n{content}"
+
+
 class MessageReplier:
     """A reply to the asking message, or messages in the thread opened for it."""
 
     def __init__(self, message: discord.Message,
-                 channel: discord.abc.Messageable | None = None) -> None:
+                 channel: discord.abc.Messageable | None = None, question: str = "") -> None:
         self.message = message
         self.channel = channel or message.channel
+        self.question = question or message.content
         self._replied = False
+        self._unattached: int | None = None  # the first message, if its question was deleted
 
     async def send(self, content: str, view: discord.ui.View | None = None) -> Any:
         options: dict = {"allowed_mentions": NO_PINGS, "suppress_embeds": True, **_view(view)}
         if not self._replied and self.channel is self.message.channel:
             self._replied = True
-            return await self.message.reply(content, mention_author=False, **options)
+            # A reader may delete the question while the answer is being written. A plain
+            # reply is then refused (400 MESSAGE_REFERENCE_UNKNOWN_MESSAGE) and the answer
+            # lost; with fail_if_not_exists=False Discord posts it unattached instead, and
+            # the quote says what it answers.
+            reference = self.message.to_reference(fail_if_not_exists=False)
+            sent = await self.channel.send(content, reference=reference, mention_author=False,
+                                           **options)
+            if sent.reference is None:
+                self._unattached = sent.id
+                await self.edit(sent, content, view)
+            return sent
         return await self.channel.send(content, **options)
 
     async def edit(self, message: Any, content: str, view: discord.ui.View | None = None) -> None:
+        if self._unattached is not None and message.id == self._unattached:
+            content = quote_question(self.question, content)
         await message.edit(content=content, allowed_mentions=NO_PINGS, **_view(view))
 
 

@@ -7,6 +7,7 @@ example); the Q&A and maintainer commands live in cogs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
@@ -218,8 +219,13 @@ async def serve(bot: commands.Bot, token: str, grace_s: float) -> None:
                             in_flight.count, grace_s)
                 if not await in_flight.drain(grace_s, hurry):
                     logger.warning("stopping with %d answer(s) unfinished", in_flight.count)
+            # Stop the gateway reader before closing: Client.close() while it is reading
+            # makes aiohttp wake the reader, which then closes with discord.py's 4000
+            # (a resumable close: the bot would linger online) instead of a clean 1000.
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
             await bot.close()  # closes the gateway with 1000, then the HTTP session
-            await running
             logger.info("disconnected from Discord")
     finally:
         for sig in installed:

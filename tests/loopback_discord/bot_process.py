@@ -65,6 +65,13 @@ class BotProcess:
                 raise AssertionError(f"{err}\n--- bot log ---\n{self.log()[-3000:]}") from None
             raise
 
+    def wait_for_request(self, method: str, pattern: str, *, after: float = 0.0,
+                         status: int | None = 200, timeout: float = 20.0):
+        def found():
+            hits = [r for r in self.server.sent(method, pattern, status) if r.at >= after]
+            return hits[0] if hits else None
+        return self.wait_for(found, timeout, f"{method} {pattern}")
+
     def signal(self, sig: int) -> None:
         assert self.proc is not None
         self.proc.send_signal(sig)

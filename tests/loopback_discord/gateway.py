@@ -23,6 +23,7 @@ if TYPE_CHECKING:
 
 DISPATCH, HEARTBEAT, IDENTIFY, RESUME, RECONNECT, INVALID_SESSION, HELLO, HEARTBEAT_ACK = (
     0, 1, 2, 6, 7, 9, 10, 11)
+ABNORMAL = 1006  # what a websocket reports when the peer vanished without a close frame
 
 
 @dataclass
@@ -124,12 +125,19 @@ class Gateway:
         self.connected.clear()
         self.compressor = Compressor(request.query.get("compress"))
         await self.send({"op": HELLO, "d": {"heartbeat_interval": self.heartbeat_ms}})
+        code = ABNORMAL  # unless the bot sends a close frame
         try:
-            async for msg in ws:
+            while True:
+                msg = await ws.receive()
                 if msg.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                     await self.received(json.loads(msg.data))
+                elif msg.type is WSMsgType.CLOSE:
+                    code = msg.data  # the bot's own close code (aiohttp may overwrite close_code)
+                    break
+                else:  # CLOSING, CLOSED, ERROR: the connection went away
+                    break
         finally:
-            self.server.frames.append(Frame("conn", None, "CLOSE", {"code": ws.close_code}))
+            self.server.frames.append(Frame("conn", None, "CLOSE", {"code": code}))
             if self.ws is ws:
                 self.ws = None
                 self.connected.clear()

@@ -64,7 +64,8 @@ def guild_create() -> dict:
                       "guild_id": str(GUILD_ID), "permission_overwrites": []}
                      for p, (i, n) in enumerate([(CHANNEL_ID, "general"),
                                                  (OTHER_CHANNEL_ID, "off-topic")])],
-        "threads": [], "members": [member_payload(BOT_ID, "Backstory")],
+        "threads": [], "members": [{**member_payload(BOT_ID, "Backstory"),
+                                    "user": user_payload(BOT_ID, "Backstory", bot=True)}],
         "voice_states": [], "presences": [], "joined_at": "2026-11-27T12:00:00+00:00",
     }
 

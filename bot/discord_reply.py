@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import aiohttp
 import discord
 
 from bot.discord_render import MAX_MESSAGE_CHARS, clip, safe, streaming_preview
@@ -20,6 +23,7 @@ STREAM_EDIT_INTERVAL_S = 1.5
 NO_PINGS = discord.AllowedMentions.none()
 QUOTE_MAX_CHARS = 200  # of the question, above an answer whose question was deleted
 MIN_QUOTE_CHARS = 20  # a shorter quote says nothing; the answer goes out without it
+RESENDS_AFTER_DROP = 2  # a connection that broke before Discord answered is tried again
 
 
 class Replier(Protocol):
@@ -61,6 +65,25 @@ def quote_question(question: str, content: str, limit: int = MAX_MESSAGE_CHARS) 
     return f"> {safe(line)}\n{content}"
 
 
+async def send_once(channel: discord.abc.Messageable, content: str, **options: Any) -> Any:
+    """channel.send, tried again if the connection drops before Discord answers.
+
+    discord.py retries a reset connection only on macOS and Windows (errno 54, 10054), so on
+    Linux the answer was lost. Sending again could post it twice, had the first attempt
+    reached Discord; one nonce for every attempt, which discord.py sends with
+    enforce_nonce, makes Discord return the first message instead of posting another.
+    """
+    nonce = secrets.randbits(63)
+    for attempt in range(RESENDS_AFTER_DROP + 1):
+        try:
+            return await channel.send(content, nonce=nonce, **options)
+        except aiohttp.ClientConnectionError:
+            if attempt == RESENDS_AFTER_DROP:
+                raise
+            logger.warning("the connection dropped while sending a message; sending again")
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+
 class MessageReplier:
     """A reply to the asking message, or messages in the thread opened for it."""
 
@@ -81,13 +104,13 @@ class MessageReplier:
             # lost; with fail_if_not_exists=False Discord posts it unattached instead, and
             # the quote says what it answers.
             reference = self.message.to_reference(fail_if_not_exists=False)
-            sent = await self.channel.send(content, reference=reference, mention_author=False,
-                                           **options)
+            sent = await send_once(self.channel, content, reference=reference,
+                                   mention_author=False, **options)
             if sent.reference is None:
                 self._unattached = sent.id
                 await self.edit(sent, content, view)
             return sent
-        return await self.channel.send(content, **options)
+        return await send_once(self.channel, content, **options)
 
     async def edit(self, message: Any, content: str, view: discord.ui.View | None = None) -> None:
         if self._unattached is not None and message.id == self._unattached:

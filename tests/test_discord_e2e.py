@@ -211,6 +211,19 @@ def test_a_429_is_waited_out_and_nothing_is_sent_twice(server, bot):
     assert len(answers) == 1
 
 
+def test_a_connection_dropped_after_posting_is_retried_without_posting_twice(server, bot):
+    server.fail("POST", CHANNEL_MESSAGES, "drop-after")  # posted, but the answer never came
+    question = server.say(TARASOV, mention=True)
+    reply_to(bot, question)
+    tries = [r for r in server.sent("POST", CHANNEL_MESSAGES, status=None)
+             if str((r.body.get("message_reference") or {}).get("message_id")) == question["id"]]
+    assert [r.status for r in tries] == [499, 200]
+    assert tries[0].body["nonce"] == tries[1].body["nonce"] and tries[1].body["enforce_nonce"]
+    answers = [m for m in server.messages.values()
+               if (m.get("message_reference") or {}).get("message_id") == question["id"]]
+    assert len(answers) == 1
+
+
 def test_a_spent_rate_limit_bucket_is_respected_and_a_5xx_retried(server, bot):
     started = time.monotonic()
     server.bucket = (1, 2.0)  # one message per channel per 2 s

@@ -85,6 +85,11 @@ async def create_message(server: LoopbackDiscord, record: Request,
                          channel: str) -> tuple[int, Any]:
     body = record.body or {}
     _check_content(body)
+    if body.get("nonce") and body.get("enforce_nonce"):
+        # Discord returns the earlier message with this nonce instead of posting it again.
+        earlier = server.nonces.get((channel, str(body["nonce"])))
+        if earlier is not None:
+            return 200, server.messages[earlier]
     reference = None
     wanted = body.get("message_reference")
     if wanted:
@@ -96,6 +101,8 @@ async def create_message(server: LoopbackDiscord, record: Request,
                                   "Unknown message")
             reference = None  # Discord posts it as a plain message
     data = _bot_message(server, int(channel), body, reference=reference)
+    if body.get("nonce"):
+        server.nonces[(channel, str(body["nonce"]))] = int(data["id"])
     await server.gateway.dispatch("MESSAGE_CREATE", data)
     return 200, data
 

@@ -50,7 +50,7 @@ class Fault:
 
     method: str
     pattern: str  # a regular expression matched against the path
-    kind: str  # "429", "5xx", "drop" or "delay"
+    kind: str  # "429", "5xx", "drop" (before handling), "drop-after" (after) or "delay"
     times: int = 1
     retry_after: float = 0.5
     status: int = 500
@@ -67,6 +67,7 @@ class LoopbackDiscord:
         self.ids = p.Snowflakes()
         self.messages: dict[int, dict] = {}  # every message, by id
         self.deleted: set[int] = set()
+        self.nonces: dict[tuple[str, str], int] = {}  # (channel, nonce) -> message id
         self.threads: dict[int, dict] = {}
         self.commands: list[dict] = []
         self.interactions: dict[str, dict] = {}  # token -> {"payload", "sent_at", "answered"}
@@ -273,6 +274,10 @@ class LoopbackDiscord:
                 except Refusal as refusal:
                     return refusal.response
                 record.response = payload
+                if fault is not None and fault.kind == "drop-after":
+                    # Done, but the answer is lost on the way back, as in a network failure.
+                    request.transport.abort()
+                    return web.Response(status=499)
                 if payload is None:
                     return web.Response(status=status)
                 return _json(status, payload, self._bucket_headers(record))

@@ -111,6 +111,11 @@ class Settings(BaseSettings):
     discord_cooldown_s: float = Field(10.0, ge=0, description="Per-user seconds between questions.")
     discord_max_concurrent: int = Field(4, ge=1, description="Questions answered at once.")
     discord_sharded: bool = Field(False, description="Use AutoShardedBot (large deployments).")
+    discord_shutdown_grace_s: float = Field(
+        8.0, ge=0,
+        description="On SIGTERM or SIGINT, seconds answers in flight get to finish before the "
+        "bot disconnects (under docker stop's 10 s).",
+    )
     discord_upload_types: StrList = Field(
         default_factory=lambda: [".md", ".txt", ".html", ".htm", ".pdf"],
         description="File types maintainers may attach.",

@@ -26,6 +26,8 @@ app.add_typer(sources_app, name="sources")
 logger = logging.getLogger("backstory")
 # A background note may list a dozen source URLs; the listing shows the first few.
 SOURCE_URLS_SHOWN = 3
+# Errors raised by these libraries come from the index's storage (Chroma, the records).
+STORAGE_MODULES = {"chromadb", "sqlite3", "sqlalchemy"}
 
 
 class State:
@@ -105,7 +107,10 @@ def user_errors():
         raise typer.Exit(1) from None
     except Exception as err:  # a library's failure (a damaged or full database, ...)
         logger.error("unexpected error", exc_info=True)
-        typer.echo(f"error: {one_line(err)}; run with -v for the details", err=True)
+        storage = type(err).__module__.split(".")[0] in STORAGE_MODULES
+        hint = "the index could not be read or written (is the disk full or read-only?); "
+        typer.echo(f"error: {hint if storage else ''}{one_line(err)}; run with -v for the "
+                   "details", err=True)
         raise typer.Exit(1) from None
 
 

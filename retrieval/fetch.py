@@ -23,6 +23,8 @@ class Download:
 
 
 def fetch(url: str, max_bytes: int, timeout_s: float) -> Download:
+    import httpx  # noqa: F401 - imported before the clock starts: it takes a second when busy
+
     outcome: dict = {}
     stop = threading.Event()
     worker = threading.Thread(

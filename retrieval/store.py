@@ -72,33 +72,45 @@ class Store:
     def _server_client(self, chromadb, chroma_settings, url: str):
         """An HttpClient whose every request has a deadline (chromadb sets none at all).
 
-        A server that accepts and never answers hung `ask` for good: the heartbeat here is
-        sent with our own timeouts first, and the client's session gets the same ones.
+        A server that accepts and never answers hung `ask` for good. Creating the client
+        already sends requests, so it happens in a thread we stop waiting for; after that
+        the client's own session gets our timeouts.
         """
         import httpx
 
         parsed = urlparse(url)
-        port = parsed.port or (443 if parsed.scheme == "https" else 8000)
-        timeout = httpx.Timeout(self.settings.chroma_timeout_s,
-                                connect=min(5.0, self.settings.chroma_timeout_s))
-        base = f"{parsed.scheme}://{parsed.hostname or '127.0.0.1'}:{port}"
-        try:
-            httpx.get(f"{base}/api/v2/heartbeat", timeout=timeout).raise_for_status()
-            client = chromadb.HttpClient(
-                host=parsed.hostname or "127.0.0.1", port=port, ssl=parsed.scheme == "https",
-                settings=chroma_settings,
-            )
-            # chromadb 1.5.9 builds its httpx session with timeout=None and offers no
-            # setting; the test with a silent server fails if this stops reaching it.
-            client._server._session.timeout = timeout
-        except Exception as err:
-            reason = "no answer in time" if isinstance(err, httpx.TimeoutException) else (
-                type(err).__name__)
-            raise BackstoryError(
-                f"cannot reach the Chroma server at {url} ({reason}); start it with "
-                "`chroma run --path DIR` or unset BACKSTORY_CHROMA_URL"
-            ) from None
-        return client
+        wait_s = self.settings.chroma_timeout_s
+        timeout = httpx.Timeout(wait_s, connect=min(5.0, wait_s))
+        outcome: dict = {}
+
+        def connect() -> None:
+            try:
+                client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+                # chromadb 1.5.9 builds its httpx session with timeout=None and offers no
+                # setting; test_bad_setup's half-silent server fails if this stops working.
+                client._server._session.timeout = timeout
+                client.heartbeat()
+                outcome["client"] = client
+            except Exception as err:
+                outcome["error"] = err
+
+        worker = threading.Thread(target=connect, name="backstory-chroma-connect", daemon=True)
+        worker.start()
+        worker.join(wait_s)
+        if "client" in outcome:
+            return outcome["client"]
+        err = outcome.get("error")
+        reason = "no answer in time" if err is None or isinstance(
+            err, httpx.TimeoutException) else type(err).__name__
+        raise BackstoryError(
+            f"cannot reach the Chroma server at {url} ({reason}); start it with "
+            "`chroma run --path DIR` or unset BACKSTORY_CHROMA_URL"
+        )
 
     def collection_exists(self) -> bool:
         if self._collection is not None:

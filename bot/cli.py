@@ -180,10 +180,15 @@ def ingest(
 
         settings = load_settings()
         store = Store(settings, make_embedder(settings))
-        # Only a person at a terminal is asked; scripts and --json get the safe answer, no.
-        confirm = None if as_json or not sys.stdin.isatty() else confirm_mass_delete
-        options = {"rebuild": rebuild, "prune": prune, "confirm_prune": confirm}
         progress, update = progress_bar("Embedding passages")
+
+        def confirm(doc_ids: list[str], indexed: int) -> bool:
+            if progress:
+                progress.stop()  # the bar would draw over the question
+            return confirm_mass_delete(doc_ids, indexed)
+
+        asks = not as_json and at_a_terminal()
+        options = {"rebuild": rebuild, "prune": prune, "confirm_prune": confirm if asks else None}
         if progress:
             with progress:
                 report = run_ingest(store, targets, progress=update, **options)
@@ -206,6 +211,11 @@ def ingest(
                 typer.echo(f"failed: {failure.origin}: {failure.reason}", err=True)
         if report.failed or report.docs_withheld:
             raise typer.Exit(1)
+
+
+def at_a_terminal() -> bool:
+    """Only a person at a terminal is asked; scripts and --json get the safe answer, no."""
+    return sys.stdin.isatty()
 
 
 def confirm_mass_delete(doc_ids: list[str], indexed: int) -> bool:

@@ -207,9 +207,11 @@ def test_deeply_nested_html_is_refused_quickly(tmp_path, corpus):
 # --- URLs ----------------------------------------------------------------------------------
 @contextmanager
 def trickle_server(interval_s: float, body: bytes = b"x" * 40, headers_slowly: bool = False):
-    """A loopback server that sends its response one byte every interval_s seconds."""
+    """A loopback server that sends its response one byte every interval_s seconds.
+    Yields (url, connected): the event is set once a client's request has arrived."""
     listener = socket.create_server(("127.0.0.1", 0))
     stop = threading.Event()
+    connected = threading.Event()
 
     def serve():
         listener.settimeout(0.2)
@@ -222,6 +224,7 @@ def trickle_server(interval_s: float, body: bytes = b"x" * 40, headers_slowly: b
                     b"content-length: %d\r\n\r\n" % len(body))
             try:
                 conn.recv(65536)
+                connected.set()
                 slow = head + body if headers_slowly else body
                 if not headers_slowly:
                     conn.sendall(head)
@@ -238,7 +241,7 @@ def trickle_server(interval_s: float, body: bytes = b"x" * 40, headers_slowly: b
     thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/trickle"
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/trickle", connected
     finally:
         stop.set()
         thread.join(5)
@@ -246,19 +249,36 @@ def trickle_server(interval_s: float, body: bytes = b"x" * 40, headers_slowly: b
 
 
 @pytest.mark.parametrize("headers_slowly", [False, True])
-def test_a_trickling_url_obeys_the_total_timeout(corpus, settings, headers_slowly):
+def test_a_trickling_url_obeys_the_total_timeout(corpus, headers_slowly):
     """One byte every 0.2 s never trips a per-read timeout of 1 s: before the total deadline
-    this download took 8 s (40 bytes) and succeeded, and held the writer lock throughout."""
-    from filelock import FileLock
-
-    with trickle_server(0.2, headers_slowly=headers_slowly) as url:
+    this download took 8 s (40 bytes) and succeeded."""
+    with trickle_server(0.2, headers_slowly=headers_slowly) as (url, _):
         started = time.monotonic()
         result = load([url], corpus, timeout_s=1.0)
         elapsed = time.monotonic() - started
     assert [f.reason for f in result.failed] == ["timed out after 1 s"]
     assert elapsed < 2.0
+
+
+def test_a_download_does_not_hold_the_writer_lock(store):
+    """Files and URLs are read before the lock is taken: while the slow download runs,
+    another writer can take the lock (it could not when loading happened inside it)."""
+    from filelock import FileLock
+
+    settings = store.settings
+    settings.fetch_timeout_s = 3.0
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    FileLock(str(settings.lock_path), timeout=0).acquire()  # nobody holds it
+    outcome = {}
+    with trickle_server(0.2) as (url, connected):
+        worker = threading.Thread(target=lambda: outcome.update(r=ingest(store, [url])),
+                                  daemon=True)
+        worker.start()
+        assert connected.wait(30), "the ingest never asked for the URL"
+        lock = FileLock(str(settings.lock_path), timeout=0)
+        lock.acquire()  # raises Timeout if the ingest held it during the download
+        lock.release()
+        worker.join(30)
+    assert [f.reason for f in outcome["r"].failed] == ["timed out after 3 s"]
 
 
 def test_the_same_url_twice_is_one_document(store):

@@ -227,3 +227,23 @@ def test_rebuild_from_an_empty_folder_keeps_the_index(store, corpus):
     with pytest.raises(BackstoryError, match="nothing readable to rebuild the index from"):
         ingest(store, rebuild=True)
     assert doc_ids(store) == before
+
+
+def test_cli_asks_at_a_terminal_before_deleting_most_of_the_index(tmp_path, corpus,
+                                                                   monkeypatch):
+    from bot.cli import app
+
+    monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(corpus))
+    runner = CliRunner()
+    args = ["--data-dir", str(tmp_path / "d"), "ingest"]
+    assert runner.invoke(app, args).exit_code == 0
+    for path in sorted(corpus.rglob("*.md"))[:3]:
+        path.unlink()
+    monkeypatch.setattr("bot.cli.at_a_terminal", lambda: True)
+    kept = runner.invoke(app, args, input="n\n")
+    assert kept.exit_code == 1
+    assert "3 of 4 indexed documents have no file any more" in kept.stderr
+    assert "Delete them from the index? [y/N]" in kept.stderr
+    deleted = runner.invoke(app, args, input="y\n")
+    assert deleted.exit_code == 0, deleted.output
+    assert "3 deleted" in deleted.stdout

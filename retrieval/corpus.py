@@ -279,7 +279,7 @@ def _date(value, name: str, origin: str) -> dt.date | None:
 
 
 class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader without aliases: a 388-byte alias bomb expanded to gigabytes before."""
+    """SafeLoader without aliases: a 388-byte alias bomb took gigabytes (issue 13)."""
 
     def compose_node(self, parent, index):
         if self.check_event(yaml.AliasEvent):

@@ -55,10 +55,10 @@ class Store:
             else:
                 self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
                 try:
+                    # A damaged chroma.sqlite3 fails here ("file is not a database").
                     client = chromadb.PersistentClient(
                         path=str(self.settings.chroma_dir), settings=chroma_settings
                     )
-                    client.list_collections()  # a damaged database fails here, not mid-answer
                 except Exception as err:
                     logger.debug("opening %s failed", self.settings.chroma_dir, exc_info=True)
                     raise BackstoryError(

@@ -197,7 +197,9 @@ def test_a_read_only_data_dir_is_one_line(tmp_path, corpus, monkeypatch):
         data.chmod(0o555)
     monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(corpus))
     message = one_line_error(CliRunner().invoke(app, ["--data-dir", str(data), "ingest"]))
-    assert message.startswith("error: ") and str(data) in message
+    # The system's own words and the path, not a Python exception's name.
+    assert message.startswith("error: Read-only file system: ") and str(data) in message
+    assert "OSError" not in message
     verbose = CliRunner().invoke(app, ["-v", "--data-dir", str(data), "ingest"])
     assert verbose.exit_code == 1 and "Traceback" in verbose.stderr  # -v shows it
 

@@ -21,6 +21,7 @@ from retrieval.citations import compose_extract, verify_generated
 from retrieval.embeddings import make_embedder
 from retrieval.errors import BackstoryError
 from retrieval.followup import Turn, carried_context, history_text
+from retrieval.language import english_only_reply
 from retrieval.models import Answer, Retrieved
 from retrieval.retriever import hybrid_search, with_lead_passage
 from retrieval.safety import is_instruction, sanitize_output
@@ -55,6 +56,8 @@ class Prepared:
     context: str
     retrieved: list[Retrieved]
     retrieve_ms: float
+    # Set when the index cannot read the question's language: the reply, in that language.
+    language_reply: str | None = None
 
 
 def _freeze_loaded_objects() -> None:
@@ -148,6 +151,12 @@ class Answerer:
         history = list(history or [])[-self.settings.max_history_turns :] \
             if self.settings.max_history_turns else []
         started = time.perf_counter()
+        language_reply = english_only_reply(question, self.settings.embedder)
+        if language_reply is not None:
+            # Searching English sources with a question the embedder cannot read only finds
+            # noise; say so in the reader's language instead of an English-only decline.
+            return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000,
+                            language_reply)
         search_query, context = question, carried_context(question, history)
         if context and self.uses_llm:
             search_query, context = self._condense(question, history), ""
@@ -185,7 +194,11 @@ class Answerer:
         started = time.perf_counter()
         prepared = await self._in_thread(self.prepare, question, history, k)
         gen_started = time.perf_counter()
-        if is_instruction(prepared.question):
+        if prepared.language_reply is not None:
+            answer = Answer(question=prepared.question, answer=prepared.language_reply,
+                            abstained=True,
+                            generator="llm" if self.uses_llm else "extractive")
+        elif is_instruction(prepared.question):
             # A question that tries to give the assistant orders is declined before any
             # generator sees it; an LLM told to obey the sources might still obey the user.
             answer = self._abstain(prepared, "llm" if self.uses_llm else "extractive")

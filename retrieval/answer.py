@@ -20,7 +20,7 @@ from retrieval import extractive
 from retrieval.citations import compose_extract, verify_generated
 from retrieval.embeddings import make_embedder
 from retrieval.errors import BackstoryError
-from retrieval.followup import Turn, carried_context, history_text
+from retrieval.followup import Turn, history_text, resolve
 from retrieval.language import english_only_reply
 from retrieval.models import Answer, Retrieved
 from retrieval.retriever import hybrid_search, with_lead_passage
@@ -157,11 +157,19 @@ class Answerer:
             # noise; say so in the reader's language instead of an English-only decline.
             return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000,
                             language_reply)
-        search_query, context = question, carried_context(question, history)
-        if context and self.uses_llm:
+        # search_query is the question as it stands alone ("What happened to him?" after a
+        # question about Tarasov becomes "What happened to Stanislav Tarasov?"); both
+        # generators answer it, while the reader's own words stay in `question`.
+        followup = resolve(question, history)
+        if followup.refers_to_nothing:
+            # "What happened to him?" with nobody before it: whatever matches "happened"
+            # would be an answer about someone the reader never meant.
+            return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000)
+        search_query, context = followup.search_query, followup.context
+        if (context or search_query != question) and self.uses_llm:
             search_query, context = self._condense(question, history), ""
         retrieved = hybrid_search(self.store, search_query, k, context=context)
-        if extractive.asks_for_definition(question):
+        if extractive.asks_for_definition(search_query):
             retrieved = with_lead_passage(self.store, retrieved)
         return Prepared(question, search_query, context, retrieved,
                         (time.perf_counter() - started) * 1000)
@@ -174,8 +182,9 @@ class Answerer:
                 {"history": history_text(history), "question": question}
             ).strip()
         except Exception:
-            logger.warning("condensing the follow-up failed; using carried context", exc_info=True)
-            return f"{question} {carried_context(question, history)}"
+            logger.warning("condensing the follow-up failed; resolving it offline", exc_info=True)
+            followup = resolve(question, history)
+            return f"{followup.search_query} {followup.context}".strip()
         return standalone[: self.settings.max_question_chars] or question
 
     def answer(self, question: str, history: list[Turn] | None = None,
@@ -218,7 +227,7 @@ class Answerer:
 
     # --- generators ---------------------------------------------------------------------
     def _extractive_answer(self, prepared: Prepared, notice: str | None = None) -> Answer:
-        picked = extractive.choose(prepared.question, prepared.retrieved,
+        picked = extractive.choose(prepared.search_query, prepared.retrieved,
                                    self.sentence_vectors, context=prepared.context,
                                    lexicon=self.store.lexical())
         if not picked.picks:
@@ -232,7 +241,8 @@ class Answerer:
         from retrieval.llm import ABSTAIN_TOKEN, answer_chain, format_sources
 
         chain = answer_chain(self.chat_model)
-        inputs = {"sources": format_sources(prepared.retrieved), "question": prepared.question}
+        inputs = {"sources": format_sources(prepared.retrieved),
+                  "question": prepared.search_query}
         parts: list[str] = []
         try:
             async for piece in chain.astream(inputs):

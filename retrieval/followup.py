@@ -121,8 +121,18 @@ def _tail(text: str, start: int, after_determiner: bool, verb_pending: bool) -> 
         if not match:
             break
         word = match.group(1)
-        if word in STOPWORDS or word.endswith(("ed", "ing", "ly")):
+        if word in STOPWORDS or word.endswith("ly"):
             break
+        if word.endswith(("ed", "ing")):
+            # "the Russian peacekeeping mission": a modifier only when a noun follows it;
+            # otherwise a verb ("the Lachin corridor blockaded").
+            noun = _TAIL_WORD.match(text, match.end())
+            if not (after_determiner and noun and noun.group(1) not in STOPWORDS
+                    and not noun.group(1).endswith(("ed", "ing", "ly"))):
+                break
+            words.append(word)
+            start = match.end()
+            continue
         if not after_determiner and not word.endswith("s"):
             break  # sentence-initial "Russian peacekeepers" yes, "Putin meet" no
         if verb_pending and re.match(r"\s*[?.!]", text[match.end():]):

@@ -38,6 +38,8 @@ CSTO = Turn("What is the CSTO?", "The Collective Security Treaty Organization (C
     ([Turn("Why did Aliyev visit Moscow?", "x")], "What did he say there?",
      "What did Aliyev say in Moscow?"),
     ([TARASOV], "Did Putin meet him?", "Did Putin meet Stanislav Tarasov?"),
+    ([Turn("What was the Russian peacekeeping mission in Karabakh?", "x")],
+     "When did it start?", "When did the Russian peacekeeping mission start?"),
 ])
 def test_pronoun_becomes_the_previous_turns_subject(history, question, expected):
     assert resolve(question, history).search_query == expected

@@ -157,16 +157,15 @@ class Answerer:
             # noise; say so in the reader's language instead of an English-only decline.
             return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000,
                             language_reply)
-        # search_query is the question as it stands alone ("What happened to him?" after a
-        # question about Tarasov becomes "What happened to Stanislav Tarasov?"); both
-        # generators answer it, while the reader's own words stay in `question`.
+        # A follow-up is searched with what its pronouns mean as context ("What happened to
+        # him?" + "Stanislav Tarasov"); with an LLM, the model condenses it instead.
         followup = resolve(question, history)
         if followup.refers_to_nothing:
             # "What happened to him?" with nobody before it: whatever matches "happened"
             # would be an answer about someone the reader never meant.
             return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000)
         search_query, context = followup.search_query, followup.context
-        if (context or search_query != question) and self.uses_llm:
+        if context and self.uses_llm:
             search_query, context = self._condense(question, history), ""
         retrieved = hybrid_search(self.store, search_query, k, context=context)
         if extractive.asks_for_definition(search_query):
@@ -184,7 +183,8 @@ class Answerer:
         except Exception:
             logger.warning("condensing the follow-up failed; resolving it offline", exc_info=True)
             followup = resolve(question, history)
-            return f"{followup.search_query} {followup.context}".strip()
+            return followup.standalone if followup.entity else \
+                f"{followup.search_query} {followup.context}".strip()
         return standalone[: self.settings.max_question_chars] or question
 
     def answer(self, question: str, history: list[Turn] | None = None,
@@ -227,7 +227,10 @@ class Answerer:
 
     # --- generators ---------------------------------------------------------------------
     def _extractive_answer(self, prepared: Prepared, notice: str | None = None) -> Answer:
-        picked = extractive.choose(prepared.search_query, prepared.retrieved,
+        # With carried context the reader's words plus that context (weighed lower) pick
+        # the sentence; without it (an LLM-condensed follow-up), the standalone question.
+        question = prepared.question if prepared.context else prepared.search_query
+        picked = extractive.choose(question, prepared.retrieved,
                                    self.sentence_vectors, context=prepared.context,
                                    lexicon=self.store.lexical())
         if not picked.picks:

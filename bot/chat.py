@@ -56,9 +56,13 @@ class AnswerView:
         self.warmup = warmup
         self.spinner = Spinner("dots", style="cyan")
         self.streamed: list[str] = []
+        self.status: str | None = None  # what the answerer waits for, e.g. the LLM
 
     def on_token(self, piece: str) -> None:
         self.streamed.append(piece)
+
+    def on_status(self, status: str) -> None:
+        self.status = status
 
     def __rich__(self):
         from rich.markdown import Markdown
@@ -66,7 +70,7 @@ class AnswerView:
 
         if self.streamed:
             return Markdown("".join(self.streamed).replace("[", "\\["))
-        self.spinner.update(text=Text(self.warmup.status, style="dim"))
+        self.spinner.update(text=Text(self.status or self.warmup.status, style="dim"))
         return self.spinner
 
 
@@ -198,7 +202,8 @@ class InteractiveChat:
         from bot.render import answer_rich
 
         view = AnswerView(self.warmup)
-        answer = await self._with_spinner(self.session.ask(question, on_token=view.on_token), view)
+        answer = await self._with_spinner(self.session.ask(question, on_token=view.on_token,
+                                                         on_status=view.on_status), view)
         if answer is not None:
             self.console.print(answer_rich(answer))
             self.console.print()

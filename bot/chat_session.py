@@ -16,7 +16,7 @@ from concurrent.futures import Future
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from retrieval.answer import Answerer, OnToken
+    from retrieval.answer import Answerer, OnStatus, OnToken
     from retrieval.followup import Turn
     from retrieval.models import Answer
     from retrieval.settings import Settings
@@ -121,13 +121,14 @@ class ChatSession:
     async def answerer(self) -> Answerer:
         return await self.warmup.get()
 
-    async def ask(self, question: str, on_token: OnToken | None = None) -> Answer:
+    async def ask(self, question: str, on_token: OnToken | None = None,
+                  on_status: OnStatus | None = None) -> Answer:
         """Answer in the context of the earlier turns, then remember this one."""
         from retrieval.followup import Turn
 
         answerer = await self.answerer()
         answer = await answerer.aanswer(question, list(self.history), k=self.k,
-                                        on_token=on_token)
+                                        on_token=on_token, on_status=on_status)
         self.last = answer
         # An abstention says nothing about the subject: a later "he" should still refer to
         # the last question that was answered.

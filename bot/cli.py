@@ -249,11 +249,24 @@ def eval_command(
     baseline: Annotated[str | None, typer.Option(
         "--baseline", help="Also run a baseline side by side: naive (textbook dense RAG).")
     ] = None,
+    squad: Annotated[bool, typer.Option(
+        "--squad", help="Evaluate on SQuAD 2.0 instead (FILE: a SQuAD-format JSON, default "
+                        "the shared copy): ingests its articles into their own index under "
+                        "DATA_DIR and reports answers, citations and abstention P/R.")] = False,
+    split: Annotated[str, typer.Option(
+        "--split", help="With --squad: which articles, test (held out), val or train.")
+    ] = "test",
+    sample: Annotated[int, typer.Option(
+        "--sample", help="With --squad: questions to ask, a seeded sample (0: all).")] = 300,
 ) -> None:
     """Score answers, citations, abstentions, retrieval and latency on an eval set."""
     with user_errors():
         from retrieval.errors import BackstoryError
         from retrieval.eval import DEFAULT_FILE, format_report, load_questions
+
+        if squad:
+            _squad_eval(file, split, sample, k, as_json)
+            return
 
         if baseline not in (None, "naive"):
             raise BackstoryError(f"unknown baseline {baseline!r}; the one baseline is `naive`")
@@ -279,6 +292,33 @@ def eval_command(
                                   ensure_ascii=False))
         else:
             typer.echo(format_report(runs))
+
+
+def _squad_eval(file: Path | None, split: str, sample: int, k: int | None,
+                as_json: bool) -> None:
+    from retrieval.errors import BackstoryError
+    from retrieval.squad_eval import SPLITS, evaluate
+    from retrieval.train.squad import DEFAULT_SQUAD
+
+    if split not in SPLITS:
+        raise BackstoryError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
+    path = file or DEFAULT_SQUAD
+    if not path.is_file():
+        raise BackstoryError(f"no SQuAD file at {path}; pass one: `backstory eval --squad FILE`")
+    settings = load_settings()
+    typer.echo(f"Indexing the SQuAD {split} articles (first run only)…", err=True)
+    progress, update = progress_bar("Evaluating (squad)")
+    if progress:
+        with progress:
+            report = evaluate(settings, path, split, sample or None, k=k, progress=update)
+    else:
+        report = evaluate(settings, path, split, sample or None, k=k)
+    summary = report.to_json_dict()
+    if as_json:
+        typer.echo(json.dumps(summary, ensure_ascii=False))
+        return
+    for key, value in summary.items():
+        typer.echo(f"{key:22} {', '.join(value) if isinstance(value, list) else value}")
 
 
 def _eval_run(system, items, k: int, name: str):

@@ -140,9 +140,11 @@ class QACog(commands.Cog, name="Q&A"):
         stream = StreamingReply(replier, self.stream_interval) if self.bot.answerer.uses_llm \
             else None
         try:
-            answer = await self.bot.answerer.aanswer(
-                question, self.memory.history(key),
-                on_token=stream.on_token if stream else None)
+            # Only the LLM path streams and reports progress.
+            progress = {"on_token": stream.on_token, "on_status": stream.on_status} \
+                if stream else {}
+            answer = await self.bot.answerer.aanswer(question, self.memory.history(key),
+                                                     **progress)
         except BackstoryError as err:
             await deliver(replier, [apology(str(err))], placeholder=stream and stream.message)
             return []

@@ -84,6 +84,18 @@ class StreamingReply:
         self.edits = 0
         self._last = clock()
 
+    async def on_status(self, status: str) -> None:
+        """Say what is being waited for (a local model may take a minute to its first
+        token); the first streamed text replaces it."""
+        if self.message is not None or self.raw:
+            return
+        try:
+            self.message = await self.replier.send(f"*{status}*")
+            self.shown = f"*{status}*"
+            self._last = self.clock()
+        except discord.HTTPException:
+            logger.warning("the progress message failed", exc_info=True)
+
     async def on_token(self, piece: str) -> None:
         self.raw += piece
         now = self.clock()

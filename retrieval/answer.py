@@ -17,16 +17,18 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from retrieval import extractive
-from retrieval.citations import compose_extract, verify_generated
+from retrieval.citations import Verified, compose_extract, verify_generated
 from retrieval.embeddings import make_embedder
 from retrieval.errors import BackstoryError
-from retrieval.followup import Turn, history_text, resolve
+from retrieval.followup import Turn, carried_context, history_text, resolve
 from retrieval.language import english_only_reply
 from retrieval.models import Answer, Retrieved
 from retrieval.retriever import hybrid_search, with_lead_passage
+from retrieval.scorer import SentenceScorer, shared_scorer
 from retrieval.safety import is_instruction, sanitize_output
 from retrieval.settings import Settings
 from retrieval.store import Store
+from retrieval.support import ContentScorer, lexical_scorer
 
 if TYPE_CHECKING:  # LangChain's model and indexing modules load only on the paths using them
     from langchain_core.embeddings import Embeddings
@@ -42,11 +44,25 @@ ABSTAIN_MESSAGE = (
     "guess. Try asking about the people, places and events they cover."
 )
 LLM_FALLBACK_NOTICE = "The language model was unavailable; showing quoted sentences instead."
-LLM_UNVERIFIED_NOTICE = (
-    "The language model's answer did not match its sources; showing quoted sentences instead."
+LLM_TIMEOUT_NOTICE = (
+    "The language model did not finish within {seconds:g} s; showing quoted sentences instead."
 )
+# Said when the checker dropped every sentence, or some; {why} is the commonest reason.
+LLM_UNVERIFIED_NOTICE = (
+    "The language model's answer was not shown because its sentences {why}; showing quoted "
+    "sentences instead."
+)
+LLM_PARTLY_VERIFIED_NOTICE = "{count} of the language model's sentences {were} left out because {why}."
+_REASONS = {  # Verified.dropped reason prefix -> plain words ({poss}: its / their)
+    "cites no": "cited none of the passages the model was given",
+    "not in its sources": "stated numbers, dates or names that {poss} cited passages do not "
+                          "contain",
+    "its sources do not say": "said things that {poss} cited passages do not say",
+}
+_UNKNOWN_REASON = "could not be checked against {poss} passages"
 
 OnToken = Callable[[str], Awaitable[None] | None]
+OnStatus = Callable[[str], Awaitable[None] | None]
 
 
 @dataclass
@@ -82,12 +98,18 @@ class Answerer:
         store: Store | None = None,
         embedder: Embeddings | None = None,
         chat_model: BaseChatModel | None = None,
+        scorer: SentenceScorer | None = None,
+        support_scorer: ContentScorer | None = None,
     ) -> None:
         self.settings = settings
         self.embedder = embedder or (store.embedder if store else make_embedder(settings))
         self.store = store or Store(settings, self.embedder)
         self._chat_model = chat_model
+        # How an LLM sentence's content is judged against its passages (retrieval/support.py):
+        # word coverage unless given, e.g. the reader's learned scorer's score_pairs.
+        self._support_scorer = support_scorer or lexical_scorer()
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
+        self.scorer = scorer or shared_scorer(settings.embed_threads)
         self._loaded = False  # set after the first answer, when models and index are loaded
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
@@ -145,47 +167,65 @@ class Answerer:
             raise BackstoryError(f"k must be between 1 and {self.settings.max_k}")
         return question, k
 
-    def prepare(self, question: str, history: list[Turn] | None = None,
-                k: int | None = None) -> Prepared:
-        question, k = self.validate(question, k)
-        history = list(history or [])[-self.settings.max_history_turns :] \
+    def _history(self, history: list[Turn] | None) -> list[Turn]:
+        return list(history or [])[-self.settings.max_history_turns :] \
             if self.settings.max_history_turns else []
+
+    def prepare(self, question: str, history: list[Turn] | None = None,
+                k: int | None = None, search_query: str | None = None) -> Prepared:
+        """Retrieve for the question; `search_query` is a condensed or translated form of
+        it written by the LLM (aanswer), used for the search instead of the question."""
+        question, k = self.validate(question, k)
+        history = self._history(history)
         started = time.perf_counter()
-        language_reply = english_only_reply(question, self.settings.embedder)
-        if language_reply is not None:
-            # Searching English sources with a question the embedder cannot read only finds
-            # noise; say so in the reader's language instead of an English-only decline.
-            return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000,
-                            language_reply)
-        # A follow-up is searched with what its pronouns mean as context ("What happened to
-        # him?" + "Stanislav Tarasov"); with an LLM, the model condenses it instead.
-        followup = resolve(question, history)
-        if followup.refers_to_nothing:
-            # "What happened to him?" with nobody before it: whatever matches "happened"
-            # would be an answer about someone the reader never meant.
-            return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000)
-        search_query, context = followup.search_query, followup.context
-        if context and self.uses_llm:
-            search_query, context = self._condense(question, history), ""
+        if search_query is None:
+            # Without an LLM's translation, the English-only embedder cannot read a question
+            # in another language: say so in the reader's language, not an English decline.
+            language_reply = english_only_reply(question, self.settings.embedder)
+            if language_reply is not None:
+                return Prepared(question, question, "", [],
+                                (time.perf_counter() - started) * 1000, language_reply)
+        context = ""
+        if search_query is None:
+            # A follow-up is searched with what its pronouns mean as context ("What happened
+            # to him?" + "Stanislav Tarasov"); with an LLM, the model condensed it already.
+            followup = resolve(question, history)
+            if followup.refers_to_nothing:
+                # "What happened to him?" with nobody before it: whatever matches "happened"
+                # would be an answer about someone the reader never meant.
+                return Prepared(question, question, "", [],
+                                (time.perf_counter() - started) * 1000)
+            search_query, context = followup.search_query, followup.context
         retrieved = hybrid_search(self.store, search_query, k, context=context)
         if extractive.asks_for_definition(search_query):
             retrieved = with_lead_passage(self.store, retrieved)
         return Prepared(question, search_query, context, retrieved,
                         (time.perf_counter() - started) * 1000)
 
-    def _condense(self, question: str, history: list[Turn]) -> str:
-        from retrieval.llm import condense_chain
+    async def _search_query(self, question: str, history: list[Turn] | None) -> str | None:
+        """With an LLM: a follow-up condensed into a standalone question, and a question in
+        another language translated into the sources' (English), for the search only; the
+        answer is still written in the question's language. None: search the question."""
+        from retrieval.llm import condense_chain, invoke_within, needs_translation
 
+        history = self._history(history)
+        question = " ".join(question.split())
+        follow_up = bool(carried_context(question, history))
+        if not question or not (follow_up or needs_translation(question)) \
+                or is_instruction(question):
+            return None
         try:
-            standalone = condense_chain(self.chat_model).invoke(
-                {"history": history_text(history), "question": question}
-            ).strip()
+            standalone = await invoke_within(
+                condense_chain(self.chat_model),
+                {"history": history_text(history) or "(none)", "question": question},
+                self.settings.llm_timeout_s)
+        except asyncio.CancelledError:
+            raise
         except Exception:
-            logger.warning("condensing the follow-up failed; resolving it offline", exc_info=True)
-            followup = resolve(question, history)
-            return followup.standalone if followup.entity else \
-                f"{followup.search_query} {followup.context}".strip()
-        return standalone[: self.settings.max_question_chars] or question
+            logger.warning("condensing the question failed; searching it as asked", exc_info=True)
+            return None
+        standalone = " ".join(str(standalone).split())[: self.settings.max_question_chars]
+        return standalone or None
 
     def answer(self, question: str, history: list[Turn] | None = None,
                k: int | None = None) -> Answer:
@@ -198,10 +238,17 @@ class Answerer:
         history: list[Turn] | None = None,
         k: int | None = None,
         on_token: OnToken | None = None,
+        on_status: OnStatus | None = None,
     ) -> Answer:
-        """Answer one question without blocking the event loop (Discord's and chat's path)."""
+        """Answer one question without blocking the event loop (Discord's and chat's path).
+
+        `on_status` hears what is being waited for ("Asking the language model…");
+        `on_token` gets the LLM's text as it streams."""
         started = time.perf_counter()
-        prepared = await self._in_thread(self.prepare, question, history, k)
+        search_query = None
+        if self.uses_llm:
+            search_query = await self._search_query(question, history)
+        prepared = await self._in_thread(self.prepare, question, history, k, search_query)
         gen_started = time.perf_counter()
         if prepared.language_reply is not None:
             answer = Answer(question=prepared.question, answer=prepared.language_reply,
@@ -212,7 +259,7 @@ class Answerer:
             # generator sees it; an LLM told to obey the sources might still obey the user.
             answer = self._abstain(prepared, "llm" if self.uses_llm else "extractive")
         elif self.uses_llm and prepared.retrieved:
-            answer = await self._llm_answer(prepared, on_token)
+            answer = await self._llm_answer(prepared, on_token, on_status)
         else:
             answer = await self._in_thread(self._extractive_answer, prepared)
         answer.timings_ms = {
@@ -232,7 +279,7 @@ class Answerer:
         question = prepared.question if prepared.context else prepared.search_query
         picked = extractive.choose(question, prepared.retrieved,
                                    self.sentence_vectors, context=prepared.context,
-                                   lexicon=self.store.lexical())
+                                   lexicon=self.store.lexical(), scorer=self.scorer)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)
@@ -240,42 +287,72 @@ class Answerer:
                       generator="extractive", citations=citations,
                       retrieved=prepared.retrieved, notice=notice)
 
-    async def _llm_answer(self, prepared: Prepared, on_token: OnToken | None) -> Answer:
-        from retrieval.llm import ABSTAIN_TOKEN, answer_chain, format_sources
+    async def _llm_answer(self, prepared: Prepared, on_token: OnToken | None,
+                          on_status: OnStatus | None = None) -> Answer:
+        from retrieval.llm import ABSTAIN_TOKEN, ASKING_STATUS, answer_chain, format_sources, \
+            stream_within
 
-        chain = answer_chain(self.chat_model)
-        inputs = {"sources": format_sources(prepared.retrieved),
-                  "question": prepared.search_query}
-        parts: list[str] = []
+        inputs = {"sources": format_sources(prepared.retrieved), "question": prepared.question}
+        if on_status is not None:
+            shown = on_status(ASKING_STATUS)
+            if asyncio.iscoroutine(shown):
+                await shown
+        seconds = self.settings.llm_timeout_s
         try:
-            async for piece in chain.astream(inputs):
-                parts.append(piece)
-                if on_token is not None:
-                    result = on_token(piece)
-                    if asyncio.iscoroutine(result):
-                        await result
+            raw = (await stream_within(answer_chain(self.chat_model), inputs, seconds,
+                                       on_token)).strip()
         except asyncio.CancelledError:
             raise
+        except TimeoutError:
+            logger.warning("LLM call passed its %g s deadline; falling back to extractive",
+                           seconds)
+            return await self._fallback(prepared, LLM_TIMEOUT_NOTICE.format(seconds=seconds))
         except Exception as err:
             logger.warning("LLM call failed (%s); falling back to extractive", type(err).__name__,
                            exc_info=True)
-            return await self._in_thread(self._extractive_answer, prepared,
-                                           LLM_FALLBACK_NOTICE)
-        raw = "".join(parts).strip()
+            return await self._fallback(prepared, LLM_FALLBACK_NOTICE)
         if not raw:
-            return await self._in_thread(self._extractive_answer, prepared,
-                                           LLM_FALLBACK_NOTICE)
+            return await self._fallback(prepared, LLM_FALLBACK_NOTICE)
         if ABSTAIN_TOKEN in raw:
             return self._abstain(prepared, "llm")
-        text, citations = verify_generated(raw, prepared.retrieved)
-        if not citations:
-            return await self._in_thread(self._extractive_answer, prepared,
-                                           LLM_UNVERIFIED_NOTICE)
-        allowed = {c.url for c in citations if c.url}
-        return Answer(question=prepared.question, answer=sanitize_output(text, allowed),
-                      abstained=False, generator="llm", citations=citations,
-                      retrieved=prepared.retrieved)
+        verified = await self._in_thread(verify_generated, raw, prepared.retrieved,
+                                         self._support_scorer)
+        if not verified.citations:
+            if verified.declined:  # the model said in words that the sources do not answer
+                return self._abstain(prepared, "llm")
+            return await self._fallback(prepared, LLM_UNVERIFIED_NOTICE.format(
+                why=_plain_reason(verified.dropped)))
+        allowed = {c.url for c in verified.citations if c.url}
+        return Answer(question=prepared.question,
+                      answer=sanitize_output(verified.text, allowed),
+                      abstained=False, generator="llm", citations=verified.citations,
+                      retrieved=prepared.retrieved, notice=_partial_notice(verified))
+
+    async def _fallback(self, prepared: Prepared, notice: str) -> Answer:
+        return await self._in_thread(self._extractive_answer, prepared, notice)
 
     def _abstain(self, prepared: Prepared, generator: str, notice: str | None = None) -> Answer:
         return Answer(question=prepared.question, answer=ABSTAIN_MESSAGE, abstained=True,
                       generator=generator, retrieved=prepared.retrieved, notice=notice)
+
+
+def _plain_reason(dropped: list[tuple[str, str]], poss: str = "their") -> str:
+    """The commonest reason the checker gave for dropping sentences, in plain words."""
+    counts: dict[str, int] = {}
+    for _, reason in dropped:
+        words = next((w for prefix, w in _REASONS.items() if reason.startswith(prefix)),
+                     _UNKNOWN_REASON)
+        counts[words] = counts.get(words, 0) + 1
+    if not counts:
+        return _REASONS["cites no"]
+    return max(counts, key=counts.get).format(poss=poss)
+
+
+def _partial_notice(verified: Verified) -> str | None:
+    """Say so when sentences were dropped from an answer that is still shown."""
+    count = len(verified.dropped)
+    if not count:
+        return None
+    one = count == 1
+    why = ("it " if one else "they ") + _plain_reason(verified.dropped, "its" if one else "their")
+    return LLM_PARTLY_VERIFIED_NOTICE.format(count=count, were="was" if one else "were", why=why)

@@ -1,19 +1,134 @@
-"""Citations are data: markers are checked against what was retrieved, quotes against passages."""
+"""Citations are data: markers are checked against what was retrieved, quotes against passages.
+
+Real models write markers in many places: "claim [1].", "claim. [1]", "[1][2]", "[1, 2]",
+"[1]-[3]", "[1-3]", one marker at the end of a paragraph for all its sentences, and markers
+after list items. One grammar (MARKER_RUN) reads them all; `attach_markers` decides which
+sentence each belongs to; `verify_generated` keeps the sentences their passages support.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 
+from retrieval.declines import is_decline
 from retrieval.extractive import Candidate, passage_body
 from retrieval.lexical import tokenize
 from retrieval.models import Citation, Retrieved
+from retrieval.support import (
+    MIN_CONTENT,
+    ContentScorer,
+    content_support,
+    lexical_scorer,
+    missing_facts,
+)
 from retrieval.text import split_sentences
 
-MARKER = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
-# Share of an answer sentence's content words that its cited passage must contain. LLM
-# sentences paraphrase, so this is lower than for quotes, but an answer sentence about
-# something its passage never mentions falls well below it.
-MIN_SUPPORT = 0.5
+# One bracket: numbers or ranges separated by commas/semicolons ("1", "1, 2", "1-3"),
+# optionally written "source 1" or "Source 1". A run is brackets joined by nothing,
+# spaces, commas, "and", or a dash (a dash between brackets is a range: "[1]-[3]").
+_ITEM = r"(?:sources?\s*)?\d{1,3}(?:\s*[-–]\s*\d{1,3})?"
+_BRACKET = rf"\[\s*{_ITEM}(?:\s*[,;]\s*{_ITEM})*\s*\]"
+MARKER_RUN = re.compile(rf"{_BRACKET}(?:\s*(?:[,;]|and|[-–])?\s*{_BRACKET})*", re.I)
+_PARTS = re.compile(rf"{_BRACKET}|[-–]", re.I)
+# A range wider than this is not a citation style but noise; it cites nothing.
+MAX_RANGE = 30
+
+
+def marker_numbers(run: str) -> list[int]:
+    """The source numbers a marker run cites, in order, without repeats."""
+    numbers: list[int] = []
+    pending_range = False
+    for part in _PARTS.findall(run):
+        if part in "-–":
+            pending_range = bool(numbers)
+            continue
+        for item in re.split(r"[,;]", part.strip("[] ")):
+            bounds = [int(x) for x in re.findall(r"\d+", item)]
+            if not bounds:
+                continue
+            low, high = bounds[0], bounds[-1]
+            if pending_range:  # "[1]-[3]": from the previous bracket's last number
+                low, pending_range = numbers[-1], False
+            if high < low or high - low > MAX_RANGE:
+                numbers.append(low)
+                continue
+            numbers.extend(range(low, high + 1))
+    return list(dict.fromkeys(numbers))
+
+
+@dataclass
+class Claim:
+    text: str  # the sentence without markers
+    cited: list[int] = field(default_factory=list)  # 1-based source numbers
+    list_item: bool = False
+
+
+def _blocks(text: str) -> list[tuple[str, bool]]:
+    """Paragraphs and list items (a marker at a block's end covers that block only)."""
+    blocks: list[tuple[str, bool]] = []
+    for paragraph in re.split(r"\n\s*\n", text):
+        current: list[str] = []
+        for line in paragraph.split("\n"):
+            item = re.match(r"^\s*(?:[-*•]|\d{1,2}[.)])\s+", line)
+            if item:
+                if current:
+                    blocks.append((" ".join(current), False))
+                    current = []
+                blocks.append((line[item.end():], True))
+            elif blocks and blocks[-1][1] and not current and line.startswith((" ", "\t")):
+                blocks[-1] = (f"{blocks[-1][0]} {line.strip()}", True)  # an item's next line
+            else:
+                current.append(line.strip())
+        if current:
+            blocks.append((" ".join(current), False))
+    return [(b.strip(), is_item) for b, is_item in blocks if b.strip()]
+
+
+def attach_markers(text: str) -> list[Claim]:
+    """Split an answer into claims, each with the source numbers its markers give it.
+
+    A marker belongs to the sentence it stands in or directly follows ("claim [1]." and
+    "claim. [1]"); one before any sentence belongs to the next. A sentence without a marker
+    takes the next marker of its paragraph (a paragraph-end marker covers the paragraph).
+    """
+    claims: list[Claim] = []
+    for block, is_item in _blocks(text):
+        clean_parts: list[str] = []
+        positions: list[tuple[int, list[int]]] = []  # (offset in clean text, numbers)
+        last = 0
+        length = 0
+        for m in MARKER_RUN.finditer(block):
+            before = block[last:m.start()].rstrip() if m.start() > last else ""
+            clean_parts.append(before)
+            length += len(before)
+            positions.append((length, marker_numbers(m.group(0))))
+            last = m.end()
+        clean_parts.append(block[last:])
+        clean = "".join(clean_parts)
+        sentences = split_sentences(clean)
+        if not sentences:
+            continue
+        block_claims = [Claim(s.strip(), [], is_item) for _, _, s in sentences]
+        for offset, numbers in positions:
+            # The sentence the marker sits in or follows; before the first, the first.
+            target = max((i for i, (start, _, _) in enumerate(sentences) if start < offset),
+                         default=0)
+            block_claims[target].cited.extend(n for n in numbers
+                                              if n not in block_claims[target].cited)
+        inherited: list[int] = []
+        for claim in reversed(block_claims):  # an unmarked sentence takes the next marker
+            if claim.cited:
+                inherited = claim.cited
+            else:
+                claim.cited = list(inherited)
+        claims.extend(c for c in block_claims if _has_words(c.text))
+    return claims
+
+
+def _has_words(text: str) -> bool:
+    return bool(re.search(r"\w", text))
 
 
 def citation_for(n: int, passage: Retrieved, quote: str) -> Citation:
@@ -48,51 +163,119 @@ def compose_extract(picks: list[Candidate], retrieved: list[Retrieved]) -> tuple
     return " ".join(parts), citations
 
 
-def verify_generated(text: str, retrieved: list[Retrieved]) -> tuple[str, list[Citation]]:
-    """Keep the sentences whose [n] markers point at retrieved passages that support them.
+@dataclass
+class Verified:
+    """What the checker kept, and what it dropped and why (for notices and the bench)."""
 
-    Markers to nothing are dropped; a sentence left without a supporting source is dropped;
-    sources are renumbered in order of first use; each citation carries the verbatim
-    passage sentence closest to what the answer says.
+    text: str
+    citations: list[Citation]
+    kept: int = 0
+    dropped: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
+    declined: list[str] = field(default_factory=list)  # sentences saying the sources don't say
+
+
+def verify_generated(text: str, retrieved: list[Retrieved],
+                     scorer: ContentScorer | None = None,
+                     min_content: float = MIN_CONTENT) -> Verified:
+    """Keep the sentences whose markers point at retrieved passages that support them.
+
+    Markers to nothing are dropped; a sentence whose numbers, dates or names are in none
+    of its cited passages, or whose content they do not support, is dropped; sources are
+    renumbered in order of first use; each citation carries the verbatim passage sentence
+    closest to what the answer says.
     """
+    scorer = scorer or lexical_scorer()
     numbers: dict[int, int] = {}
     citations: list[Citation] = []
     kept: list[str] = []
-    for _, _, sentence in split_sentences(text.strip()):
-        cited = [int(n) for group in MARKER.findall(sentence) for n in re.split(r"[,;]", group)]
-        claim = MARKER.sub("", sentence).strip()
-        if not claim:
+    result = Verified("", citations)
+    for claim in attach_markers(text.strip()):
+        if is_decline(claim.text):
+            # "The sources do not mention X [2]" is no claim about X, whatever it cites;
+            # "... do not give the date, but the mission began in 2020 [2]" keeps its claim.
+            rest = _after_contrast(claim.text)
+            if not rest or is_decline(rest):
+                result.declined.append(claim.text)
+                continue
+            claim = Claim(rest, claim.cited, claim.list_item)
+        valid = [n for n in claim.cited if 1 <= n <= len(retrieved)]
+        if not valid and not claim.cited and claim.text.endswith(":"):
+            continue  # "Here is what the sources say:" introduces, it claims nothing
+        if not valid:
+            result.dropped.append((claim.text, "cites no retrieved source"))
             continue
-        supported = []
-        for n in dict.fromkeys(cited):
-            if 1 <= n <= len(retrieved) and support(claim, retrieved[n - 1].text) >= MIN_SUPPORT:
-                supported.append(n)
-        if not supported:
+        passages = [_checkable(retrieved[n - 1]) for n in valid]
+        missing = missing_facts(claim.text, passages)
+        if missing:
+            result.dropped.append((claim.text, "not in its sources: " + ", ".join(missing)))
             continue
+        if _comparable(claim.text, passages) and \
+                content_support(claim.text, passages, scorer) < min_content:
+            result.dropped.append((claim.text, "its sources do not say this"))
+            continue
+        supporting = _supporting(claim.text, valid, passages, scorer, min_content)
         markers = []
-        for n in supported:
+        for n in supporting:
             if n not in numbers:
                 numbers[n] = len(numbers) + 1
                 passage = retrieved[n - 1]
-                citations.append(citation_for(numbers[n], passage, best_quote(claim, passage.text)))
+                citations.append(citation_for(numbers[n], passage,
+                                              best_quote(claim.text, passage.text)))
             markers.append(f"[{numbers[n]}]")
-        kept.append(_attach(claim, "".join(markers)))
-    return " ".join(kept), citations
+        kept.append(_attach(claim.text, "".join(markers), claim.list_item))
+    result.text = " ".join(kept)
+    result.kept = len(kept)
+    return result
 
 
-def _attach(claim: str, markers: str) -> str:
+def _after_contrast(sentence: str) -> str:
+    """What follows ", but" / "; however," in a sentence, capitalised; "" if nothing does."""
+    match = re.search(r"[,;]\s*(?:but|however|although|though|yet|pero|mais|aber|но|однако)"
+                      r"[,]?\s+(.+)$", sentence, re.I)
+    if not match:
+        return ""
+    rest = match.group(1).strip()
+    return rest[:1].upper() + rest[1:]
+
+
+def _checkable(passage: Retrieved) -> str:
+    """The passage as the model saw it: its text and the title, outlet and date of its
+    source tag ("Sputnik reported on 15 June 2023 that..." names what the tag says)."""
+    meta = passage.metadata
+    tag = " ".join(str(meta.get(key) or "") for key in ("title", "outlet", "published"))
+    return f"{tag}\n{passage.text}"
+
+
+def _supporting(claim: str, cited: list[int], passages: Sequence[str],
+                scorer: ContentScorer, min_content: float) -> list[int]:
+    """Of the cited sources, those that hold part of the claim: each alone, or, when none
+    alone suffices, all that hold some of its words (the claim joins them)."""
+    if len(cited) == 1:
+        return cited
+    alone = scorer([claim] * len(passages), list(passages))
+    strong = [n for n, s in zip(cited, alone, strict=True) if s >= min_content]
+    if strong:
+        return strong
+    return [n for n, s in zip(cited, alone, strict=True) if s > 0] or cited
+
+
+def _comparable(claim: str, passages: Sequence[str]) -> bool:
+    """Word overlap can only judge a sentence written in the passages' script. A sentence
+    in another script (a Russian answer over English sources) is held to its numbers and
+    dates alone; README's "Answers in the reader's language" says so."""
+    def latin_share(text: str) -> float:
+        letters = [c for c in text if c.isalpha()]
+        return sum(c.isascii() for c in letters) / len(letters) if letters else 1.0
+    return abs(latin_share(claim) - latin_share(" ".join(passages))) < 0.5
+
+
+def _attach(claim: str, markers: str, list_item: bool = False) -> str:
     """Put markers before the sentence's final punctuation, as the prompt asks."""
     match = re.search(r"[.!?…]+[\"'”’)]*$", claim)
     if match:
         return f"{claim[: match.start()].rstrip()} {markers}{claim[match.start():]}"
-    return f"{claim} {markers}"
-
-
-def support(claim: str, passage: str) -> float:
-    claim_tokens = set(tokenize(claim))
-    if not claim_tokens:
-        return 0.0
-    return len(claim_tokens & set(tokenize(passage))) / len(claim_tokens)
+    # A list item has no full stop; joined into prose it needs one.
+    return f"{claim} {markers}" + ("." if list_item else "")
 
 
 def best_quote(claim: str, passage: str) -> str:

@@ -6,7 +6,10 @@ completions and inline markers are used, no JSON-schema output (llama.cpp lacks 
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
+from collections.abc import Callable
 
 from langchain_core.language_models import BaseChatModel
 from langchain_core.output_parsers import StrOutputParser
@@ -31,9 +34,35 @@ was reported and by whom (the article reflects its outlet's point of view).
 information from the sources, reply with exactly {ABSTAIN_TOKEN} and nothing else.
 - Do not include links, @mentions or code. Answer in the language of the question."""
 
-CONDENSE_SYSTEM = """Rewrite the user's last question as one standalone question that can be \
-understood without the conversation: replace pronouns with the names they refer to. Reply \
-with the question only."""
+CONDENSE_SYSTEM = """Rewrite the user's last question as one standalone question in English \
+(the language of the sources) that can be understood without the conversation: replace \
+pronouns with the names they refer to, and translate the question if it is in another \
+language. Keep names, numbers and dates as they are. Reply with the question only."""
+
+# Told to the user while the model has not sent its first token (a small local model can
+# take a minute to read the sources).
+ASKING_STATUS = "Asking the language model…"
+
+# Words that almost every English question contains; a Latin-script question with none of
+# them is taken to be in another language and translated for the search.
+_ENGLISH_MARKERS = frozenset("""the a an is are was were do does did what who whom whose
+when where why how which of in on to and for with from by has have had can could will would
+should it its this that these those there be been""".split())
+
+
+def needs_translation(question: str) -> bool:
+    """True when the question is not in English, the sources' language.
+
+    Cheap on purpose (runs for every question on the LLM path): another script than
+    Latin, or three or more words none of which is a common English word.
+    """
+    letters = [c for c in question if c.isalpha()]
+    if not letters:
+        return False
+    if sum(not c.isascii() and not ("\u00c0" <= c <= "\u024f") for c in letters) > len(letters) / 3:
+        return True
+    words = re.findall(r"[^\W\d_]+", question.lower())
+    return len(words) >= 3 and not any(w in _ENGLISH_MARKERS for w in words)
 
 
 def answer_prompt() -> ChatPromptTemplate:
@@ -88,3 +117,35 @@ def answer_chain(llm: BaseChatModel):
 
 def condense_chain(llm: BaseChatModel):
     return condense_prompt() | llm | StrOutputParser()
+
+
+async def stream_within(chain, inputs: dict, seconds: float, on_token=None,
+                        on_first: Callable[[], None] | None = None) -> str:
+    """Run `chain.astream` to the end or until `seconds` have passed, whichever is first.
+
+    The deadline covers the whole request: connecting, retries, the wait for the first
+    token, keep-alive comments (llama.cpp sends ": ping" every 15 s, which resets any
+    per-read timeout) and the tokens. On the deadline the stream is closed, which closes
+    the HTTP connection, so the server stops generating; TimeoutError is raised.
+    """
+    parts: list[str] = []
+    stream = chain.astream(inputs)
+    try:
+        async with asyncio.timeout(seconds):
+            async for piece in stream:
+                if not parts and on_first is not None:
+                    on_first()
+                parts.append(piece)
+                if on_token is not None:
+                    result = on_token(piece)
+                    if inspect.isawaitable(result):
+                        await result
+    finally:
+        await stream.aclose()
+    return "".join(parts)
+
+
+async def invoke_within(chain, inputs: dict, seconds: float) -> str:
+    """One non-streamed call under the same whole-request deadline."""
+    async with asyncio.timeout(seconds):
+        return await chain.ainvoke(inputs)

@@ -66,7 +66,10 @@ class Settings(BaseSettings):
         "http://127.0.0.1:8080/v1.",
     )
     llm_model: str = Field("gpt-4o-mini", description="Chat model name for the LLM generator.")
-    llm_timeout_s: float = Field(30.0, gt=0, description="Seconds before one LLM call gives up.")
+    llm_timeout_s: float = Field(
+        30.0, gt=0,
+        description="Seconds one LLM call may take in all: connecting, retries, the first "
+        "token and streaming (a small local model may need 120 or more).")
     llm_retries: int = Field(2, ge=0, le=10, description="Retries after a failed LLM call.")
     generator: Literal["auto", "extractive", "llm"] = Field(
         "auto",

@@ -1,13 +1,19 @@
 """A small HTTP server on 127.0.0.1 that speaks OpenAI's chat-completions protocol.
 
 Tests queue what it should do next (reply, fail with a status, stall, reset the
-connection, send an empty or truncated completion) and the real `openai` client and
-`langchain-openai` talk to it over the loopback interface.
+connection, send an empty or truncated completion, send llama.cpp's ": ping" keep-alive
+comments forever or before replying) and the real `openai` client and `langchain-openai`
+talk to it over the loopback interface.
+
+A reply may cite by content: "{cite:Stepanakert}" becomes the number of the first source
+in the request whose text contains "Stepanakert", so a scenario does not depend on the
+order retrieval happens to return passages in.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import threading
 import time
@@ -18,11 +24,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class Behaviour:
-    kind: str = "reply"  # reply | status | stall | reset | empty | truncated
+    kind: str = "reply"  # reply | status | stall | reset | empty | truncated | ping
     text: str = ""
     status: int = 200
     error_code: str = ""  # e.g. rate_limit_exceeded, insufficient_quota
-    seconds: float = 0.0
+    seconds: float = 0.0  # stall: the wait; ping: how long to ping before replying
+    ping_every: float = 0.2  # ping: seconds between ": ping" comments
+    forever: bool = False  # ping: never reply (bounded by PING_LIMIT_S, for safety)
+
+
+# A "forever" pinging stream still stops by itself, so a broken client cannot hang a test.
+PING_LIMIT_S = 60.0
 
 
 @dataclass
@@ -31,6 +43,8 @@ class FakeOpenAI:
     queue: deque = field(default_factory=deque)
     default: Behaviour = field(default_factory=lambda: Behaviour(text="I don't know."))
     requests: list = field(default_factory=list)
+    # (request number, seconds from the request until the client hung up) for pinged streams
+    hangups: list = field(default_factory=list)
 
     def __post_init__(self) -> None:
         fake = self
@@ -79,6 +93,10 @@ class FakeOpenAI:
         if b.kind == "reset":
             handler.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
                                           b"\x01\x00\x00\x00\x00\x00\x00\x00")
+            # The socket closes (with a RST, linger 0) once the handler's files let go of
+            # it; without close_connection the handler would wait for a next request and
+            # the client would see a stall instead of a reset.
+            handler.close_connection = True
             handler.connection.close()
             return
         if b.kind == "status":
@@ -86,11 +104,49 @@ class FakeOpenAI:
                                  "code": b.error_code or None}}
             self._send_json(handler, payload, b.status)
             return
-        text = "" if b.kind == "empty" else b.text
+        text = "" if b.kind == "empty" else self._resolve(body, b.text)
+        if b.kind == "ping":
+            self._send_pings(handler, body, b, text)
+            return
         if body.get("stream"):
             self._send_stream(handler, body, text, truncated=b.kind == "truncated")
         else:
             self._send_json(handler, self._completion(body, text), 200)
+
+    @staticmethod
+    def _resolve(body: dict, text: str) -> str:
+        """Replace {cite:PHRASE} with the number of the first source holding PHRASE."""
+        user = " ".join(str(m.get("content", "")) for m in body.get("messages", [])
+                        if m.get("role") == "user")
+        sources = re.findall(r'<source n="(\d+)"[^>]*>(.*?)</source>', user, re.S)
+
+        def number(match: re.Match) -> str:
+            phrase = match.group(1).lower()
+            return next((n for n, t in sources if phrase in t.lower()), "99")
+        return re.sub(r"\{cite:([^}]+)\}", number, text)
+
+    def _send_pings(self, handler, body: dict, b: Behaviour, text: str) -> None:
+        """What llama.cpp does while it reads a long prompt: an SSE comment every so often."""
+        handler.send_response(200)
+        handler.send_header("content-type", "text/event-stream")
+        handler.send_header("connection", "close")
+        handler.end_headers()
+        number = len(self.requests)
+        started = time.monotonic()
+        limit = PING_LIMIT_S if b.forever else b.seconds
+        try:
+            while time.monotonic() - started < limit:
+                handler.wfile.write(b": ping\n\n")
+                handler.wfile.flush()
+                time.sleep(b.ping_every)
+        except OSError:  # the client closed the stream: what a deadline must do
+            self.hangups.append((number, time.monotonic() - started))
+            handler.close_connection = True
+            return
+        if b.forever:
+            handler.close_connection = True
+            return
+        self._send_stream(handler, body, text, truncated=False)
 
     @staticmethod
     def _completion(body: dict, text: str) -> dict:

@@ -56,6 +56,31 @@ async def test_streamed_tokens_reach_the_view(ready_settings, fake_openai):
     assert fake_openai.requests[0]["body"]["stream"] is True
 
 
+async def test_the_view_says_the_model_is_asked_until_it_streams(ready_settings, fake_openai):
+    from retrieval.answer import Answerer
+    from retrieval.llm import ASKING_STATUS
+
+    settings = ready_settings.model_copy(update={
+        "openai_base_url": fake_openai.base_url, "llm_retries": 0, "llm_timeout_s": 10})
+    # llama.cpp reading the prompt: keep-alive pings and no token for a while.
+    fake_openai.then(Behaviour(kind="ping", seconds=1.5,
+                               text="Stanislav Tarasov died in 2025 [1][2][3]."))
+    session = ChatSession(settings, ready(Answerer(settings)))
+    view = AnswerView(session.warmup)
+    task = asyncio.create_task(session.ask("When did Stanislav Tarasov die?",
+                                           on_token=view.on_token, on_status=view.on_status))
+    for _ in range(200):
+        if fake_openai.requests or task.done():
+            break
+        await asyncio.sleep(0.05)
+    await asyncio.sleep(0.3)
+    waiting = view.__rich__()
+    assert ASKING_STATUS in str(waiting.text) and not view.streamed
+    answer = await task
+    assert view.streamed and answer.generator == "llm"
+    assert ASKING_STATUS not in str(view.__rich__())  # the streamed text replaced it
+
+
 async def test_a_cancelled_wait_does_not_cancel_the_build():
     release = threading.Event()
     built = object()

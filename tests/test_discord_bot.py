@@ -256,6 +256,26 @@ async def test_discord_llm_answer_with_mentions_pings_nobody_and_streams(
     assert "@\u200beveryone" in final.content
 
 
+async def test_discord_says_the_model_is_asked_before_it_streams(
+        start_bot, answerer, fake_openai):
+    from retrieval.answer import Answerer
+    from retrieval.llm import ASKING_STATUS
+
+    settings = answerer.settings.model_copy(update={"openai_base_url": fake_openai.base_url,
+                                                    "llm_retries": 0})
+    fake_openai.then(Behaviour(kind="ping", seconds=0.5, text=(
+        "Stanislav Tarasov is a veteran Russian expert on Caucasus politics [1].")))
+    h = await start_bot(Answerer(settings, store=answerer.store))
+    h.bot.get_cog("Q&A").stream_interval = 0
+    h.fake.calls.clear()
+    await h.run_command(h.interaction("ask", options={"question": TARASOV}))
+
+    first, *_ = followups(h)
+    assert first.content == f"*{ASKING_STATUS}*"
+    final = h.fake.sent("PATCH", "/webhooks/")[-1]
+    assert "Tarasov" in final.content and "**Sources**" in final.content
+
+
 # --- cooldown and busy -------------------------------------------------------------------
 async def test_discord_cooldown_asks_politely_to_wait(start_bot):
     h = await start_bot(discord_cooldown_s=30)

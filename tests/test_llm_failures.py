@@ -7,7 +7,11 @@ import time
 
 import pytest
 
-from retrieval.answer import LLM_FALLBACK_NOTICE, LLM_UNVERIFIED_NOTICE, Answerer
+from retrieval.answer import (
+    LLM_FALLBACK_NOTICE,
+    LLM_TIMEOUT_NOTICE,
+    Answerer,
+)
 from tests.fake_openai import Behaviour
 
 QUESTION = "Who is Stanislav Tarasov?"
@@ -57,12 +61,50 @@ def test_a_lasting_failure_falls_back_after_bounded_retries(ready_settings, fake
     assert len(fake_openai.requests) == 2  # the first try and one retry, no more
 
 
+def warmed(answerer, server) -> Answerer:
+    """One quoted fallback first, so the timings below do not include loading the models."""
+    server.then(Behaviour(kind="empty"))
+    ask(answerer)
+    server.requests.clear()
+    return answerer
+
+
 def test_a_stalled_server_times_out(ready_settings, fake_openai):
+    answerer = warmed(llm_answerer(ready_settings, fake_openai, retries=0, timeout=0.5),
+                      fake_openai)
     fake_openai.then(Behaviour(kind="stall", seconds=3.0), Behaviour(kind="stall", seconds=3.0))
     started = time.perf_counter()
-    answer = ask(llm_answerer(ready_settings, fake_openai, retries=0, timeout=0.5))
-    assert_quoted_fallback(answer)
+    answer = ask(answerer)
+    assert_quoted_fallback(answer, LLM_TIMEOUT_NOTICE.format(seconds=0.5))
     assert time.perf_counter() - started < 2.5
+
+
+def test_a_server_that_pings_forever_is_cut_off_at_the_deadline(ready_settings, fake_openai):
+    # llama.cpp's ": ping" comments arrive every 0.2 s here, far inside any per-read
+    # timeout; only a deadline on the whole request ends the wait.
+    deadline = 2.0
+    answerer = warmed(llm_answerer(ready_settings, fake_openai, retries=2, timeout=deadline),
+                      fake_openai)
+    fake_openai.then(*[Behaviour(kind="ping", forever=True)] * 3)
+    started = time.perf_counter()
+    answer = ask(answerer)
+    assert_quoted_fallback(answer, LLM_TIMEOUT_NOTICE.format(seconds=deadline))
+    # The whole answer, quoted fallback included, within the deadline and a second.
+    assert time.perf_counter() - started < deadline + 1.0
+    # The stream was closed, so the server saw the client hang up: it can stop generating.
+    for _ in range(20):
+        if fake_openai.hangups:
+            break
+        time.sleep(0.1)
+    assert len(fake_openai.requests) == 1
+    assert fake_openai.hangups and fake_openai.hangups[0][1] < deadline + 1.0
+
+
+def test_pings_before_the_first_token_are_waited_through(ready_settings, fake_openai):
+    fake_openai.then(Behaviour(kind="ping", seconds=1.0, text=GOOD))
+    answer = ask(llm_answerer(ready_settings, fake_openai, retries=0, timeout=5.0))
+    assert answer.generator == "llm" and answer.notice is None
+    assert "Tarasov" in answer.answer
 
 
 def test_an_empty_completion_falls_back(ready_settings, fake_openai):
@@ -78,4 +120,4 @@ def test_a_truncated_completion_is_never_shown_without_sources(ready_settings, f
     if answer.generator == "llm":
         assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
     else:
-        assert answer.notice in (LLM_FALLBACK_NOTICE, LLM_UNVERIFIED_NOTICE)
+        assert answer.notice and "showing quoted sentences instead" in answer.notice

@@ -1,0 +1,93 @@
+"""How well do support checks tell real paraphrases from inventions? (not CI; rerunnable)
+
+    python -m bench.support_measure [--claims tests/eval/support_claims.jsonl]
+
+Each line of the claims file names a passage of the corpus (a paragraph holding `anchor`)
+and a sentence a model might write citing it, with whether the passage supports it. Prints,
+for each check, how many supported sentences it keeps and how many inventions it lets
+through, and the content scores, so MIN_CONTENT in retrieval/support.py can be re-checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from retrieval.lexical import LexicalIndex, tokenize
+from retrieval.support import MIN_CONTENT, lexical_scorer, missing_facts
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def corpus_paragraphs(corpus: Path) -> list[tuple[str, str]]:
+    """(title line + paragraph) for every paragraph of every corpus document."""
+    rows = []
+    for path in sorted(corpus.rglob("*.md")):
+        if path.name == "README.md":
+            continue
+        text = path.read_text(encoding="utf-8")
+        parts = text.split("---", 2)
+        body = parts[2] if text.startswith("---") and len(parts) == 3 else text
+        title = next((line.split(":", 1)[1].strip().strip('"') for line in parts[1].splitlines()
+                      if line.startswith("title:")), path.stem) if len(parts) == 3 else path.stem
+        for para in body.split("\n\n"):
+            if para.strip() and not para.startswith("#"):
+                rows.append((str(path), f"{title}\n\n{para.strip()}"))
+    return rows
+
+
+def overlap_half(claim: str, passage: str) -> float:
+    """The check this project used before issue 12: share of words found, kept at 0.5."""
+    tokens = set(tokenize(claim))
+    return len(tokens & set(tokenize(passage))) / len(tokens) if tokens else 0.0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--claims", default=str(REPO / "tests/eval/support_claims.jsonl"))
+    parser.add_argument("--corpus", default=str(REPO / "corpus"))
+    parser.add_argument("--embed", action="store_true", help="also score with the MiniLM embedder")
+    args = parser.parse_args()
+    paragraphs = corpus_paragraphs(Path(args.corpus))
+    index = LexicalIndex.build([str(i) for i in range(len(paragraphs))],
+                               [p for _, p in paragraphs])
+    scorers = {"lexical": lexical_scorer(), "lexical-idf": lexical_scorer(index.idf)}
+    if args.embed:
+        from retrieval.embeddings import make_embedder
+        from retrieval.settings import Settings
+        from retrieval.support import embedding_scorer
+
+        scorers["minilm-cosine"] = embedding_scorer(
+            make_embedder(Settings(_env_file=None)).embed_documents)
+    rows = [json.loads(line) for line in Path(args.claims).read_text().splitlines() if line]
+    results = []
+    for row in rows:
+        passage = next(p for _, p in paragraphs if row["anchor"] in p)
+        facts_ok = not missing_facts(row["claim"], [passage])
+        scores = {name: s([row["claim"]], [passage])[0] for name, s in scorers.items()}
+        scores["overlap"] = overlap_half(row["claim"], passage)
+        results.append((row, facts_ok, scores))
+    print(f"{len(rows)} sentences: {sum(r['supported'] for r in rows)} supported, "
+          f"{sum(not r['supported'] for r in rows)} inventions\n")
+    checks = {"old: 50% word overlap": lambda f, s: s["overlap"] >= 0.5,
+              "facts only": lambda f, s: f}
+    for name in scorers:
+        checks[f"facts + {name} >= {MIN_CONTENT}"] = \
+            lambda f, s, name=name: f and s[name] >= MIN_CONTENT
+        checks[f"{name} >= {MIN_CONTENT} alone"] = lambda f, s, name=name: s[name] >= MIN_CONTENT
+    print("| check | supported kept | inventions let through |\n|---|---|---|")
+    for name, check in checks.items():
+        kept = sum(check(f, s) for r, f, s in results if r["supported"])
+        through = sum(check(f, s) for r, f, s in results if not r["supported"])
+        print(f"| {name} | {kept}/{sum(r['supported'] for r, _, _ in results)} | "
+              f"{through}/{sum(not r['supported'] for r, _, _ in results)} |")
+    print("\nscores (supported first):")
+    for r, f, s in sorted(results, key=lambda x: not x[0]["supported"]):
+        cells = " ".join(f"{k}={v:.2f}" for k, v in s.items())
+        print(f"  {'+' if r['supported'] else '-'} facts={'ok' if f else 'MISSING'} {cells}  "
+              f"{r['claim'][:70]}")
+
+
+if __name__ == "__main__":
+    main()

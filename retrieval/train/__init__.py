@@ -1,0 +1,1 @@
+"""Training the reader's models from public data (needs the `train` extra: torch, transformers)."""

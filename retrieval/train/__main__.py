@@ -1,0 +1,3 @@
+from retrieval.train.cross_encoder import main
+
+main()

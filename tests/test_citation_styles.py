@@ -1,0 +1,205 @@
+"""The citation grammar and the support check, on hand-made passages (no index, no server)."""
+
+from __future__ import annotations
+
+import pytest
+
+from retrieval.citations import attach_markers, marker_numbers, verify_generated
+from retrieval.declines import is_decline
+from retrieval.models import Retrieved
+from retrieval.support import extract_dates, missing_facts
+
+ARTICLE = ("Sputnik article\n\nMoscow deployed a 2,000 troop-strong peacekeeping contingent in "
+           "Nagorno-Karabakh in the aftermath of the Second Karabakh War of September-November "
+           "2020. Russia also has a military base in Gyumri, northwestern Armenia.")
+MISSION = ("Russian peacekeeping mission\n\nThe trilateral statement signed on 10 November 2020 "
+           "by Vladimir Putin, Ilham Aliyev and Nikol Pashinyan set the contingent at 1,960 "
+           "servicemen. The contingent's main base was at the airfield of Khojaly, near "
+           "Stepanakert. The mission withdrew between April and June 2024.")
+TARASOV = ("Stanislav Tarasov\n\nVeteran Russian Caucasus politics expert Stanislav Tarasov told "
+           "Sputnik that Washington's efforts are meant to contain Iran.")
+
+
+def passages(*texts: str) -> list[Retrieved]:
+    return [Retrieved(chunk_id=f"c{i}", doc_id=f"d{i}", text=t, score=1.0,
+                      metadata={"title": t.split("\n", 1)[0]})
+            for i, t in enumerate(texts, start=1)]
+
+
+RETRIEVED = passages(ARTICLE, MISSION, TARASOV)
+
+
+@pytest.mark.parametrize("run, numbers", [
+    ("[1]", [1]), ("[1][2]", [1, 2]), ("[1, 2]", [1, 2]), ("[1; 3]", [1, 3]),
+    ("[1]-[3]", [1, 2, 3]), ("[1-3]", [1, 2, 3]), ("[1–2]", [1, 2]), ("[2], [3]", [2, 3]),
+    ("[1] and [3]", [1, 3]), ("[Source 2]", [2]), ("[3-1]", [3]), ("[1-90]", [1]),
+])
+def test_marker_runs(run, numbers):
+    assert marker_numbers(run) == numbers
+
+
+@pytest.mark.parametrize("answer, cited", [
+    # (what a model writes, the sources each kept sentence must end up citing)
+    ("Moscow deployed a 2,000-strong peacekeeping contingent [1].", [[1]]),
+    ("Moscow deployed a 2,000-strong peacekeeping contingent. [1]", [[1]]),
+    ("Moscow deployed a 2,000-strong peacekeeping contingent.[1]", [[1]]),
+    ("The peacekeeping contingent had 1,960 servicemen, about 2,000 troops [2][1].", [[1, 2]]),
+    ("The peacekeeping contingent had 1,960 servicemen, about 2,000 troops [1, 2].", [[1, 2]]),
+    ("The peacekeeping contingent had 1,960 servicemen, about 2,000 troops [1]-[2].", [[1, 2]]),
+    # one marker at the end of a paragraph covers its sentences
+    ("Moscow deployed a 2,000 troop-strong peacekeeping contingent. Russia also has a military "
+     "base in Gyumri, Armenia. [1]\n\nStanislav Tarasov is a veteran Caucasus expert. [3]",
+     [[1], [1], [2]]),
+    # markers in a list
+    ("The sources say:\n- Moscow deployed a 2,000 troop-strong peacekeeping contingent [1]\n"
+     "- The contingent's main base was at Khojaly airfield near Stepanakert [2]",
+     [[1], [2]]),
+    ("1. Moscow deployed a 2,000 troop-strong peacekeeping contingent. [1]\n"
+     "2. Tarasov told Sputnik that Washington wants to contain Iran. [3]", [[1], [2]]),
+])
+def test_every_style_real_models_write_is_kept(answer, cited):
+    verified = verify_generated(answer, RETRIEVED)
+    assert verified.dropped == []
+    sentences = [c.text for c in attach_markers(verified.text)]
+    assert [c.cited for c in attach_markers(verified.text)] == cited, sentences
+    assert len(verified.citations) == max(max(c) for c in cited)
+    for citation in verified.citations:  # renumbered by first use, quotes verbatim
+        assert citation.quote in citation.text
+
+
+def test_markers_are_renumbered_in_order_of_first_use():
+    verified = verify_generated("Tarasov told Sputnik that Washington wants to contain Iran. [3] "
+                                "Moscow deployed a 2,000-strong contingent. [1]", RETRIEVED)
+    assert [c.doc_id for c in verified.citations] == ["d3", "d1"]
+    assert verified.text.endswith("contingent [2].")
+
+
+@pytest.mark.parametrize("invented, why", [
+    ("The population of Stepanakert is about 120,000 [2].", "120000"),
+    ("Russia deployed about 5,000 peacekeepers in Nagorno-Karabakh [1].", "5000"),
+    ("The contingent was set at 1,960 servicemen in March 2019 [2].", "date"),
+    ("The contingent was set at 1,960 servicemen on 12 November 2020 [2].", "date"),
+    ("The trilateral statement was signed by Vladimir Putin and Recep Erdogan [2].", "erdogan"),
+    ("General Sergei Ivanov commanded the peacekeeping contingent [2].", "ivanov"),
+    ("Stanislav Tarasov told the BBC that Washington wants to contain Iran [3].", "bbc"),
+])
+def test_invented_numbers_dates_and_names_are_dropped(invented, why):
+    verified = verify_generated(invented, RETRIEVED)
+    assert verified.citations == [] and verified.text == ""
+    assert why in verified.dropped[0][1]
+
+
+def test_an_invented_sentence_is_dropped_and_the_true_one_kept():
+    verified = verify_generated("Moscow deployed a 2,000-strong peacekeeping contingent [1]. "
+                                "It lost 300 soldiers in 2021 [1].", RETRIEVED)
+    assert verified.kept == 1 and len(verified.dropped) == 1
+    assert "300" not in verified.text and "2,000" in verified.text
+
+
+def test_a_sentence_about_something_else_is_dropped():
+    verified = verify_generated("Iran wants to build a pipeline to bypass the sanctions [3].",
+                                RETRIEVED)
+    assert verified.text == "" and "do not say" in verified.dropped[0][1]
+
+
+def test_markers_to_nothing_are_dropped():
+    verified = verify_generated("Moscow deployed a 2,000-strong contingent [7].", RETRIEVED)
+    assert verified.text == "" and "cites no" in verified.dropped[0][1]
+
+
+@pytest.mark.parametrize("claimed, stated", [
+    ("2,000 troops", "2000 troops"), ("2000 troops", "2,000 troops"),
+    ("2 000 troops", "2,000 troops"), ("2 million people", "2,000,000 people"),
+    ("3 people", "three people"), ("45.5%", "45.5 percent"),
+])
+def test_numbers_are_normalised(claimed, stated):
+    assert missing_facts(f"It had {claimed}.", [f"It had {stated}."]) == []
+    assert missing_facts("It had 2,001 troops.", [f"It had {stated}."]) == ["2001"]
+
+
+def test_dates_are_checked_at_the_precision_given():
+    assert (2023, 9, 19) in extract_dates("19 September 2023")
+    assert (2023, 9, 19) in extract_dates("September 19, 2023")
+    assert (2023, 9, None) in extract_dates("in September 2023")
+    stated = ["The offensive began on 19 September 2023."]
+    assert missing_facts("It began in September 2023.", stated) == []
+    assert missing_facts("It began on 19 September.", stated) == []
+    assert missing_facts("It began in October 2023.", stated)
+    assert missing_facts("It began on 20 September 2023.", stated)
+
+
+@pytest.mark.parametrize("decline", [
+    "The sources do not say how many people live in Stepanakert.",
+    "The provided sources don't mention the population of Stepanakert [2].",
+    "This information is not mentioned in the sources.",
+    "There is no information about the population in the sources.",
+    "I cannot answer that from the sources provided.",
+    "В источниках не указано, сколько людей живёт в Степанакерте.",
+    "В предоставленных текстах нет информации об этом.",
+    "Las fuentes no mencionan la población de Stepanakert.",
+    "No hay información sobre la población en las fuentes.",
+    "Les sources ne précisent pas la population de Stepanakert.",
+    "Die Quellen enthalten keine Angaben zur Einwohnerzahl.",
+])
+def test_declines_in_words_are_recognised(decline):
+    assert is_decline(decline)
+    verified = verify_generated(decline, RETRIEVED)
+    assert verified.citations == [] and verified.declined
+
+
+@pytest.mark.parametrize("answer", [
+    "Moscow deployed a 2,000 troop-strong peacekeeping contingent in Nagorno-Karabakh [1].",
+    "Stanislav Tarasov said Washington wants to contain Iran [3].",
+    "Россия развернула в Нагорном Карабахе миротворческий контингент численностью 2000 человек [1].",
+    "Rusia desplegó un contingente de paz de 2.000 soldados en Nagorno Karabaj [1].",
+])
+def test_answers_are_not_mistaken_for_declines(answer):
+    assert not is_decline(answer)
+
+
+def test_an_answer_in_another_script_is_held_to_its_numbers():
+    kept = verify_generated("Россия развернула контингент численностью 2000 военных [1].", RETRIEVED)
+    assert kept.kept == 1
+    dropped = verify_generated("Россия развернула контингент численностью 7000 военных [1].",
+                               RETRIEVED)
+    assert dropped.kept == 0
+
+
+def test_the_support_check_beats_word_overlap_on_the_claims_set():
+    """Paraphrases kept, inventions dropped: the numbers of bench/support_measure.py."""
+    import json
+
+    from bench.support_measure import REPO, corpus_paragraphs, overlap_half
+
+    paragraphs = [p for _, p in corpus_paragraphs(REPO / "corpus")]
+    rows = [json.loads(line) for line in
+            (REPO / "tests/eval/support_claims.jsonl").read_text().splitlines() if line]
+    new_kept = {True: 0, False: 0}
+    old_kept = {True: 0, False: 0}
+    for row in rows:
+        passage = next(p for p in paragraphs if row["anchor"] in p)
+        retrieved = passages(passage)
+        new_kept[row["supported"]] += verify_generated(row["claim"] + " [1]", retrieved).kept
+        old_kept[row["supported"]] += overlap_half(row["claim"], passage) >= 0.5
+    supported = sum(r["supported"] for r in rows)
+    assert new_kept[True] == supported  # no paraphrase lost
+    assert new_kept[False] <= 2 < old_kept[False]
+
+
+def test_the_source_tag_counts_as_part_of_the_passage():
+    """The prompt shows each source's outlet and date; a sentence may name them."""
+    tagged = [Retrieved(chunk_id="c1", doc_id="article", text=ARTICLE, score=1.0,
+                        metadata={"title": "Moscow questions Washington", "outlet": "Sputnik",
+                                  "published": "2023-06-15"})]
+    kept = verify_generated("Sputnik reported on 15 June 2023 that Moscow deployed a 2,000 "
+                            "troop-strong peacekeeping contingent. [1]", tagged)
+    assert kept.kept == 1
+    assert verify_generated("Reuters reported on 15 June 2023 that Moscow deployed a 2,000 "
+                            "troop-strong peacekeeping contingent. [1]", tagged).kept == 0
+
+
+def test_a_partial_decline_keeps_the_claim_after_but():
+    verified = verify_generated("The sources do not give the exact size, but Moscow deployed a "
+                                "2,000 troop-strong peacekeeping contingent. [1]", RETRIEVED)
+    assert verified.kept == 1 and not verified.declined
+    assert verified.text.startswith("Moscow deployed a 2,000")

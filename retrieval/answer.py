@@ -74,6 +74,10 @@ class Prepared:
     retrieve_ms: float
     # Set when the index cannot read the question's language: the reply, in that language.
     language_reply: str | None = None
+    # A follow-up with its pronouns replaced ("What happened to Stanislav Tarasov after
+    # that?"): what the offline reader scores sentences against, since "him" tells its
+    # cross-encoder nothing.
+    standalone: str | None = None
 
 
 def _freeze_loaded_objects() -> None:
@@ -185,7 +189,7 @@ class Answerer:
             if language_reply is not None:
                 return Prepared(question, question, "", [],
                                 (time.perf_counter() - started) * 1000, language_reply)
-        context = ""
+        context, standalone = "", None
         if search_query is None:
             # A follow-up is searched with what its pronouns mean as context ("What happened
             # to him?" + "Stanislav Tarasov"); with an LLM, the model condensed it already.
@@ -196,11 +200,12 @@ class Answerer:
                 return Prepared(question, question, "", [],
                                 (time.perf_counter() - started) * 1000)
             search_query, context = followup.search_query, followup.context
+            standalone = followup.standalone if followup.entity else None
         retrieved = hybrid_search(self.store, search_query, k, context=context)
         if extractive.asks_for_definition(search_query):
             retrieved = with_lead_passage(self.store, retrieved)
         return Prepared(question, search_query, context, retrieved,
-                        (time.perf_counter() - started) * 1000)
+                        (time.perf_counter() - started) * 1000, standalone=standalone)
 
     async def _search_query(self, question: str, history: list[Turn] | None) -> str | None:
         """With an LLM: a follow-up condensed into a standalone question, and a question in
@@ -276,7 +281,8 @@ class Answerer:
     def _extractive_answer(self, prepared: Prepared, notice: str | None = None) -> Answer:
         # With carried context the reader's words plus that context (weighed lower) pick
         # the sentence; without it (an LLM-condensed follow-up), the standalone question.
-        question = prepared.question if prepared.context else prepared.search_query
+        question = prepared.standalone or (
+            prepared.question if prepared.context else prepared.search_query)
         picked = extractive.choose(question, prepared.retrieved,
                                    self.sentence_vectors, context=prepared.context,
                                    lexicon=self.store.lexical(), scorer=self.scorer)

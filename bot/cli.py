@@ -26,6 +26,8 @@ app.add_typer(sources_app, name="sources")
 logger = logging.getLogger("backstory")
 # A background note may list a dozen source URLs; the listing shows the first few.
 SOURCE_URLS_SHOWN = 3
+# Errors raised by these libraries come from the index's storage (Chroma, the records).
+STORAGE_MODULES = {"chromadb", "sqlite3", "sqlalchemy"}
 
 
 class State:
@@ -65,20 +67,32 @@ def load_settings():
 
     overrides = {"data_dir": state.data_dir} if state.data_dir else {}
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as err:
         first = err.errors()[0]
         field = ".".join(str(p) for p in first["loc"]) or "settings"
         raise BackstoryError(f"bad setting BACKSTORY_{field.upper()}: {first['msg']}") from None
+    except UnicodeDecodeError as err:  # pydantic-settings reads .env as UTF-8
+        raise BackstoryError(f".env is not UTF-8 text (byte {err.start}); save it as UTF-8"
+                             ) from None
+    if settings.data_dir.exists() and not settings.data_dir.is_dir():
+        raise BackstoryError(f"the data folder {settings.data_dir} is a file; point "
+                             "BACKSTORY_DATA_DIR (or --data-dir) at a folder")
+    return settings
 
 
 @contextmanager
 def user_errors():
-    """Turn the one user-facing error type into a one-line message and exit code 1."""
+    """Turn any failure into a one-line message and exit code 1; the traceback goes to the
+    log (stderr with -v), never to the screen by default."""
+    import click
+
     from retrieval.errors import BackstoryError
 
     try:
         yield
+    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+        raise  # typer's own ways out (an exit code chosen by the command, a declined prompt)
     except BackstoryError as err:
         logger.debug("user-facing error", exc_info=True)
         typer.echo(f"error: {err}", err=True)
@@ -86,6 +100,23 @@ def user_errors():
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         raise typer.Exit(130) from None
+    except OSError as err:  # full disk, read-only or missing folders: the system's words
+        logger.error("system error", exc_info=True)
+        where = f": {err.filename}" if err.filename else ""
+        typer.echo(f"error: {err.strerror or err}{where}", err=True)
+        raise typer.Exit(1) from None
+    except Exception as err:  # a library's failure (a damaged or full database, ...)
+        logger.error("unexpected error", exc_info=True)
+        storage = type(err).__module__.split(".")[0] in STORAGE_MODULES
+        hint = "the index could not be read or written (is the disk full or read-only?); "
+        typer.echo(f"error: {hint if storage else ''}{one_line(err)}; run with -v for the "
+                   "details", err=True)
+        raise typer.Exit(1) from None
+
+
+def one_line(err: Exception) -> str:
+    text = " ".join(str(err).split())[:300]
+    return f"{type(err).__name__}: {text}" if text else type(err).__name__
 
 
 def progress_bar(description: str):
@@ -134,9 +165,14 @@ def ingest(
         help="Files, folders or URLs (default: the corpus folder).")] = None,
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Drop the index and embed everything again.")] = False,
+    prune: Annotated[bool, typer.Option(
+        "--prune", help="Delete documents whose files are gone even when that is more than "
+                        "half the index or their folder is empty.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON report.")] = False,
 ) -> None:
-    """Add, update and remove documents in the index; unchanged ones are skipped."""
+    """Add, update and remove documents in the index; unchanged ones are skipped.
+
+    Exit 1 when a document failed or deletions were held back (see the notes)."""
     with user_errors():
         from retrieval.embeddings import make_embedder
         from retrieval.ingest import ingest as run_ingest
@@ -145,11 +181,19 @@ def ingest(
         settings = load_settings()
         store = Store(settings, make_embedder(settings))
         progress, update = progress_bar("Embedding passages")
+
+        def confirm(doc_ids: list[str], indexed: int) -> bool:
+            if progress:
+                progress.stop()  # the bar would draw over the question
+            return confirm_mass_delete(doc_ids, indexed)
+
+        asks = not as_json and at_a_terminal()
+        options = {"rebuild": rebuild, "prune": prune, "confirm_prune": confirm if asks else None}
         if progress:
             with progress:
-                report = run_ingest(store, targets, rebuild=rebuild, progress=update)
+                report = run_ingest(store, targets, progress=update, **options)
         else:
-            report = run_ingest(store, targets, rebuild=rebuild)
+            report = run_ingest(store, targets, **options)
         if as_json:
             typer.echo(json.dumps(report.to_json_dict(), ensure_ascii=False))
         else:
@@ -158,13 +202,26 @@ def ingest(
                 f"{len(report.docs_unchanged)} unchanged, {len(report.docs_deleted)} deleted; "
                 f"{report.embedded} passages embedded"
             )
+            for note in report.notes:
+                typer.echo(f"note: {note.origin}: {note.reason}", err=True)
             for item in report.flagged:
                 typer.echo(f"warning: {item['doc_id']}: instruction-like sentence (never quoted): "
                            f"{item['sentence'][:120]}", err=True)
             for failure in report.failed:
                 typer.echo(f"failed: {failure.origin}: {failure.reason}", err=True)
-        if report.failed:
+        if report.failed or report.docs_withheld:
             raise typer.Exit(1)
+
+
+def at_a_terminal() -> bool:
+    """Only a person at a terminal is asked; scripts and --json get the safe answer, no."""
+    return sys.stdin.isatty()
+
+
+def confirm_mass_delete(doc_ids: list[str], indexed: int) -> bool:
+    shown = ", ".join(doc_ids[:5]) + (f" and {len(doc_ids) - 5} more" if len(doc_ids) > 5 else "")
+    return typer.confirm(f"{len(doc_ids)} of {indexed} indexed documents have no file any more "
+                         f"({shown}). Delete them from the index?", default=False, err=True)
 
 
 # --- ask --------------------------------------------------------------------------------

@@ -18,6 +18,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_limits import CLOSING_MESSAGE
 from bot.discord_render import clip, safe, split_message
 from bot.discord_reply import InteractionReplier, deliver
 from retrieval.corpus import is_url
@@ -77,20 +78,24 @@ class AdminCog(commands.Cog, name="Maintainers"):
     async def add_source(self, interaction: discord.Interaction, url: str | None = None,
                          file: discord.Attachment | None = None) -> None:
         """Add a document to the bot's sources (maintainers only)."""
-        problem = self.refusal(interaction.user) or self._check_input(url, file)
+        problem = self.refusal(interaction.user) or self._check_input(url, file) or \
+            (CLOSING_MESSAGE if self.bot.in_flight.closing else None)
         if problem:
             await interaction.response.send_message(problem, ephemeral=True)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        async with self._write_lock:
-            if file is not None:
-                text = await self._add_file(file)
-            else:
-                assert url is not None
-                report = await asyncio.to_thread(ingest, self.bot.answerer.store, [url.strip()])
-                text = await self._report_text(report)
-        logger.info("%s added a source: %s", interaction.user.id, url or (file and file.filename))
-        await deliver(InteractionReplier(interaction, ephemeral=True), split_message(text))
+        with self.bot.in_flight.track():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            async with self._write_lock:
+                if file is not None:
+                    text = await self._add_file(file)
+                else:
+                    assert url is not None
+                    report = await asyncio.to_thread(ingest, self.bot.answerer.store,
+                                                     [url.strip()])
+                    text = await self._report_text(report)
+            logger.info("%s added a source: %s", interaction.user.id,
+                        url or (file and file.filename))
+            await deliver(InteractionReplier(interaction, ephemeral=True), split_message(text))
 
     def _check_input(self, url: str | None, file: discord.Attachment | None) -> str | None:
         """Refuse bad input before anything is downloaded."""
@@ -131,10 +136,15 @@ class AdminCog(commands.Cog, name="Maintainers"):
     @app_commands.describe(document="The document's id, as /sources shows it")
     async def remove_source(self, interaction: discord.Interaction, document: str) -> None:
         """Remove a document from the bot's sources (maintainers only)."""
-        problem = self.refusal(interaction.user)
+        problem = self.refusal(interaction.user) or \
+            (CLOSING_MESSAGE if self.bot.in_flight.closing else None)
         if problem:
             await interaction.response.send_message(problem, ephemeral=True)
             return
+        with self.bot.in_flight.track():
+            await self._remove(interaction, document)
+
+    async def _remove(self, interaction: discord.Interaction, document: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         store = self.bot.answerer.store
         async with self._write_lock:

@@ -7,15 +7,18 @@ example); the Q&A and maintainer commands live in cogs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import json
 import logging
+import signal
 from typing import Any
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_limits import InFlight
 from bot.discord_render import apology
 from bot.feedback import FeedbackStore, VoteButton
 from retrieval.answer import Answerer
@@ -71,6 +74,7 @@ class BackstoryBotMixin:
         self.answerer = answerer
         self.feedback = feedback or FeedbackStore(settings.feedback_db)
         self.force_sync = force_sync
+        self.in_flight = InFlight()
 
     async def setup_hook(self) -> None:
         from bot.discord_admin import AdminCog
@@ -176,6 +180,58 @@ def install_redaction(secret: str) -> RedactSecret:
     return redactor
 
 
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+async def serve(bot: commands.Bot, token: str, grace_s: float) -> None:
+    """Run until Discord refuses us or a stop signal comes; then let answers finish, close.
+
+    discord.py's Client.run handles only SIGINT (as KeyboardInterrupt, which cancels answers
+    being written) and dies on SIGTERM, what systemd and `docker stop` send, without closing
+    the gateway. Here both signals stop new work, wait up to grace_s for the work in hand
+    (a second signal cuts the wait short), then close the gateway and the HTTP session.
+    """
+    loop = asyncio.get_running_loop()
+    stop, hurry = asyncio.Event(), asyncio.Event()
+
+    def on_signal() -> None:
+        (hurry if stop.is_set() else stop).set()
+
+    installed = []
+    for sig in STOP_SIGNALS:
+        try:
+            loop.add_signal_handler(sig, on_signal)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # Windows: Ctrl-C stays KeyboardInterrupt
+            pass
+    try:
+        async with bot:
+            running = asyncio.create_task(bot.start(token))
+            stopping = asyncio.create_task(stop.wait())
+            await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+            if running.done():
+                stopping.cancel()
+                running.result()  # Discord's refusal (bad token, intents) surfaces here
+                return
+            in_flight = getattr(bot, "in_flight", None)
+            if in_flight is not None:
+                logger.info("stopping: letting %d answer(s) in flight finish (up to %.0f s)",
+                            in_flight.count, grace_s)
+                if not await in_flight.drain(grace_s, hurry):
+                    logger.warning("stopping with %d answer(s) unfinished", in_flight.count)
+            # Stop the gateway reader before closing: Client.close() while it is reading
+            # makes aiohttp wake the reader, which then closes with discord.py's 4000
+            # (a resumable close: the bot would linger online) instead of a clean 1000.
+            running.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await running
+            await bot.close()  # closes the gateway with 1000, then the HTTP session
+            logger.info("disconnected from Discord")
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+
+
 def run(settings: Settings, answerer: Answerer, *, force_sync: bool = False) -> None:
     """Connect and serve until interrupted; Discord's refusals become BackstoryErrors."""
     if settings.discord_token is None:
@@ -186,7 +242,7 @@ def run(settings: Settings, answerer: Answerer, *, force_sync: bool = False) -> 
     install_redaction(token)
     bot = make_bot(settings, answerer, force_sync=force_sync)
     try:
-        bot.run(token, log_handler=None)  # logging is configured by the CLI
+        asyncio.run(serve(bot, token, settings.discord_shutdown_grace_s))
     except discord.LoginFailure:
         raise BackstoryError(
             "Discord refused the token; copy it again from the developer portal (Bot → Reset "

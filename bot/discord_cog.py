@@ -11,7 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.discord_limits import Gate
+from bot.discord_limits import CLOSING_MESSAGE, Gate
 from bot.discord_memory import Conversations
 from bot.discord_render import (
     about_embed,
@@ -76,15 +76,19 @@ class QACog(commands.Cog, name="Q&A"):
             await interaction.response.send_message(self.where_message(), ephemeral=True,
                                                     allowed_mentions=NO_PINGS)
             return
+        if self.bot.in_flight.closing:
+            await interaction.response.send_message(CLOSING_MESSAGE, ephemeral=True)
+            return
         refusal = self.gate.try_admit(interaction.user.id)
         if refusal is not None:
             await interaction.response.send_message(refusal.message, ephemeral=True)
             return
         try:
-            await interaction.response.defer(thinking=True)
-            key = interaction.channel.id if isinstance(interaction.channel, discord.Thread) \
-                else interaction.id
-            await self.answer_into(InteractionReplier(interaction), question, key)
+            with self.bot.in_flight.track():
+                await interaction.response.defer(thinking=True)
+                key = interaction.channel.id if isinstance(interaction.channel, discord.Thread) \
+                    else interaction.id
+                await self.answer_into(InteractionReplier(interaction), question, key)
         finally:
             self.gate.release()
 
@@ -107,23 +111,34 @@ class QACog(commands.Cog, name="Q&A"):
 
         question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
         if not question:
-            await message.reply(HINT, mention_author=False, allowed_mentions=NO_PINGS)
+            await self._short_reply(message, HINT)
+            return
+        if self.bot.in_flight.closing:
+            await self._short_reply(message, CLOSING_MESSAGE)
             return
         refusal = self.gate.try_admit(message.author.id)
         if refusal is not None:
-            await message.reply(refusal.message, mention_author=False, allowed_mentions=NO_PINGS)
+            await self._short_reply(message, refusal.message)
             return
         try:
-            replier = MessageReplier(message)
-            key = message.channel.id if in_thread else chain or message.id
-            if self.settings.discord_thread_per_question and not in_thread and chain is None:
-                thread = await self._open_thread(message, question)
-                if thread is not None:
-                    replier, key = MessageReplier(message, channel=thread), thread.id
-            async with replier.channel.typing():
-                await self.answer_into(replier, question, key)
+            with self.bot.in_flight.track():
+                replier = MessageReplier(message, question=question)
+                key = message.channel.id if in_thread else chain or message.id
+                if self.settings.discord_thread_per_question and not in_thread and chain is None:
+                    thread = await self._open_thread(message, question)
+                    if thread is not None:
+                        replier = MessageReplier(message, channel=thread, question=question)
+                        key = thread.id
+                async with replier.channel.typing():
+                    await self.answer_into(replier, question, key)
         finally:
             self.gate.release()
+
+    @staticmethod
+    async def _short_reply(message: discord.Message, text: str) -> None:
+        # fail_if_not_exists=False: if the message was deleted meanwhile, say it anyway.
+        await message.channel.send(text, reference=message.to_reference(fail_if_not_exists=False),
+                                   mention_author=False, allowed_mentions=NO_PINGS)
 
     async def _open_thread(self, message: discord.Message, question: str) -> Any:
         try:
@@ -168,19 +183,22 @@ class QACog(commands.Cog, name="Q&A"):
     @app_commands.command(name="sources")
     async def sources(self, interaction: discord.Interaction) -> None:
         """List the article and background documents the answers come from."""
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        rows = await asyncio.to_thread(self.bot.answerer.store.documents)
-        await deliver(InteractionReplier(interaction, ephemeral=True), sources_messages(rows))
+        with self.bot.in_flight.track():
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            rows = await asyncio.to_thread(self.bot.answerer.store.documents)
+            await deliver(InteractionReplier(interaction, ephemeral=True),
+                          sources_messages(rows))
 
     @app_commands.command(name="about")
     async def about(self, interaction: discord.Interaction) -> None:
         """What the article is about, in one paragraph."""
-        await interaction.response.defer(thinking=True)
-        embeds = await asyncio.to_thread(self._about_embeds)
-        if not embeds:
-            await interaction.followup.send("No article is indexed yet.", ephemeral=True)
-            return
-        await interaction.followup.send(embeds=embeds, allowed_mentions=NO_PINGS)
+        with self.bot.in_flight.track():
+            await interaction.response.defer(thinking=True)
+            embeds = await asyncio.to_thread(self._about_embeds)
+            if not embeds:
+                await interaction.followup.send("No article is indexed yet.", ephemeral=True)
+                return
+            await interaction.followup.send(embeds=embeds, allowed_mentions=NO_PINGS)
 
     def _about_embeds(self) -> list[discord.Embed]:
         store = self.bot.answerer.store

@@ -1,10 +1,12 @@
-"""Per-user cooldown and a global limit on questions answered at once."""
+"""Per-user cooldown, a global limit on questions answered at once, and work in flight."""
 
 from __future__ import annotations
 
+import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 # Cooldown stamps older than this many cooldowns are forgotten when the table grows.
@@ -12,6 +14,7 @@ MAX_TRACKED_USERS = 10_000
 
 BUSY_MESSAGE = ("I'm answering several questions right now — please ask again in a "
                 "moment.")
+CLOSING_MESSAGE = "I'm restarting — please ask again in a minute."
 
 
 @dataclass(frozen=True)
@@ -58,3 +61,37 @@ class Gate:
             self._last_asked = {u: t for u, t in self._last_asked.items()
                                 if now - t < self.cooldown_s}
         self._last_asked[user_id] = now
+
+
+class InFlight:
+    """Counts the handlers at work, so that a shutdown lets them finish and admits no more."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.closing = False
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    @contextmanager
+    def track(self) -> Iterator[None]:
+        self.count += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self.count -= 1
+            if self.count == 0:
+                self._idle.set()
+
+    async def drain(self, timeout: float, hurry: asyncio.Event | None = None) -> bool:
+        """Admit nothing new and wait for the work in hand; False if it was cut short."""
+        self.closing = True
+        waits = {asyncio.ensure_future(self._idle.wait())}
+        if hurry is not None:
+            waits.add(asyncio.ensure_future(hurry.wait()))
+        try:
+            await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiting in waits:
+                waiting.cancel()
+        return self._idle.is_set()

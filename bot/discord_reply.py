@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any, Protocol
 
+import aiohttp
 import discord
 
-from bot.discord_render import streaming_preview
+from bot.discord_render import MAX_MESSAGE_CHARS, clip, safe, streaming_preview
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +21,9 @@ logger = logging.getLogger(__name__)
 STREAM_EDIT_INTERVAL_S = 1.5
 
 NO_PINGS = discord.AllowedMentions.none()
+QUOTE_MAX_CHARS = 200  # of the question, above an answer whose question was deleted
+MIN_QUOTE_CHARS = 20  # a shorter quote says nothing; the answer goes out without it
+RESENDS_AFTER_DROP = 2  # a connection that broke before Discord answered is tried again
 
 
 class Replier(Protocol):
@@ -50,23 +56,65 @@ class InteractionReplier:
         await message.edit(content=content, allowed_mentions=NO_PINGS, **_view(view))
 
 
+def quote_question(question: str, content: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """The answer under a one-line quote of its question, within Discord's limit."""
+    room = min(QUOTE_MAX_CHARS, limit - len(content) - len("> \n"))
+    if room < MIN_QUOTE_CHARS:
+        return content
+    line = clip(" ".join(question.split()), room)
+    return f"> {safe(line)}\n{content}"
+
+
+async def send_once(channel: discord.abc.Messageable, content: str, **options: Any) -> Any:
+    """channel.send, tried again if the connection drops before Discord answers.
+
+    discord.py retries a reset connection only on macOS and Windows (errno 54, 10054), so on
+    Linux the answer was lost. Sending again could post it twice, had the first attempt
+    reached Discord; one nonce for every attempt, which discord.py sends with
+    enforce_nonce, makes Discord return the first message instead of posting another.
+    """
+    nonce = secrets.randbits(63)
+    for attempt in range(RESENDS_AFTER_DROP + 1):
+        try:
+            return await channel.send(content, nonce=nonce, **options)
+        except aiohttp.ClientConnectionError:
+            if attempt == RESENDS_AFTER_DROP:
+                raise
+            logger.warning("the connection dropped while sending a message; sending again")
+            await asyncio.sleep(0.5 * (attempt + 1))
+
+
 class MessageReplier:
     """A reply to the asking message, or messages in the thread opened for it."""
 
     def __init__(self, message: discord.Message,
-                 channel: discord.abc.Messageable | None = None) -> None:
+                 channel: discord.abc.Messageable | None = None, question: str = "") -> None:
         self.message = message
         self.channel = channel or message.channel
+        self.question = question or message.content
         self._replied = False
+        self._unattached: int | None = None  # the first message, if its question was deleted
 
     async def send(self, content: str, view: discord.ui.View | None = None) -> Any:
         options: dict = {"allowed_mentions": NO_PINGS, "suppress_embeds": True, **_view(view)}
         if not self._replied and self.channel is self.message.channel:
             self._replied = True
-            return await self.message.reply(content, mention_author=False, **options)
-        return await self.channel.send(content, **options)
+            # A reader may delete the question while the answer is being written. A plain
+            # reply is then refused (400 MESSAGE_REFERENCE_UNKNOWN_MESSAGE) and the answer
+            # lost; with fail_if_not_exists=False Discord posts it unattached instead, and
+            # the quote says what it answers.
+            reference = self.message.to_reference(fail_if_not_exists=False)
+            sent = await send_once(self.channel, content, reference=reference,
+                                   mention_author=False, **options)
+            if sent.reference is None:
+                self._unattached = sent.id
+                await self.edit(sent, content, view)
+            return sent
+        return await send_once(self.channel, content, **options)
 
     async def edit(self, message: Any, content: str, view: discord.ui.View | None = None) -> None:
+        if self._unattached is not None and message.id == self._unattached:
+            content = quote_question(self.question, content)
         await message.edit(content=content, allowed_mentions=NO_PINGS, **_view(view))
 
 

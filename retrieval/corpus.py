@@ -5,33 +5,48 @@ from __future__ import annotations
 import datetime as dt
 import io
 import logging
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import frontmatter
 import yaml
 
 from retrieval.errors import IngestError
+from retrieval.html_shape import check_html_shape
 from retrieval.models import SourceDoc
+from retrieval.safe_files import (  # noqa: F401 - re-exported for callers of this module
+    HTML_SUFFIXES,
+    PDF_SUFFIXES,
+    SKIPPED_NAMES,
+    SUPPORTED_SUFFIXES,
+    TEXT_SUFFIXES,
+    is_utf8_name,
+    iter_corpus_files,
+    printable_path,
+    read_regular_file,
+    walk_corpus,
+)
 
 logger = logging.getLogger(__name__)
 
-TEXT_SUFFIXES = {".md", ".markdown", ".txt"}
-HTML_SUFFIXES = {".html", ".htm"}
-PDF_SUFFIXES = {".pdf"}
-SUPPORTED_SUFFIXES = TEXT_SUFFIXES | HTML_SUFFIXES | PDF_SUFFIXES
-# Files a corpus folder legitimately holds that are not documents.
-SKIPPED_NAMES = {"README.md", "readme.md"}
+# Front matter is a few lines of metadata; a bigger block is not a document's header.
+MAX_FRONT_MATTER_CHARS = 64_000
 
 
 @dataclass
 class LoadResult:
     docs: list[SourceDoc] = field(default_factory=list)
     failed: list[IngestError] = field(default_factory=list)
+    # Not failures, but worth a line: links skipped, a download that changed host.
+    notes: list[IngestError] = field(default_factory=list)
     # Folders that were read whole: documents indexed from inside them but not seen now
     # were removed from disk and get deleted from the index.
     scanned_dirs: list[Path] = field(default_factory=list)
+    # Folders that held no document at all: an emptied or unmounted corpus, whose
+    # documents are never deleted on that evidence alone.
+    empty_dirs: list[Path] = field(default_factory=list)
 
 
 def is_url(target: str) -> bool:
@@ -46,20 +61,36 @@ def load_targets(
 ) -> LoadResult:
     """Read every file, folder and URL named; one bad input never stops the others."""
     result = LoadResult()
-    for target in targets:
+    # The same target named twice (or a file inside a folder also named) is read once.
+    for target in dict.fromkeys(targets):
         if is_url(target):
-            _collect(result, lambda t=target: load_url(t, max_bytes, fetch_timeout_s), target)
+            _collect(result, lambda t=target: load_url(t, max_bytes, fetch_timeout_s, result),
+                     target)
             continue
         path = Path(target)
+        if not is_utf8_name(target):
+            result.failed.append(IngestError(printable_path(target), "the name is not UTF-8"))
+            continue
         if not path.exists():
             result.failed.append(IngestError(target, "no such file or folder"))
             continue
         if path.is_dir():
+            walk = walk_corpus(path)
             result.scanned_dirs.append(path.resolve())
-            for file in iter_corpus_files(path):
+            if not walk.files and not walk.failed:
+                result.empty_dirs.append(path.resolve())
+                result.notes.append(IngestError(target, "holds no documents"))
+            result.failed.extend(walk.failed)
+            result.notes.extend(walk.skipped)
+            for file in walk.files:
                 _collect(result, lambda f=file: load_file(f, corpus_dir, max_bytes), str(file))
         else:
             _collect(result, lambda p=path: load_file(p, corpus_dir, max_bytes), target)
+    # Two targets can still name one document (a folder and a file in it): keep the first.
+    unique: dict[str, SourceDoc] = {}
+    for doc in result.docs:
+        unique.setdefault(doc.doc_id, doc)
+    result.docs = list(unique.values())
     return result
 
 
@@ -73,24 +104,22 @@ def _collect(result: LoadResult, load, origin: str) -> None:
         result.failed.append(IngestError(origin, f"unreadable ({type(err).__name__}: {err})"))
 
 
-def iter_corpus_files(folder: Path) -> Iterator[Path]:
-    for path in sorted(folder.rglob("*")):
-        if path.is_file() and path.suffix.lower() in SUPPORTED_SUFFIXES:
-            # Hidden files and folders inside the corpus are skipped; the folder's own path
-            # may contain ".." or a hidden parent and still be read.
-            inside = path.relative_to(folder).parts
-            if path.name in SKIPPED_NAMES or any(p.startswith(".") for p in inside):
-                continue
-            yield path
+def located(path: Path) -> Path:
+    """The absolute path with its folders resolved but not its last part.
+
+    A link's own name stays its name (resolving it is how a link to /etc/passwd came to be
+    indexed as /etc/passwd, out of reach of the check for files that were deleted).
+    """
+    return path.absolute().parent.resolve() / path.name
 
 
 def doc_id_for(path: Path, corpus_dir: Path) -> str:
     """Files under the corpus folder are named relative to it; others by absolute path."""
-    resolved = path.resolve()
+    where = located(path)
     try:
-        return resolved.relative_to(corpus_dir.resolve()).as_posix()
+        return where.relative_to(corpus_dir.resolve()).as_posix()
     except ValueError:
-        return resolved.as_posix()
+        return where.as_posix()
 
 
 def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> SourceDoc:
@@ -99,38 +128,25 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> SourceDoc:
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(origin, f"unsupported type {suffix or '(none)'}; use .md, .txt, "
                           ".html or .pdf")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise IngestError(origin, f"too large ({size:,} bytes; the cap is {max_bytes:,})")
-    raw = path.read_bytes()
+    raw = read_regular_file(path, max_bytes)
     doc_id = doc_id_for(path, corpus_dir)
-    return parse_bytes(raw, suffix, doc_id=doc_id, origin=str(path.resolve()), name=path.stem)
+    return parse_bytes(raw, suffix, doc_id=doc_id, origin=str(located(path)), name=path.stem)
 
 
-def load_url(url: str, max_bytes: int, timeout_s: float) -> SourceDoc:
-    """Download a page or PDF, refusing oversized bodies before reading them whole."""
-    import httpx  # only needed on this path
+def load_url(url: str, max_bytes: int, timeout_s: float,
+             result: LoadResult | None = None) -> SourceDoc:
+    """Download a page or PDF within a total deadline; the document says its final URL."""
+    from retrieval.fetch import fetch
 
-    try:
-        with httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True) as response:
-            if response.status_code >= 400:
-                raise IngestError(url, f"HTTP {response.status_code}")
-            declared = int(response.headers.get("content-length") or 0)
-            if declared > max_bytes:
-                raise IngestError(url, f"too large ({declared:,} bytes; cap {max_bytes:,})")
-            body = bytearray()
-            for part in response.iter_bytes():
-                body.extend(part)
-                if len(body) > max_bytes:
-                    raise IngestError(url, f"too large (over the {max_bytes:,}-byte cap)")
-            ctype = response.headers.get("content-type", "")
-    except httpx.TimeoutException:
-        raise IngestError(url, f"timed out after {timeout_s:g} s") from None
-    except httpx.HTTPError as err:
-        raise IngestError(url, f"download failed ({type(err).__name__})") from None
-    suffix = suffix_for_content_type(ctype, url)
+    download = fetch(url, max_bytes, timeout_s)
+    final = download.final_url
+    if result is not None and urlparse(final).hostname != urlparse(url).hostname:
+        result.notes.append(IngestError(url, f"redirected to another host; recorded as {final}"))
+    suffix = suffix_for_content_type(download.content_type, final)
     name = url.rstrip("/").rsplit("/", 1)[-1] or url
-    return parse_bytes(bytes(body), suffix, doc_id=url, origin=url, name=name, url=url)
+    doc = parse_bytes(download.body, suffix, doc_id=url, origin=url, name=name, url=final)
+    # The page's own og:url is its claim; where the bytes came from is a fact.
+    return doc if doc.url == final else doc.model_copy(update={"url": final})
 
 
 def suffix_for_content_type(ctype: str, url: str) -> str:
@@ -163,8 +179,9 @@ def parse_bytes(
 
 
 def _parse_text(text: str, *, doc_id: str, origin: str, name: str, url: str | None) -> SourceDoc:
+    handler = _BOUNDED_YAML if _BOUNDED_YAML.detect(text) else None
     try:
-        post = frontmatter.loads(text)
+        post = frontmatter.loads(text, handler=handler)
     except yaml.YAMLError as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
         raise IngestError(origin, f"malformed front matter ({first})") from None
@@ -178,6 +195,7 @@ def _parse_text(text: str, *, doc_id: str, origin: str, name: str, url: str | No
 def _parse_html(text: str, *, doc_id: str, origin: str, name: str, url: str | None) -> SourceDoc:
     from bs4 import BeautifulSoup
 
+    check_html_shape(text, origin)
     soup = BeautifulSoup(text, "html.parser")
     meta: dict = {}
     if soup.title and soup.title.string:
@@ -258,3 +276,25 @@ def _date(value, name: str, origin: str) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise IngestError(origin, f"front matter {name} is not an ISO date: {value!r}") from None
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader without aliases: a 388-byte alias bomb took gigabytes (issue 13)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in front matter", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+class _BoundedYAML(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs):
+        if len(fm) > MAX_FRONT_MATTER_CHARS:
+            raise yaml.YAMLError(f"front matter over {MAX_FRONT_MATTER_CHARS:,} characters")
+        return yaml.load(fm, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+_BOUNDED_YAML = _BoundedYAML()

@@ -73,7 +73,14 @@ def load_questions(path: Path) -> list[EvalItem]:
         raise BackstoryError(f"no eval file at {path}; pass one: `backstory eval FILE`")
     items: list[EvalItem] = []
     seen: set[str] = set()
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as err:
+        raise BackstoryError(f"{path} is not UTF-8 text (byte {err.start}); save it as "
+                             "UTF-8") from None
+    except OSError as err:
+        raise BackstoryError(f"cannot read {path} ({err.strerror})") from None
+    for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
             continue
         try:

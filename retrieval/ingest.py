@@ -14,7 +14,7 @@ from langchain_core.documents import Document
 from langchain_core.indexing import index
 
 from retrieval.chunking import chunk_document, to_documents
-from retrieval.corpus import load_targets
+from retrieval.corpus import load_targets, located
 from retrieval.errors import BackstoryError, IngestError
 from retrieval.lexical import LexicalIndex
 from retrieval.safety import find_planted_instructions
@@ -24,6 +24,8 @@ from retrieval.store import Store
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]  # (passages done, passages in all)
+# Asked before deleting more than half the indexed documents: (doc ids, documents indexed).
+ConfirmPrune = Callable[[list[str], int], bool]
 
 
 @dataclass
@@ -41,6 +43,10 @@ class IngestReport:
     docs_unchanged: list[str] = field(default_factory=list)
     docs_deleted: list[str] = field(default_factory=list)
     flagged: list[dict] = field(default_factory=list)
+    # Skipped links, redirects to another host, folders with nothing in them.
+    notes: list[IngestError] = field(default_factory=list)
+    # Documents whose files are gone but that were kept: too many at once without --prune.
+    docs_withheld: list[str] = field(default_factory=list)
 
     def to_json_dict(self) -> dict:
         return {
@@ -55,8 +61,10 @@ class IngestReport:
                 "updated": self.docs_updated,
                 "unchanged": self.docs_unchanged,
                 "deleted": self.docs_deleted,
+                "withheld": self.docs_withheld,
             },
             "flagged": self.flagged,
+            "notes": [{"path": n.origin, "note": n.reason} for n in self.notes],
         }
 
 
@@ -84,26 +92,44 @@ def ingest(
     targets: Iterable[str] | None = None,
     *,
     rebuild: bool = False,
+    prune: bool = False,
+    confirm_prune: ConfirmPrune | None = None,
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Bring the index in line with the named files, folders and URLs (default: the corpus)."""
+    """Bring the index in line with the named files, folders and URLs (default: the corpus).
+
+    Documents whose files are gone are deleted, but never on the evidence of an empty
+    folder, and more than half the index only with `prune` (or `confirm_prune` saying yes):
+    an emptied or unmounted corpus folder once wiped the whole index with exit 0.
+    """
     settings = store.settings
     targets = list(targets or [str(settings.corpus_dir)])
+    # Reading files and downloading URLs never touches the index, so it happens before the
+    # writer lock: a slow server cannot hold other writers up.
+    loaded = load_targets(
+        targets, settings.corpus_dir, settings.max_file_bytes, settings.fetch_timeout_s
+    )
     with writer_lock(settings):
         if rebuild:
+            if not loaded.docs:
+                raise BackstoryError(
+                    f"nothing readable to rebuild the index from in {', '.join(targets)}; "
+                    "the index was left as it is"
+                )
             store.drop_everything()
         store.check_embedder()
         report_orphans, held = _reconcile(store)
-        loaded = load_targets(
-            targets, settings.corpus_dir, settings.max_file_bytes, settings.fetch_timeout_s
-        )
-        report = IngestReport(failed=loaded.failed, deleted=report_orphans)
+        report = IngestReport(failed=loaded.failed, deleted=report_orphans, notes=loaded.notes)
         manager = store.record_manager
 
         batches: list[tuple[list[Document], list[str]]] = []
         for doc in loaded.docs:
-            docs = to_documents(doc, chunk_document(doc, settings.chunk_chars,
-                                                    settings.chunk_overlap))
+            try:
+                chunks = _chunk_within_cap(doc, settings)
+            except IngestError as err:
+                report.failed.append(err)
+                continue
+            docs = to_documents(doc, chunks)
             grouped = set(manager.list_keys(group_ids=[doc.doc_id]))
             before = grouped | held.get(doc.doc_id, set())
             now = {d.id for d in docs}
@@ -151,10 +177,17 @@ def ingest(
             if progress:
                 progress(done, total)
 
-        failed_origins = {str(Path(f.origin).resolve()) for f in loaded.failed}
+        failed_origins = {str(located(Path(f.origin))) for f in report.failed}
         seen = {d.doc_id for d in loaded.docs}
-        report.deleted += _delete_removed(store, loaded.scanned_dirs, seen, failed_origins,
-                                          report)
+        gone = _find_removed(store, loaded.scanned_dirs, seen, failed_origins)
+        keep = _withheld(gone, loaded, store, report, prune, confirm_prune)
+        for doc_id in gone:
+            if doc_id in keep:
+                continue
+            ids = _ids_of(store, doc_id)
+            _delete_doc(store, doc_id, ids)
+            report.docs_deleted.append(doc_id)
+            report.deleted += len(ids)
         if report.embedded or report.deleted or rebuild or _lexical_stale(store):
             store.refresh_lexical()
         return report
@@ -187,17 +220,32 @@ def _delete_doc(store: Store, doc_id: str, ids: list[str]) -> None:
     store.record_manager.delete_keys(ids)
 
 
-def _delete_removed(
-    store: Store,
-    scanned_dirs: list[Path],
-    seen: set[str],
-    failed_origins: set[str],
-    report: IngestReport,
-) -> int:
-    """Delete documents whose files were removed from a folder that was read whole."""
+def _chunk_within_cap(doc, settings: Settings):
+    """The document's passages, refusing one that would make more than the cap.
+
+    A 15 MB line without spaces made 19,231 passages; the estimate from its length refuses
+    such a file before the splitter spends minutes on it.
+    """
+    cap = settings.max_passages_per_doc
+    step = max(1, settings.chunk_chars - min(settings.chunk_overlap, settings.chunk_chars // 2))
+    estimate = len(doc.text) // step
+    if estimate > cap:
+        raise IngestError(doc.origin, f"too long: about {estimate:,} passages, over the cap of "
+                          f"{cap:,} (BACKSTORY_MAX_PASSAGES_PER_DOC)")
+    chunks = chunk_document(doc, settings.chunk_chars, settings.chunk_overlap)
+    if len(chunks) > cap:
+        raise IngestError(doc.origin, f"too long: {len(chunks):,} passages, over the cap of "
+                          f"{cap:,} (BACKSTORY_MAX_PASSAGES_PER_DOC)")
+    return chunks
+
+
+def _find_removed(
+    store: Store, scanned_dirs: list[Path], seen: set[str], failed_origins: set[str]
+) -> list[str]:
+    """Ids of documents indexed from a folder read whole that this walk did not find."""
     if not scanned_dirs or not store.collection_exists():
-        return 0
-    deleted = 0
+        return []
+    gone = []
     for row in store.documents():
         origin = row.get("origin") or ""
         if row["id"] in seen or origin in failed_origins or "://" in origin:
@@ -207,13 +255,46 @@ def _delete_removed(
         doc_id = row["id"]
         in_corpus = not Path(doc_id).is_absolute() and "://" not in doc_id
         path = (store.settings.corpus_dir.resolve() / doc_id) if in_corpus else Path(origin)
-        inside = any(path.is_relative_to(d) for d in scanned_dirs)
-        if inside and not path.exists():
-            ids = _ids_of(store, row["id"])
-            _delete_doc(store, row["id"], ids)
-            report.docs_deleted.append(row["id"])
-            deleted += len(ids)
-    return deleted
+        # The walk is the truth about a folder read whole: a file in it that was not read
+        # (deleted, or now a link, which is never followed) no longer counts.
+        if any(path.is_relative_to(d) for d in scanned_dirs):
+            gone.append(doc_id)
+    return gone
+
+
+def _withheld(
+    gone: list[str],
+    loaded,
+    store: Store,
+    report: IngestReport,
+    prune: bool,
+    confirm_prune: ConfirmPrune | None,
+) -> set[str]:
+    """The documents among `gone` to keep this time, noted in the report."""
+    if not gone or prune:
+        return set()
+    keep: set[str] = set()
+    corpus = store.settings.corpus_dir.resolve()
+    for folder in loaded.empty_dirs:
+        under = [d for d in gone if _path_of(d, corpus).is_relative_to(folder)]
+        if under:
+            report.notes.append(IngestError(str(folder), f"{len(under)} documents indexed from "
+                                            "it were kept: an empty folder deletes nothing "
+                                            "(--prune deletes them)"))
+            keep.update(under)
+    rest = [d for d in gone if d not in keep]
+    indexed = len(store.documents())
+    if rest and 2 * len(rest) > indexed and not (confirm_prune and confirm_prune(rest, indexed)):
+        report.notes.append(IngestError(str(corpus), f"{len(rest)} of {indexed} indexed "
+                                        "documents have no file any more; none were deleted "
+                                        "(more than half: run `backstory ingest --prune`)"))
+        keep.update(rest)
+    report.docs_withheld = sorted(keep)
+    return keep
+
+
+def _path_of(doc_id: str, corpus: Path) -> Path:
+    return Path(doc_id) if Path(doc_id).is_absolute() else corpus / doc_id
 
 
 def _lexical_stale(store: Store) -> bool:

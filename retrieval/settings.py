@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -12,6 +13,9 @@ EmbedderName = Literal["minilm", "e5", "openai"]
 # Lists read from the environment as comma-separated values ("123,456"), not JSON.
 IdList = Annotated[list[int], NoDecode]
 StrList = Annotated[list[str], NoDecode]
+# The rule chromadb 1.5.9's Rust core enforces (its error message says it), checked here
+# without importing chromadb.
+COLLECTION_NAME = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9._-]{1,510}[a-zA-Z0-9]")
 
 
 class Settings(BaseSettings):
@@ -86,7 +90,15 @@ class Settings(BaseSettings):
     max_file_bytes: int = Field(
         20_000_000, ge=1, description="Largest document file or download ingest accepts."
     )
-    fetch_timeout_s: float = Field(20.0, gt=0, description="Timeout for downloading a URL.")
+    max_passages_per_doc: int = Field(
+        5_000, ge=1, description="Most passages one document may make (about 4 MB of prose)."
+    )
+    fetch_timeout_s: float = Field(
+        20.0, gt=0, description="Total seconds a URL's download may take, headers to last byte."
+    )
+    chroma_timeout_s: float = Field(
+        30.0, gt=0, description="Seconds a Chroma server request may take (connect: 5 s at most)."
+    )
     lock_timeout_s: float = Field(
         10.0, ge=0, description="How long a writer waits for another writer's lock."
     )
@@ -111,6 +123,11 @@ class Settings(BaseSettings):
     discord_cooldown_s: float = Field(10.0, ge=0, description="Per-user seconds between questions.")
     discord_max_concurrent: int = Field(4, ge=1, description="Questions answered at once.")
     discord_sharded: bool = Field(False, description="Use AutoShardedBot (large deployments).")
+    discord_shutdown_grace_s: float = Field(
+        8.0, ge=0,
+        description="On SIGTERM or SIGINT, seconds answers in flight get to finish before the "
+        "bot disconnects (under docker stop's 10 s).",
+    )
     discord_upload_types: StrList = Field(
         default_factory=lambda: [".md", ".txt", ".html", ".htm", ".pdf"],
         description="File types maintainers may attach.",
@@ -122,6 +139,16 @@ class Settings(BaseSettings):
     def _split_commas(cls, value):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("collection")
+    @classmethod
+    def _chroma_collection_name(cls, value: str) -> str:
+        # Chroma's own rule, checked here so a bad name is a setting error, not a traceback
+        # from deep inside the first query.
+        if not COLLECTION_NAME.fullmatch(value):
+            raise ValueError("use 3-512 letters, digits, '.', '_' or '-', starting and ending "
+                             "with a letter or digit")
         return value
 
     @property

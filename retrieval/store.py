@@ -51,26 +51,66 @@ class Store:
             chroma_settings = ChromaSettings(anonymized_telemetry=False)
             url = self.settings.chroma_url
             if url:
-                parsed = urlparse(url)
-                try:
-                    self._client = chromadb.HttpClient(
-                        host=parsed.hostname or "127.0.0.1",
-                        port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                        ssl=parsed.scheme == "https",
-                        settings=chroma_settings,
-                    )
-                    self._client.heartbeat()
-                except Exception as err:
-                    raise BackstoryError(
-                        f"cannot reach the Chroma server at {url} ({type(err).__name__}); "
-                        "start it with `chroma run --path DIR` or unset BACKSTORY_CHROMA_URL"
-                    ) from None
+                self._client = self._server_client(chromadb, chroma_settings, url)
             else:
                 self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                self._client = chromadb.PersistentClient(
-                    path=str(self.settings.chroma_dir), settings=chroma_settings
-                )
+                try:
+                    # A damaged chroma.sqlite3 fails here ("file is not a database").
+                    client = chromadb.PersistentClient(
+                        path=str(self.settings.chroma_dir), settings=chroma_settings
+                    )
+                except Exception as err:
+                    logger.debug("opening %s failed", self.settings.chroma_dir, exc_info=True)
+                    raise BackstoryError(
+                        f"the index at {self.settings.chroma_dir} cannot be opened "
+                        f"({_first_line(err)}); run `backstory ingest --rebuild` to build it "
+                        "again"
+                    ) from None
+                self._client = client
         return self._client
+
+    def _server_client(self, chromadb, chroma_settings, url: str):
+        """An HttpClient whose every request has a deadline (chromadb sets none at all).
+
+        A server that accepts and never answers hung `ask` for good. Creating the client
+        already sends requests, so it happens in a thread we stop waiting for; after that
+        the client's own session gets our timeouts.
+        """
+        import httpx
+
+        parsed = urlparse(url)
+        wait_s = self.settings.chroma_timeout_s
+        timeout = httpx.Timeout(wait_s, connect=min(5.0, wait_s))
+        outcome: dict = {}
+
+        def connect() -> None:
+            try:
+                client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+                # chromadb 1.5.9 builds its httpx session with timeout=None and offers no
+                # setting; test_bad_setup's half-silent server fails if this stops working.
+                client._server._session.timeout = timeout
+                client.heartbeat()
+                outcome["client"] = client
+            except Exception as err:
+                outcome["error"] = err
+
+        worker = threading.Thread(target=connect, name="backstory-chroma-connect", daemon=True)
+        worker.start()
+        worker.join(wait_s)
+        if "client" in outcome:
+            return outcome["client"]
+        err = outcome.get("error")
+        reason = "no answer in time" if err is None or isinstance(
+            err, httpx.TimeoutException) else type(err).__name__
+        raise BackstoryError(
+            f"cannot reach the Chroma server at {url} ({reason}); start it with "
+            "`chroma run --path DIR` or unset BACKSTORY_CHROMA_URL"
+        )
 
     def collection_exists(self) -> bool:
         if self._collection is not None:
@@ -224,6 +264,22 @@ class Store:
             self._lexical = self._build_lexical()
 
     # --- writing ------------------------------------------------------------------------
+    def _set_aside_damaged_index(self) -> None:
+        """Move an embedded index Chroma cannot open out of the way, so --rebuild can start.
+
+        It is renamed, not deleted, in case someone wants to look at it; the records and the
+        lexical cache describe its contents and go with it.
+        """
+        from chromadb.api.client import SharedSystemClient
+
+        chroma_dir = self.settings.chroma_dir
+        aside = chroma_dir.with_name(f"{chroma_dir.name}.damaged-{time.strftime('%Y%m%d%H%M%S')}")
+        logger.warning("setting the damaged index aside as %s", aside)
+        chroma_dir.rename(aside)
+        SharedSystemClient.clear_system_cache()  # Chroma caches one system per path
+        self._client = None
+        self._record_manager = None
+        self.settings.record_db.unlink(missing_ok=True)
     def delete_ids(self, ids: list[str]) -> None:
         for start in range(0, len(ids), 5000):
             self.collection.delete(ids=ids[start : start + 5000])
@@ -231,6 +287,11 @@ class Store:
 
     def drop_everything(self) -> None:
         """Delete the collection, the records and the lexical cache (for --rebuild)."""
+        if not self.settings.chroma_url:
+            try:
+                self.client  # noqa: B018 - opens it, or finds it damaged
+            except BackstoryError:
+                self._set_aside_damaged_index()
         if self.collection_exists():
             self.client.delete_collection(self.settings.collection)
         self._vectorstore = None
@@ -244,6 +305,11 @@ class Store:
 
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
         self._lexical = None
+
+
+def _first_line(err: Exception) -> str:
+    text = str(err).strip()
+    return text.splitlines()[0][:200] if text else type(err).__name__
 
 
 def _source_urls(meta: dict) -> list[str]:

@@ -155,7 +155,8 @@ class FakeDiscord:
     def message_payload(message_id: int, channel_id: int, author_id: int, author: str, *,
                         content: str = "", bot: bool = False, mentions: list[dict] = (),
                         reference: dict | None = None, components: list | None = None,
-                        roles: list[int] = (), **_: Any) -> dict:
+                        roles: list[int] = (), message_reference: dict | None = None,
+                        **_: Any) -> dict:
         data = {
             "id": str(message_id), "channel_id": str(channel_id), "guild_id": str(GUILD_ID),
             "author": user_payload(author_id, author, bot=bot),
@@ -172,6 +173,10 @@ class FakeDiscord:
                                          "channel_id": reference["channel_id"],
                                          "guild_id": str(GUILD_ID)}
             data["referenced_message"] = reference
+        elif message_reference is not None:  # a reply as the bot sent it: Discord echoes it
+            data["type"] = 19
+            data["message_reference"] = {k: str(v) for k, v in message_reference.items()
+                                         if k in ("message_id", "channel_id", "guild_id")}
         return data
 
     @staticmethod

@@ -63,7 +63,8 @@ def test_cli_reports_one_line_per_failure_and_exits_non_zero(tmp_path, corpus, m
 
     monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(corpus))
     monkeypatch.setenv("BACKSTORY_MAX_FILE_BYTES", "50000")
-    monkeypatch.setenv("BACKSTORY_FETCH_TIMEOUT_S", "0.5")
+    # A total deadline: long enough for a loopback 404 on a busy machine, short of /slow's 3 s.
+    monkeypatch.setenv("BACKSTORY_FETCH_TIMEOUT_S", "2")
     write_bad_files(corpus / "background", Settings(max_file_bytes=50_000, _env_file=None))
     args = ["--data-dir", str(tmp_path / "d"), "ingest", "--json", str(corpus),
             str(tmp_path / "no-such-file.md"), f"{pages}/missing", f"{pages}/slow",
@@ -74,7 +75,7 @@ def test_cli_reports_one_line_per_failure_and_exits_non_zero(tmp_path, corpus, m
     errors = {f["path"].rsplit("/", 1)[-1]: f["error"] for f in report["failed"]}
     assert errors["no-such-file.md"] == "no such file or folder"
     assert errors["missing"] == "HTTP 404"
-    assert errors["slow"] == "timed out after 0.5 s"
+    assert errors["slow"] == "timed out after 2 s"
     assert len(errors) == len(EXPECTED_REASONS) + 3
     assert report["added"] > 0  # the good files and the good URL went in
     assert "Traceback" not in result.output

@@ -143,3 +143,107 @@ def test_sources_lists_documents(tmp_path, corpus, monkeypatch):
     missing = runner.invoke(app, [*base, "sources", "remove", "no/such.md"])
     assert missing.exit_code == 1
     assert missing.stderr.startswith("error: no indexed document")
+
+
+# --- deletions need evidence: an emptied folder or most of the index ---------------------
+def empty_folder(corpus):
+    for path in sorted(corpus.rglob("*.md"), reverse=True):
+        path.unlink()
+
+
+def test_an_empty_corpus_folder_deletes_nothing_and_says_so(store, corpus):
+    """The issue's 29 documents deleted with exit 0: without the empty-folder and half-the-
+    index checks this report deletes all four documents."""
+    ingest(store)
+    before = doc_ids(store)
+    empty_folder(corpus)
+    report = ingest(store)
+    assert report.docs_deleted == [] and report.deleted == 0
+    assert doc_ids(store) == before
+    assert sorted(report.docs_withheld) == sorted(before)
+    notes = [n.reason for n in report.notes]
+    assert notes[0] == "holds no documents"
+    assert notes[1] == ("4 documents indexed from it were kept: an empty folder deletes "
+                        "nothing (--prune deletes them)")
+
+    pruned = ingest(store, prune=True)
+    assert sorted(pruned.docs_deleted) == sorted(before) and store.count() == 0
+
+
+def test_deleting_most_of_the_index_needs_prune_or_a_yes(store, corpus):
+    ingest(store)
+    before = doc_ids(store)
+    files = sorted(corpus.rglob("*.md"))
+    for path in files[:3]:
+        path.unlink()
+    gone = sorted(p.relative_to(corpus).as_posix() for p in files[:3])
+
+    held = ingest(store)
+    assert held.docs_withheld == gone and held.docs_deleted == []
+    assert doc_ids(store) == before
+    assert "3 of 4 indexed documents have no file any more; none were deleted" in (
+        held.notes[-1].reason)
+
+    asked = []
+    declined = ingest(store, confirm_prune=lambda ids, n: asked.append((ids, n)) or False)
+    assert asked == [(gone, 4)] and declined.docs_withheld == gone
+
+    accepted = ingest(store, confirm_prune=lambda ids, n: True)
+    assert sorted(accepted.docs_deleted) == gone and accepted.docs_withheld == []
+    assert set(doc_ids(store)) == set(before) - set(gone)
+
+
+def test_cli_withheld_deletions_exit_1_and_prune_deletes(tmp_path, corpus, monkeypatch):
+    from bot.cli import app
+
+    monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(corpus))
+    runner = CliRunner()
+    args = ["--data-dir", str(tmp_path / "d"), "ingest"]
+    assert runner.invoke(app, args).exit_code == 0
+    empty_folder(corpus)
+
+    held = runner.invoke(app, [*args, "--json"])
+    assert held.exit_code == 1
+    report = json.loads(held.stdout)
+    assert report["deleted"] == 0 and len(report["documents"]["withheld"]) == 4
+    assert report["notes"][0] == {"path": str(corpus), "note": "holds no documents"}
+    human = runner.invoke(app, args)
+    assert human.exit_code == 1
+    assert f"note: {corpus}: holds no documents" in human.stderr
+
+    pruned = runner.invoke(app, [*args, "--prune", "--json"])
+    assert pruned.exit_code == 0
+    assert len(json.loads(pruned.stdout)["documents"]["deleted"]) == 4
+
+
+def test_rebuild_from_an_empty_folder_keeps_the_index(store, corpus):
+    ingest(store)
+    before = doc_ids(store)
+    empty_folder(corpus)
+    import pytest
+
+    from retrieval.errors import BackstoryError
+
+    with pytest.raises(BackstoryError, match="nothing readable to rebuild the index from"):
+        ingest(store, rebuild=True)
+    assert doc_ids(store) == before
+
+
+def test_cli_asks_at_a_terminal_before_deleting_most_of_the_index(tmp_path, corpus,
+                                                                   monkeypatch):
+    from bot.cli import app
+
+    monkeypatch.setenv("BACKSTORY_CORPUS_DIR", str(corpus))
+    runner = CliRunner()
+    args = ["--data-dir", str(tmp_path / "d"), "ingest"]
+    assert runner.invoke(app, args).exit_code == 0
+    for path in sorted(corpus.rglob("*.md"))[:3]:
+        path.unlink()
+    monkeypatch.setattr("bot.cli.at_a_terminal", lambda: True)
+    kept = runner.invoke(app, args, input="n\n")
+    assert kept.exit_code == 1
+    assert "3 of 4 indexed documents have no file any more" in kept.stderr
+    assert "Delete them from the index? [y/N]" in kept.stderr
+    deleted = runner.invoke(app, args, input="y\n")
+    assert deleted.exit_code == 0, deleted.output
+    assert "3 deleted" in deleted.stdout

@@ -33,9 +33,8 @@ class FollowUp:
     context: str = ""  # what its pronouns mean, or earlier questions' words without one
     entity: str | None = None  # what the (first) pronoun was taken to mean
     # The question with its pronouns replaced ("What happened to Stanislav Tarasov after
-    # that?"), which is how a chain of follow-ups is read. It is not what is searched: the
-    # question plus the name as context did better (bench/followups.jsonl: 12 of 12 against
-    # 10 of 12 for the rewritten question, whose every word weighs alike).
+    # that?"): how a chain of follow-ups is read, and what the offline reader scores
+    # sentences against. Retrieval searches the question as asked with the name as context.
     standalone: str = ""
 
     def __post_init__(self) -> None:

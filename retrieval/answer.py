@@ -20,7 +20,8 @@ from retrieval import extractive, sourcing
 from retrieval.citations import Verified, compose_extract, verify_generated
 from retrieval.embeddings import make_embedder
 from retrieval.errors import BackstoryError
-from retrieval.followup import Turn, carried_context, history_text
+from retrieval.followup import Turn, carried_context, history_text, resolve
+from retrieval.language import english_only_reply
 from retrieval.models import Answer, Retrieved
 from retrieval.retriever import hybrid_search, with_lead_passage
 from retrieval.scorer import SentenceScorer, shared_scorer
@@ -71,6 +72,12 @@ class Prepared:
     context: str
     retrieved: list[Retrieved]
     retrieve_ms: float
+    # Set when the index cannot read the question's language: the reply, in that language.
+    language_reply: str | None = None
+    # A follow-up with its pronouns replaced ("What happened to Stanislav Tarasov after
+    # that?"): what the offline reader scores sentences against, since "him" tells its
+    # cross-encoder nothing.
+    standalone: str | None = None
 
 
 def _freeze_loaded_objects() -> None:
@@ -175,13 +182,30 @@ class Answerer:
         question, k = self.validate(question, k)
         history = self._history(history)
         started = time.perf_counter()
-        context = "" if search_query else carried_context(question, history)
-        search_query = search_query or question
+        if search_query is None:
+            # Without an LLM's translation, the English-only embedder cannot read a question
+            # in another language: say so in the reader's language, not an English decline.
+            language_reply = english_only_reply(question, self.settings.embedder)
+            if language_reply is not None:
+                return Prepared(question, question, "", [],
+                                (time.perf_counter() - started) * 1000, language_reply)
+        context, standalone = "", None
+        if search_query is None:
+            # A follow-up is searched with what its pronouns mean as context ("What happened
+            # to him?" + "Stanislav Tarasov"); with an LLM, the model condensed it already.
+            followup = resolve(question, history)
+            if followup.refers_to_nothing:
+                # "What happened to him?" with nobody before it: whatever matches "happened"
+                # would be an answer about someone the reader never meant.
+                return Prepared(question, question, "", [],
+                                (time.perf_counter() - started) * 1000)
+            search_query, context = followup.search_query, followup.context
+            standalone = followup.standalone if followup.entity else None
         retrieved = hybrid_search(self.store, search_query, k, context=context)
-        if extractive.asks_for_definition(question):
+        if extractive.asks_for_definition(search_query):
             retrieved = with_lead_passage(self.store, retrieved)
         return Prepared(question, search_query, context, retrieved,
-                        (time.perf_counter() - started) * 1000)
+                        (time.perf_counter() - started) * 1000, standalone=standalone)
 
     async def _search_query(self, question: str, history: list[Turn] | None) -> str | None:
         """With an LLM: a follow-up condensed into a standalone question, and a question in
@@ -231,7 +255,11 @@ class Answerer:
             search_query = await self._search_query(question, history)
         prepared = await self._in_thread(self.prepare, question, history, k, search_query)
         gen_started = time.perf_counter()
-        if is_instruction(prepared.question):
+        if prepared.language_reply is not None:
+            answer = Answer(question=prepared.question, answer=prepared.language_reply,
+                            abstained=True,
+                            generator="llm" if self.uses_llm else "extractive")
+        elif is_instruction(prepared.question):
             # A question that tries to give the assistant orders is declined before any
             # generator sees it; an LLM told to obey the sources might still obey the user.
             answer = self._abstain(prepared, "llm" if self.uses_llm else "extractive")
@@ -253,7 +281,11 @@ class Answerer:
 
     # --- generators ---------------------------------------------------------------------
     def _extractive_answer(self, prepared: Prepared, notice: str | None = None) -> Answer:
-        picked = extractive.choose(prepared.question, prepared.retrieved,
+        # With carried context the reader's words plus that context (weighed lower) pick
+        # the sentence; without it (an LLM-condensed follow-up), the standalone question.
+        question = prepared.standalone or (
+            prepared.question if prepared.context else prepared.search_query)
+        picked = extractive.choose(question, prepared.retrieved,
                                    self.sentence_vectors, context=prepared.context,
                                    lexicon=self.store.lexical(), scorer=self.scorer)
         if not picked.picks:

@@ -8,17 +8,33 @@ from retrieval.text import split_sentences
 
 # Sentences addressed to an assistant rather than telling the reader something. These are
 # the shapes prompt-injection text takes; a news or background sentence almost never does.
+# Orders are imperatives, so the words that are also ordinary prose ("act as", "ignore the
+# rules", "the model should include") count only where an order stands: at the start of a
+# sentence or clause, after "please", or with "you" as their subject. Elsewhere they
+# describe ("Macrophages also act as scavengers", "Baku continues to ignore the rules").
+_ORDER_AT = r"(?:^|[.!?;:]\s+|\bplease,?\s+|\byou\s+(?:\w+\s+){0,2}?(?:to\s+)?)"
+# The nouns that name an assistant; "Assistant Secretary" and "the model of the ceasefire"
+# do not: a capitalised word or a preposition right after the noun makes it something else.
+_ASSISTANT = (r"\b(?:assistants?|ai|models?|chatbots?|bots?|llms?)\b"
+              r"(?!\s+(?-i:[A-Z][a-z])|\s+(?:of|for|in|on|at|from|with|by|to)\b)")
 _INSTRUCTION_PATTERNS = [
-    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|earlier|all|your|the)\b"
-    r".{0,30}\b(instructions?|prompts?|rules|directions|sources|context|guidelines)\b",
-    r"\b(you are now|from now on,? you|act as|pretend (to be|you are)|roleplay as)\b",
+    # "ignore all previous instructions": about an assistant's instructions wherever it stands
+    r"\b(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|earlier|your)\b"
+    r".{0,30}\b(instructions?|prompts?|guidelines)\b",
+    # "Forget the sources and ...": the same verbs as an order, about rules or sources
+    _ORDER_AT + r"(ignore|disregard|forget|override)\b.{0,40}\b(previous|prior|above|earlier|"
+    r"all|your|the)\b.{0,30}\b(instructions?|prompts?|rules|directions|sources|context|"
+    r"guidelines)\b",
+    r"\b(you are now|from now on,? you (are|will|must|shall|should (answer|reply|respond|say)))\b",
+    _ORDER_AT + r"(act as|pretend (to be|you are)|roleplay as)\b",
     r"\b(system prompt|developer mode|jailbreak|DAN mode)\b",
     r"\b(as an? (ai|assistant|language model)|dear (ai|assistant|model|chatbot))\b",
-    r"\b(assistant|ai|model|chatbot|bot|llm)s?\b.{0,30}\b(must|should|shall|will)\b.{0,20}"
-    r"\b(say|reply|respond|answer|write|mention|include|output|tell|link)\b",
+    _ASSISTANT + r"(?:\s+\w+){0,3}?\s+(must|should|shall|will|are to)\s+(?:\w+\s+){0,2}?"
+    r"(say|reply|respond|answer|write|mention|include|output|tell|link)\b",
     r"\b(mention|ping|tag|notify)\b.{0,20}@(everyone|here)",
     r"@(everyone|here)\b",
     r"\b(respond|reply|answer)\b.{0,25}\b(only|always)\b.{0,25}\bwith\b",
+    _ORDER_AT + r"(always|only)\s+(respond|reply|answer)\b",
     r"\binclude (this|the following) link\b",
     r"\b(print|reveal|show|leak)\b.{0,30}\b(api key|token|password|secret|system prompt)\b",
 ]

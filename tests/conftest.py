@@ -119,6 +119,20 @@ def built_index(tmp_path_factory):
     return root
 
 
+@pytest.fixture(scope="session")
+def full_answerer(tmp_path_factory):
+    """An answerer over the whole real corpus, ingested once per session; read-only use."""
+    from retrieval.answer import Answerer
+    from retrieval.settings import Settings
+
+    root = tmp_path_factory.mktemp("full")
+    shutil.copytree(CORPUS, root / "corpus")
+    answerer = Answerer(Settings(data_dir=root / "data", corpus_dir=root / "corpus",
+                                 _env_file=None))
+    answerer.ensure_index()
+    return answerer
+
+
 @pytest.fixture
 def ready_settings(tmp_path, built_index):
     """Settings over a private copy of the prebuilt small index."""

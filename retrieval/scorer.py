@@ -38,16 +38,12 @@ class SentenceScorer:
     def _load(self):
         with self._lock:
             if self._session is None:
-                import onnxruntime as ort
                 from tokenizers import BertWordPieceTokenizer
 
-                options = ort.SessionOptions()
-                options.intra_op_num_threads = self._threads
-                options.inter_op_num_threads = 1
-                options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+                from retrieval.embeddings import onnx_session
+
                 assets = resources.files("retrieval") / "assets"
-                self._session = ort.InferenceSession(str(assets / MODEL_FILE), options,
-                                                     providers=["CPUExecutionProvider"])
+                self._session = onnx_session(str(assets / MODEL_FILE), self._threads)
                 tokenizer = BertWordPieceTokenizer(str(assets / "minilm-vocab.txt"),
                                                    lowercase=True)
                 tokenizer.enable_truncation(MAX_TOKENS, strategy="longest_first")

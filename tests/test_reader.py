@@ -12,18 +12,8 @@ import pytest
 
 from retrieval import extractive
 from retrieval.embeddings import MiniLMEmbeddings
-from retrieval.lexical import LexicalIndex
 from retrieval.models import Retrieved
 from retrieval.scorer import SentenceScorer, pair_segment
-
-
-def test_idf_ranks_rare_words_above_common_ones():
-    texts = ["karabakh war began", "karabakh ceasefire held", "karabakh talks in bishkek"]
-    index = LexicalIndex.build(["a", "b", "c"], texts)
-    assert index.document_frequency("karabakh") == 3
-    assert index.document_frequency("bishkek") == 1
-    assert index.idf("bishkek") > index.idf("karabakh") > 0
-    assert index.idf("unseen") > index.idf("bishkek")
 
 
 def passage(text: str, position: int = 1, title: str = "Lighthouse of Vardø") -> Retrieved:

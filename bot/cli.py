@@ -14,6 +14,7 @@ from typing import Annotated
 import typer
 
 from bot.terminal_text import json_line, say
+from retrieval.redact import install_log_redaction
 
 app = typer.Typer(
     help="Cited background answers about a news article: ask in the terminal or in Discord.",
@@ -58,6 +59,7 @@ def configure_logging(verbose: int) -> None:
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=min(level, logging.INFO), handlers=[handler], force=True)
+    install_log_redaction()
 
 
 def load_settings():
@@ -92,8 +94,11 @@ def user_errors():
 
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-        raise  # typer's own ways out (an exit code chosen by the command, a declined prompt)
+    except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort,
+            click.ClickException):
+        # typer's own ways out (an exit code chosen by the command, a declined prompt);
+        # since typer 0.29 its Exit and Abort are no longer click's.
+        raise
     except BackstoryError as err:
         logger.debug("user-facing error", exc_info=True)
         say(f"error: {err}", err=True)

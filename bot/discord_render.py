@@ -10,6 +10,7 @@ import discord
 from bot.render import source_label
 from retrieval.llm import ABSTAIN_TOKEN
 from retrieval.models import Answer, Citation
+from retrieval.redact import redact
 from retrieval.safety import sanitize_output, strip_mentions
 
 # Discord's limits (https://discord.com/developers/docs/resources/message).
@@ -238,8 +239,8 @@ def streaming_preview(raw: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 
 
 def apology(detail: str | None = None) -> str:
-    if detail:
-        return safe(f"Sorry — {detail.rstrip('.')}.")
+    if detail:  # an error's words, which may quote what a server sent back
+        return safe(redact(f"Sorry — {detail.rstrip('.')}."))
     return ("Sorry — something went wrong while answering. Please try again in a moment; "
             "the maintainers can find the details in the bot's log.")
 

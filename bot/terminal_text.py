@@ -16,6 +16,8 @@ from typing import Any
 
 import typer
 
+from retrieval.redact import redact
+
 # ESC and what follows it: CSI (ESC [ ... final), OSC (ESC ] ... BEL or ESC \), the string
 # commands DCS/SOS/PM/APC (ESC P/X/^/_ ... ESC \), and two-byte escapes (ESC 7, ESC c, ...).
 _ESCAPE_SEQUENCE = re.compile(
@@ -34,13 +36,14 @@ _JSON_RAW = re.compile("[\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
-    """The text with escape sequences and control characters removed (newlines, tabs kept)."""
-    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", text))
+    """The text with escape sequences and control characters removed (newlines, tabs kept),
+    and secrets (a key a server echoed, a password in a URL) replaced by [redacted]."""
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", redact(text)))
 
 
 def json_line(value: Any) -> str:
     """One line of JSON (non-ASCII kept readable) that is safe to print to a terminal."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = redact(json.dumps(value, ensure_ascii=False))
     return _JSON_RAW.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -119,9 +119,6 @@ class Extract:
     picks: list[Candidate]
     best_score: float
     reader_probability: float | None = None  # the learned reader's best, when it was asked
-    # P(the sources do not answer) from the decline model, and the features it read
-    unanswerable: float | None = None
-    features: np.ndarray | None = field(default=None, compare=False, repr=False)
 
 
 def passage_body(text: str) -> tuple[str, str]:
@@ -240,7 +237,6 @@ def choose(
     context: str = "",
     lexicon=None,
     scorer=None,
-    decline_model=None,
 ) -> Extract:
     """Pick the quotes that answer `question`, or none.
 
@@ -334,27 +330,13 @@ def choose(
         length += len(cand.quote)
     if cross_lingual or scorer is False:
         return Extract(picks, evidence)
-    runner_up = scored[1].evidence if len(scored) > 1 else 0.0
-    return _read_closely(question, picks, retrieved, scorer, evidence,
-                         _Standing(runner_up, len(scored), wanted is not None),
-                         lexicon, decline_model)
-
-
-@dataclass(frozen=True)
-class _Standing:
-    """How the best answer stood against the other candidates, for the decline model."""
-
-    runner_up: float
-    candidates: int
-    typed: bool
+    return _read_closely(question, picks, retrieved, scorer, evidence)
 
 
 def _read_closely(question: str, picks: list[Candidate], retrieved: list[Retrieved], scorer,
-                  evidence: float, standing: _Standing, lexicon, decline_model) -> Extract:
-    """Let the learned reader (retrieval/scorer.py) rate the chosen quotes, and the decline
-    model (retrieval/answerability.py) decide from that and from what the quotes lack
-    whether to answer at all. `decline_model=False` reports without deciding."""
-    from retrieval.answerability import Evidence, featurize, packaged_model
+                  evidence: float) -> Extract:
+    """Let the learned reader (retrieval/scorer.py) veto an answer none of whose quotes it
+    rates likely to hold the answer."""
     from retrieval.scorer import pair_segment, shared_scorer
 
     scorer = scorer or shared_scorer()
@@ -362,27 +344,11 @@ def _read_closely(question: str, picks: list[Candidate], retrieved: list[Retriev
     probabilities = scorer.score(question, [pair_segment(t, p.quote)
                                             for t, p in zip(titles, picks)])
     best = float(probabilities.max())
-    lead = picks[0]
-    features = featurize(Evidence(
-        question=question, lead_quote=lead.quote, lead_title=titles[0],
-        lead_passage=retrieved[lead.passage].text,
-        retrieved_texts=tuple(r.text for r in retrieved), evidence=evidence,
-        runner_up=standing.runner_up, candidates=standing.candidates,
-        reader_lead=float(probabilities[0]), reader_best=best, typed=standing.typed,
-    ), lexicon.idf if lexicon is not None else _flat_idf)
-    if decline_model is False:
-        return Extract(picks, evidence, best, None, features)
-    model = decline_model or packaged_model()
-    unanswerable = model.probability(features)
-    if unanswerable >= model.threshold:
-        logger.debug("decline model: P(unanswerable) %.3f >= %.2f: declining", unanswerable,
-                     model.threshold)
-        return Extract([], evidence, best, unanswerable, features)
-    return Extract(picks, evidence, best, unanswerable, features)
-
-
-def _flat_idf(token: str) -> float:
-    return 1.0  # no corpus statistics: every word is as rare as an unseen one
+    if best < MIN_READER_PROBABILITY:
+        logger.debug("reader probability %.3f below %.2f: declining", best,
+                     MIN_READER_PROBABILITY)
+        return Extract([], evidence, best)
+    return Extract(picks, evidence, best)
 
 
 def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:

@@ -71,7 +71,7 @@ KNOWN_MISS = pytest.mark.xfail(
     # near-misses of the questions above: a swapped entity, a detail the text never gives
     pytest.param("When was the lighthouse at Vardø demolished?", marks=KNOWN_MISS),
     pytest.param("Who was the last keeper of the Vardø lighthouse?", marks=KNOWN_MISS),
-    "How many visitors does the Vardø lighthouse get each year?",
+    pytest.param("How many visitors does the Vardø lighthouse get each year?", marks=KNOWN_MISS),
     "How many lighthouses did the Norwegian coastal administration build in 1896?",
     "How much did the Vardø lighthouse cost to build?",
     "What is the population of Reykjavik?",
@@ -91,13 +91,12 @@ class FixedScorer:
         return np.full(len(segments), self.probability, dtype=np.float32)
 
 
-def test_what_the_reader_thinks_of_the_quotes_feeds_the_decision(vectors):
+def test_the_reader_vetoes_an_answer_it_rates_unlikely(vectors):
     question = "When was the lighthouse at Vardø built?"
-    unsure, sure = FixedScorer(0.02), FixedScorer(0.98)
+    unsure = FixedScorer(extractive.MIN_READER_PROBABILITY / 2)
+    sure = FixedScorer(min(1.0, extractive.MIN_READER_PROBABILITY * 2))
     assert not extractive.choose(question, [passage(BODY)], vectors, scorer=unsure).picks
     answered = extractive.choose(question, [passage(BODY)], vectors, scorer=sure)
     assert answered.picks and answered.reader_probability == pytest.approx(sure.probability)
-    # Without the reader (and so without the decline model), the first stage alone answers.
-    assert extractive.choose(question, [passage(BODY)], vectors, scorer=unsure,
-                             decline_model=False).picks
+    # Without the reader, the first stage alone answers.
     assert extractive.choose(question, [passage(BODY)], vectors, scorer=False).picks

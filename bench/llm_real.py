@@ -74,6 +74,7 @@ async def run_one(answerer: Answerer, item: EvalItem) -> dict:
         "sentences_kept": verified.kept if verified else 0,
         "sentences_dropped": len(verified.dropped) if verified else 0,
         "dropped": verified.dropped if verified else [],
+        "attributed": verified.attributed if verified else [],
         "declined_in_words": bool(verified and verified.declined and not verified.kept),
         "ttft_s": round(first[0], 2) if first else None, "total_s": round(total, 2),
     }
@@ -85,6 +86,8 @@ def fallback_reason(row: dict) -> str | None:
     notice = row["notice"] or ""
     if "did not finish" in notice:
         return "deadline"
+    if "stopped sending" in notice:
+        return "server stopped sending (client timeout)"
     if "unavailable" in notice:
         return "unavailable"
     return "checker dropped every sentence" if "not shown" in notice else "other"
@@ -101,6 +104,9 @@ def summarise(rows: list[dict]) -> dict:
         reason = fallback_reason(r)
         if reason:
             reasons[reason] = reasons.get(reason, 0) + 1
+
+    def attributed(how: str) -> int:
+        return sum(kind == how for r in rows for _, kind in r.get("attributed", []))
 
     def share(part: int, whole: int) -> str:
         return f"{part}/{whole} ({100 * part / whole:.0f}%)" if whole else "0/0"
@@ -119,6 +125,9 @@ def summarise(rows: list[dict]) -> dict:
         "sentences_dropped": share(sum(r["sentences_dropped"] for r in rows),
                                    sum(r["sentences_dropped"] + r["sentences_kept"]
                                        for r in rows)),
+        # kept sentences the checker cited itself (retrieval/citations.py, attribute)
+        "kept_sentences_without_marker": attributed("uncited"),
+        "kept_sentences_re_pointed": attributed("re-pointed"),
         "declines_on_answerable": sum(r["abstained"] for r in answerable),
         "unanswerable_declined": share(sum(r["abstained"] for r in unanswerable),
                                        len(unanswerable)),
@@ -130,9 +139,18 @@ def summarise(rows: list[dict]) -> dict:
     }
 
 
+def named(out: Path, ext: str) -> Path:
+    """out + ext. Not Path.with_suffix: a model name's dots ("qwen2.5-coder-1.5b") would be
+    taken for a suffix and cut off ("llm-real-qwen2.5-coder-1.md")."""
+    base = str(out)
+    for known in (".json", ".md"):
+        base = base.removesuffix(known)
+    return Path(base + ext)
+
+
 def write(out: Path, meta: dict, results: dict[str, list[dict]]) -> None:
     summary = {name: summarise(rows) for name, rows in results.items() if rows}
-    out.with_suffix(".json").write_text(json.dumps(
+    named(out, ".json").write_text(json.dumps(
         {"meta": meta, "summary": summary, "rows": results}, indent=1, ensure_ascii=False))
     lines = [f"# LLM path against a real model: {meta['model']}", "",
              f"Command: `{meta['command']}`", "",
@@ -157,7 +175,7 @@ def write(out: Path, meta: dict, results: dict[str, list[dict]]) -> None:
             lines.append(f"  - model: {said}")
             for sentence, why in r["dropped"][:3]:
                 lines.append(f"  - dropped ({why}): {sentence[:160]}")
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    named(out, ".md").write_text("\n".join(lines) + "\n")
 
 
 async def main() -> None:

@@ -82,11 +82,40 @@ def main() -> None:
         through = sum(check(f, s) for r, f, s in results if not r["supported"])
         print(f"| {name} | {kept}/{sum(r['supported'] for r, _, _ in results)} | "
               f"{through}/{sum(not r['supported'] for r, _, _ in results)} |")
+    attribution(rows, paragraphs, index)
     print("\nscores (supported first):")
     for r, f, s in sorted(results, key=lambda x: not x[0]["supported"]):
         cells = " ".join(f"{k}={v:.2f}" for k, v in s.items())
         print(f"  {'+' if r['supported'] else '-'} facts={'ok' if f else 'MISSING'} {cells}  "
               f"{r['claim'][:70]}")
+
+
+def attribution(rows: list[dict], paragraphs: list[tuple[str, str]], index: LexicalIndex,
+                k: int = 6) -> None:
+    """Each sentence without a marker, among its passage and the BM25 neighbours that make
+    up k paragraphs (what a retrieval might hand the model): is it cited to a paragraph at
+    ATTRIBUTE_MIN_CONTENT, and to which? An invention cited anywhere is a false keep."""
+    from retrieval.citations import ATTRIBUTE_MIN_CONTENT, attribute
+    from retrieval.models import Retrieved
+
+    counts = {"supported, to its passage": 0, "supported, elsewhere": 0, "supported, dropped": 0,
+              "invention, cited somewhere": 0, "invention, dropped": 0}
+    for row in rows:
+        anchor = next(i for i, (_, p) in enumerate(paragraphs) if row["anchor"] in p)
+        near = [int(i) for i, _ in index.search(row["claim"], k) if int(i) != anchor]
+        chosen = [anchor] + near[: k - 1]
+        retrieved = [Retrieved(chunk_id=str(i), doc_id=str(i), text=paragraphs[i][1], score=1.0,
+                               metadata={}) for i in chosen]
+        found = attribute(row["claim"], retrieved, lexical_scorer())
+        if row["supported"]:
+            key = "dropped" if found is None else "to its passage" if found == 1 else "elsewhere"
+            counts[f"supported, {key}"] += 1
+        else:
+            counts["invention, dropped" if found is None else "invention, cited somewhere"] += 1
+    print(f"\nwithout a marker, among the passage and {k - 1} BM25 neighbours "
+          f"(attribution at {ATTRIBUTE_MIN_CONTENT}):")
+    for name, n in counts.items():
+        print(f"  {name}: {n}")
 
 
 if __name__ == "__main__":

@@ -47,6 +47,9 @@ LLM_FALLBACK_NOTICE = "The language model was unavailable; showing quoted senten
 LLM_TIMEOUT_NOTICE = (
     "The language model did not finish within {seconds:g} s; showing quoted sentences instead."
 )
+# A timeout inside the client before our deadline: the server stopped sending text.
+LLM_STALLED_NOTICE = ("The language model stopped sending its answer; showing quoted sentences "
+                      "instead.")
 # Said when the checker dropped every sentence, or some; {why} is the commonest reason.
 LLM_UNVERIFIED_NOTICE = (
     "The language model's answer was not shown because its sentences {why}; showing quoted "
@@ -297,8 +300,8 @@ class Answerer:
 
     async def _llm_answer(self, prepared: Prepared, on_token: OnToken | None,
                           on_status: OnStatus | None = None) -> Answer:
-        from retrieval.llm import ABSTAIN_TOKEN, ASKING_STATUS, answer_chain, format_sources, \
-            stream_within
+        from retrieval.llm import ABSTAIN_TOKEN, ASKING_STATUS, DeadlinePassed, ServerTimedOut, \
+            answer_chain, format_sources, stream_within
 
         inputs = {"sources": format_sources(prepared.retrieved), "question": prepared.question}
         if on_status is not None:
@@ -311,10 +314,14 @@ class Answerer:
                                        on_token)).strip()
         except asyncio.CancelledError:
             raise
-        except TimeoutError:
+        except DeadlinePassed:
             logger.warning("LLM call passed its %g s deadline; falling back to extractive",
                            seconds)
             return await self._fallback(prepared, LLM_TIMEOUT_NOTICE.format(seconds=seconds))
+        except ServerTimedOut:
+            logger.warning("LLM client timed out before the deadline; falling back to extractive",
+                           exc_info=True)
+            return await self._fallback(prepared, LLM_STALLED_NOTICE)
         except Exception as err:
             logger.warning("LLM call failed (%s); falling back to extractive", type(err).__name__,
                            exc_info=True)

@@ -164,6 +164,15 @@ def compose_extract(picks: list[Candidate], retrieved: list[Retrieved]) -> tuple
     return " ".join(parts), citations
 
 
+# A sentence the checker attributes itself (no marker, or a marker to a passage that does
+# not support it) must clear a higher content bar than one the model cited: the checker
+# picks the best of k passages, and the more it may pick from, the likelier an invention
+# finds one that shares its words. 0.75 is the lowest score of a true paraphrase in
+# tests/eval/support_claims.jsonl; the inventions there that pass the fact check score at
+# most 0.71 (`python -m bench.support_measure`).
+ATTRIBUTE_MIN_CONTENT = 0.75
+
+
 @dataclass
 class Verified:
     """What the checker kept, and what it dropped and why (for notices and the bench)."""
@@ -173,17 +182,22 @@ class Verified:
     kept: int = 0
     dropped: list[tuple[str, str]] = field(default_factory=list)  # (sentence, reason)
     declined: list[str] = field(default_factory=list)  # sentences saying the sources don't say
+    # Kept sentences the checker cited itself: (sentence, "uncited" or "re-pointed").
+    attributed: list[tuple[str, str]] = field(default_factory=list)
 
 
 def verify_generated(text: str, retrieved: list[Retrieved],
                      scorer: ContentScorer | None = None,
                      min_content: float = MIN_CONTENT) -> Verified:
-    """Keep the sentences whose markers point at retrieved passages that support them.
+    """Keep the sentences that a retrieved passage supports, citing the passages that do.
 
-    Markers to nothing are dropped; a sentence whose numbers, dates or names are in none
-    of its cited passages, or whose content they do not support, is dropped; sources are
-    renumbered in order of first use; each citation carries the verbatim passage sentence
-    closest to what the answer says.
+    A sentence is checked against the passages its markers cite: its numbers, dates and
+    names must occur in them and its content must be supported (retrieval/support.py).
+    A sentence without a marker, or whose cited passages fail that check, is cited to the
+    one retrieved passage that passes it with the highest content score (at the stricter
+    ATTRIBUTE_MIN_CONTENT); when none does, it is dropped with the reason its own markers
+    gave. Sources are renumbered in order of first use; each citation carries the
+    verbatim passage sentence closest to what the answer says.
     """
     scorer = scorer or lexical_scorer()
     numbers: dict[int, int] = {}
@@ -200,21 +214,21 @@ def verify_generated(text: str, retrieved: list[Retrieved],
                 continue
             claim = Claim(rest, claim.cited, claim.list_item)
         valid = [n for n in claim.cited if 1 <= n <= len(retrieved)]
-        if not valid and not claim.cited and claim.text.endswith(":"):
+        if not claim.cited and claim.text.endswith(":"):
             continue  # "Here is what the sources say:" introduces, it claims nothing
-        if not valid:
-            result.dropped.append((claim.text, "cites no retrieved source"))
-            continue
-        passages = [_checkable(retrieved[n - 1]) for n in valid]
-        missing = missing_facts(claim.text, passages)
-        if missing:
-            result.dropped.append((claim.text, "not in its sources: " + ", ".join(missing)))
-            continue
-        if _comparable(claim.text, passages) and \
-                content_support(claim.text, passages, scorer) < min_content:
-            result.dropped.append((claim.text, "its sources do not say this"))
-            continue
-        supporting = _supporting(claim.text, valid, passages, scorer, min_content)
+        why = _unsupported(claim.text, [_checkable(retrieved[n - 1]) for n in valid],
+                           scorer, min_content) if valid else "cites no retrieved source"
+        if why is None:
+            supporting = _supporting(claim.text, valid,
+                                     [_checkable(retrieved[n - 1]) for n in valid],
+                                     scorer, min_content)
+        else:
+            found = attribute(claim.text, retrieved, scorer)
+            if found is None:
+                result.dropped.append((claim.text, why))
+                continue
+            supporting = [found]
+            result.attributed.append((claim.text, "re-pointed" if valid else "uncited"))
         markers = []
         for n in supporting:
             if n not in numbers:
@@ -227,6 +241,34 @@ def verify_generated(text: str, retrieved: list[Retrieved],
     result.text = " ".join(kept)
     result.kept = len(kept)
     return result
+
+
+def _unsupported(claim: str, passages: Sequence[str], scorer: ContentScorer,
+                 min_content: float) -> str | None:
+    """Why these passages together do not support the claim; None when they do."""
+    missing = missing_facts(claim, passages)
+    if missing:
+        return "not in its sources: " + ", ".join(missing)
+    if _comparable(claim, passages) and content_support(claim, passages, scorer) < min_content:
+        return "its sources do not say this"
+    return None
+
+
+def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
+              min_content: float = ATTRIBUTE_MIN_CONTENT) -> int | None:
+    """The 1-based number of the retrieved passage that best supports the claim on its own,
+    under the fact check and `min_content`; None when none does. A sentence in another
+    script than the passages is never attributed: only its numbers could be checked, and a
+    sentence with none would be supported by any passage."""
+    best, best_score = None, min_content
+    for n, passage in enumerate(retrieved, start=1):
+        text = _checkable(passage)
+        if not _comparable(claim, [text]) or missing_facts(claim, [text]):
+            continue
+        score = content_support(claim, [text], scorer)
+        if score >= best_score and (best is None or score > best_score):
+            best, best_score = n, score
+    return best
 
 
 def _after_contrast(sentence: str) -> str:

@@ -99,6 +99,13 @@ def _attr(value) -> str:
 def make_chat_model(settings: Settings) -> BaseChatModel:
     from langchain_openai import ChatOpenAI
 
+    extra = {}
+    if "stream_chunk_timeout" in ChatOpenAI.model_fields:
+        # langchain-openai's own limit on the gap between streamed chunks (120 s unless
+        # LANGCHAIN_OPENAI_STREAM_CHUNK_TIMEOUT_S says otherwise) would cut a slow local
+        # model off before BACKSTORY_LLM_TIMEOUT_S, and be reported as that deadline. The
+        # deadline of stream_within / invoke_within covers the whole request instead.
+        extra["stream_chunk_timeout"] = None
     return ChatOpenAI(
         model=settings.llm_model,
         api_key=settings.openai_api_key or "not-needed",
@@ -107,6 +114,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         max_retries=settings.llm_retries,
         temperature=0,
         streaming=True,
+        **extra,
     )
 
 
@@ -119,6 +127,15 @@ def condense_chain(llm: BaseChatModel):
     return condense_prompt() | llm | StrOutputParser()
 
 
+class DeadlinePassed(TimeoutError):
+    """Our whole-request deadline passed (not a timeout inside the client libraries)."""
+
+
+class ServerTimedOut(Exception):
+    """A timeout inside the client libraries, before our deadline: the server stopped
+    sending. Not a TimeoutError, so it is never reported as the deadline."""
+
+
 async def stream_within(chain, inputs: dict, seconds: float, on_token=None,
                         on_first: Callable[[], None] | None = None) -> str:
     """Run `chain.astream` to the end or until `seconds` have passed, whichever is first.
@@ -126,12 +143,13 @@ async def stream_within(chain, inputs: dict, seconds: float, on_token=None,
     The deadline covers the whole request: connecting, retries, the wait for the first
     token, keep-alive comments (llama.cpp sends ": ping" every 15 s, which resets any
     per-read timeout) and the tokens. On the deadline the stream is closed, which closes
-    the HTTP connection, so the server stops generating; TimeoutError is raised.
+    the HTTP connection, so the server stops generating; DeadlinePassed is raised.
     """
     parts: list[str] = []
     stream = chain.astream(inputs)
+    window = asyncio.timeout(seconds)
     try:
-        async with asyncio.timeout(seconds):
+        async with window:
             async for piece in stream:
                 if not parts and on_first is not None:
                     on_first()
@@ -140,6 +158,8 @@ async def stream_within(chain, inputs: dict, seconds: float, on_token=None,
                     result = on_token(piece)
                     if inspect.isawaitable(result):
                         await result
+    except TimeoutError as err:
+        raise _which_timeout(window, seconds) from err
     finally:
         await stream.aclose()
     return "".join(parts)
@@ -147,5 +167,15 @@ async def stream_within(chain, inputs: dict, seconds: float, on_token=None,
 
 async def invoke_within(chain, inputs: dict, seconds: float) -> str:
     """One non-streamed call under the same whole-request deadline."""
-    async with asyncio.timeout(seconds):
-        return await chain.ainvoke(inputs)
+    window = asyncio.timeout(seconds)
+    try:
+        async with window:
+            return await chain.ainvoke(inputs)
+    except TimeoutError as err:
+        raise _which_timeout(window, seconds) from err
+
+
+def _which_timeout(window: asyncio.Timeout, seconds: float) -> Exception:
+    if window.expired():
+        return DeadlinePassed(f"the language model did not finish within {seconds:g} s")
+    return ServerTimedOut("a client library timed out before the deadline")

@@ -64,14 +64,33 @@ _WORD_NUMBERS = {
     "forty": 40, "fifty": 50, "hundred": 100, "dozen": 12,
 }
 # Capitalised words that open sentences or name no one; a name must occur in its passage.
+# Sentence openers are capitalised whatever they are, so this is a list of English words
+# that open sentences (function words, connectives, hedges), not of words seen in one answer.
 _NOT_NAMES = frozenset("""
-according additionally also although after afterwards again as at before both but by
-currently despite during earlier either eventually finally first following for from
-furthermore he her here his however i if in it its later meanwhile moreover most neither
-no not now on once one overall she since so some soon source sources still such that the
-their then there these they this those though thus today under until we when where
-whether which while who why yes yet article articles background note notes
+a about according actually additionally afterwards again against all almost also although
+after among an and another answer any approximately are around as at based because before
+besides between both but by can certainly consequently could currently despite did do
+does during each earlier either even eventually every finally first following for from
+furthermore generally given had has have he hence her here his however i if in indeed
+initially instead into is it its just later likewise many may meanwhile might more moreover
+most much my nearly neither nevertheless no nonetheless nor not notably now of on once one
+only or originally other otherwise our over overall per previously rather recently
+regarding reportedly roughly several she should similarly since so some soon source
+sources specifically still subsequently such sure than that the their then there therefore
+these they this those though through throughout thus to today under unlike until upon
+ultimately was we were what when where whether which while who whom whose why will with
+within without would yes yet you article articles background note notes
 """.split())
+# Demonyms are written from the place name plus one of these endings, once the name's own
+# final vowels are dropped: Armenia/Armenian, Ukraine/Ukrainian, Azerbaijan/Azerbaijani,
+# Iran/Iranian, Turkey/Turkish, China/Chinese. A sentence's "Russian" is found in a passage
+# that says "Russia" (and the other way round); a name the passages lack is still missing.
+_DEMONYM_ENDINGS = frozenset(["", "a", "e", "y", "n", "ns", "an", "ans", "ian", "ians", "i",
+                              "is", "ese", "ish", "s"])
+# The few that do not follow the pattern, both ways.
+_IRREGULAR_DEMONYMS = {"british": "britain", "french": "france", "dutch": "netherlands",
+                       "swiss": "switzerland", "welsh": "wales", "greek": "greece"}
+_CONNECTIVES = frozenset(["of", "for", "and", "the", "in", "on", "de"])
 _NAME_WORD = re.compile(r"\b[A-Z][\w'’\-]*[\w]|\b[A-Z]\b")
 
 
@@ -87,8 +106,7 @@ def _number_value(digits: str, scale: str | None) -> float:
     return value * _SCALES[scale.lower()] if scale else value
 
 
-def extract_dates(text: str) -> set[tuple[int | None, int, int | None]]:
-    found = set()
+def _date_matches_in(text: str):
     for form in _DATE_FORMS:
         for m in form.finditer(text):
             month = m.group("month")
@@ -97,7 +115,41 @@ def extract_dates(text: str) -> set[tuple[int | None, int, int | None]]:
             year = m.groupdict().get("year")
             if day and not 1 <= int(day) <= 31:
                 continue
-            found.add((int(year) if year else None, month_n, int(day) if day else None))
+            yield m, (int(year) if year else None, month_n, int(day) if day else None)
+
+
+def extract_dates(text: str) -> set[tuple[int | None, int, int | None]]:
+    return {date for _, date in _date_matches_in(text)}
+
+
+# In a range the year is written once, at the end: "27 September – 10 November 2020",
+# "between April and June 2024", "27–30 September 2020". A passage's first date of such a
+# range holds that year too, so a sentence's "27 September 2020" or "April 2024" is found.
+_MONTH_WORD = "(?:" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
+_ORD = r"(?:st|nd|rd|th)?"
+_DAY_RANGE = re.compile(  # 27–30 September 2020
+    rf"\b(?P<d1>[0-3]?\d){_ORD}\s*(?:[-–—]|to|and)\s*(?P<d2>[0-3]?\d){_ORD}\s+"
+    rf"(?P<month>{_MONTH_WORD}),?\s+{_YEAR}\b", re.I)
+_SPAN = re.compile(  # 27 September – 10 November 2020; between April and June 2024
+    rf"(?:\b(?P<d1>[0-3]?\d){_ORD}\s+)?\b(?P<month>{_MONTH_WORD})(?:\s+(?P<d2>[0-3]?\d)\b)?"
+    rf"\s*(?:[-–—]|\s(?:to|and|until|till|through|or)\s)\s*(?:[0-3]?\d{_ORD}\s+)?"
+    rf"(?:{_MONTH_WORD}(?:\s+[0-3]?\d\b)?)?,?\s*{_YEAR}\b", re.I)
+
+
+def range_dates(text: str) -> set[tuple[int | None, int, int | None]]:
+    """The dates a range's start stands for, with the year written at its end."""
+    found = set()
+    for m in _DAY_RANGE.finditer(text):
+        month = MONTHS[m.group("month").rstrip(".").lower()]
+        for day in (int(m.group("d1")), int(m.group("d2"))):
+            if 1 <= day <= 31:
+                found.add((int(m.group("year")), month, day))
+    for m in _SPAN.finditer(text):
+        year, month = int(m.group("year")), MONTHS[m.group("month").rstrip(".").lower()]
+        found.add((year, month, None))
+        day = m.group("d1") or m.group("d2")
+        if day and 1 <= int(day) <= 31:
+            found.add((year, month, int(day)))
     return found
 
 
@@ -114,7 +166,8 @@ def extract_names(sentence: str) -> set[str]:
     """Capitalised Latin-script words that are not sentence openers or function words."""
     names = set()
     for m in _NAME_WORD.finditer(sentence):
-        word = m.group(0).strip("'’-")
+        # Of "Armenian-populated" or "US-backed" only the capitalised part names something.
+        word = "-".join(p for p in m.group(0).strip("'’-").split("-") if p[:1].isupper())
         low = word.lower()
         if low in _NOT_NAMES or low in MONTHS or len(word) < 2 or word.isdigit():
             continue
@@ -134,10 +187,87 @@ def strip_non_claims(sentence: str) -> str:
                     .replace("@here", " ").split())
 
 
+# Small models space thousands separators ("120, 000"); read as the number it is. A false
+# join ("of 44, 300 ...") can only make a number missing, never supply one.
+_SPACED_THOUSANDS = re.compile(r"(?<![\d.,])(\d{1,3})((?:, \d{3})+)(?!\d)")
+
+
+def claim_text(sentence: str) -> str:
+    """The sentence as the checks read it: no mentions or links, thousands rejoined."""
+    return _SPACED_THOUSANDS.sub(lambda m: m.group(1) + m.group(2).replace(" ", ""),
+                                 strip_non_claims(sentence))
+
+
 def facts_of(sentence: str) -> Facts:
-    sentence = strip_non_claims(sentence)
-    return Facts(frozenset(extract_numbers(sentence)), frozenset(extract_dates(sentence)),
+    sentence = claim_text(sentence)
+    dates = list(_date_matches_in(sentence))
+    # A date's digits are checked as that date, at the precision written ("2023-09-19"
+    # must not also need a 9 among the passage's numbers).
+    undated = sentence
+    for m, _ in dates:
+        undated = undated.replace(m.group(0), " ")
+    return Facts(frozenset(extract_numbers(undated)), frozenset(d for _, d in dates),
                  frozenset(extract_names(sentence)))
+
+
+class _PassageNames:
+    """The words of some passages, looked up as names are written in sentences."""
+
+    def __init__(self, joined: str) -> None:
+        words = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’\-]+", joined.lower())}
+        self.words = words | {part for w in words for part in w.split("-")}
+        self.by_prefix: dict[str, set[str]] = {}
+        for word in self.words:
+            self.by_prefix.setdefault(word[:4], set()).add(word)
+        # "US", "U.S.", "CSTO" as written; and the initials of capitalised runs, so a
+        # sentence's "US" is found in "the United States" (and "OSCE" in "Organization
+        # for Security and Co-operation in Europe").
+        self.acronyms = {a.replace(".", "").lower() for a in
+                         re.findall(r"\b(?:[A-Z]\.){2,}|\b[A-Z]{2,6}\b", joined)}
+        self.initials = set()
+        for run in capitalised_runs(joined):
+            letters = "".join(w[0] for w in run).lower()
+            self.initials |= {letters[i:j] for i in range(len(letters))
+                              for j in range(i + 2, min(len(letters), i + 6) + 1)}
+
+    def holds(self, name: str, as_acronym: bool = False) -> bool:
+        if name in self.words or (as_acronym and name in self.initials):
+            return True
+        parts = [p for p in name.split("-") if p]
+        if len(parts) > 1:  # "Nagorno-Karabakh" as its parts, "Armenian-populated" too
+            return all(self.holds(p) for p in parts)
+        irregular = _IRREGULAR_DEMONYMS.get(name)
+        if irregular and irregular in self.words or name in _IRREGULAR_DEMONYMS.values() and \
+                any(d in self.words for d, place in _IRREGULAR_DEMONYMS.items() if place == name):
+            return True
+        return any(_same_place(name, word) for word in self.by_prefix.get(name[:4], ()))
+
+
+def _same_place(a: str, b: str) -> bool:
+    """One word is the other's place name with a demonym ending (Russia, Russian, Russians)."""
+    for x, y in ((a, b), (b, a)):
+        root = x.rstrip("aeiouy")
+        if len(root) >= 4 and y.startswith(root) and y[len(root):] in _DEMONYM_ENDINGS:
+            return True
+    return False
+
+
+def capitalised_runs(text: str) -> list[list[str]]:
+    """Runs of capitalised words, with "of", "for", "and"... allowed inside (not counted)."""
+    runs: list[list[str]] = []
+    current: list[str] = []
+    for word in re.findall(r"[\w'’\-]+|[^\w\s]", text):
+        if word[:1].isupper() and word[:1].isalpha():
+            current.append(word)
+        elif current and word.lower() in _CONNECTIVES:
+            continue
+        else:
+            if len(current) > 1:
+                runs.append(current)
+            current = []
+    if len(current) > 1:
+        runs.append(current)
+    return runs
 
 
 def missing_facts(sentence: str, passages: Sequence[str]) -> list[str]:
@@ -147,7 +277,7 @@ def missing_facts(sentence: str, passages: Sequence[str]) -> list[str]:
     missing: list[str] = []
     passage_numbers = extract_numbers(joined, words_too=True)
     # Day and month numbers of a passage's dates count as its numbers ("on the 19th").
-    passage_dates = extract_dates(joined)
+    passage_dates = extract_dates(joined) | range_dates(joined)
     passage_numbers |= {float(d) for _, _, d in passage_dates if d} | \
         {float(y) for y, _, _ in passage_dates if y}
     for n in sorted(facts.numbers):
@@ -156,12 +286,18 @@ def missing_facts(sentence: str, passages: Sequence[str]) -> list[str]:
     for year, month, day in sorted(facts.dates, key=str):
         if not any(_date_matches((year, month, day), d) for d in passage_dates):
             missing.append(f"date {year or ''}-{month}-{day or ''}")
-    passage_words = {re.sub(r"['’]s$", "", w) for w in re.findall(r"[\w'’\-]+", joined.lower())}
-    passage_words |= {part for w in passage_words for part in w.split("-")}
+    names = _PassageNames(joined)
+    written = claim_text(sentence)
+    # "the United States" is found in a passage that writes "US" or "U.S.".
+    spelled_out = {w.lower() for run in capitalised_runs(written)
+                   for i in range(len(run)) for j in range(i + 2, len(run) + 1)
+                   if "".join(w[0] for w in run[i:j]).lower() in names.acronyms
+                   for w in run[i:j]}
     for name in sorted(facts.names):
-        # "Nagorno-Karabakh" is found as itself or as its parts ("Nagorno Karabakh").
-        if name not in passage_words and not all(p in passage_words
-                                                 for p in name.split("-") if p):
+        if name in spelled_out:
+            continue
+        as_acronym = re.search(rf"\b{re.escape(name.upper())}\b", written) is not None
+        if not names.holds(name, as_acronym):
             missing.append(name)
     return missing
 
@@ -218,7 +354,7 @@ def content_support(claim: str, passages: Sequence[str], scorer: ContentScorer) 
     sentence-level scorer such as the reader's is trained on)."""
     from retrieval.text import split_sentences
 
-    claim = strip_non_claims(claim)
+    claim = claim_text(claim)
     candidates = list(passages)
     if len(passages) > 1:
         candidates.append("\n".join(passages))

@@ -102,9 +102,98 @@ def test_a_sentence_about_something_else_is_dropped():
     assert verified.text == "" and "do not say" in verified.dropped[0][1]
 
 
-def test_markers_to_nothing_are_dropped():
-    verified = verify_generated("Moscow deployed a 2,000-strong contingent [7].", RETRIEVED)
+def test_markers_to_nothing_are_dropped_unless_a_passage_supports_the_sentence():
+    verified = verify_generated("Moscow lost 300 soldiers in Gyumri [7].", RETRIEVED)
     assert verified.text == "" and "cites no" in verified.dropped[0][1]
+    # The same marker on a sentence the article supports: cited to the article instead.
+    verified = verify_generated("Moscow deployed a 2,000 troop-strong peacekeeping contingent "
+                                "[7].", RETRIEVED)
+    assert [c.doc_id for c in verified.citations] == ["d1"] and verified.text.endswith("[1].")
+
+
+# --- sentences the checker cites itself -------------------------------------------------
+@pytest.mark.parametrize("answer, doc", [
+    # no marker at all: cited to the passage that holds its facts and words
+    ("The contingent's main base was at the airfield of Khojaly, near Stepanakert.", "d2"),
+    # a marker to a passage that lacks its facts, while another holds them all: re-pointed
+    ("The trilateral statement set the contingent at 1,960 servicemen. [1]", "d2"),
+    ("Stanislav Tarasov told Sputnik that Washington's efforts are meant to contain Iran [2].",
+     "d3"),
+])
+def test_a_sentence_is_cited_to_the_passage_that_supports_it(answer, doc):
+    verified = verify_generated(answer, RETRIEVED)
+    assert verified.kept == 1 and verified.dropped == []
+    assert [c.doc_id for c in verified.citations] == [doc]
+    assert verified.text.endswith("[1].")
+    assert len(verified.attributed) == 1
+
+
+@pytest.mark.parametrize("invented", [
+    # no marker, and no passage holds the number (or the name)
+    "The population of Stepanakert is about 120,000.",
+    "The Russian contingent had 5,000 Russian servicemen.",  # a demonym around an invention
+    "General Sergei Ivanov commanded the Russian peacekeepers.",
+    # a wrong marker, and no passage holds every fact: Putin is in [2], Gyumri only in [1]
+    "Vladimir Putin signed the trilateral statement in Gyumri [2].",
+    "Vladimir Putin signed the trilateral statement in Gyumri.",
+    # on topic, every name in [3], but not what [3] says: below the bar for attribution
+    "Veteran expert Stanislav Tarasov died in the Sputnik office.",
+])
+def test_no_passage_is_found_for_an_invention(invented):
+    verified = verify_generated(invented, RETRIEVED)
+    assert verified.text == "" and verified.citations == [] and verified.attributed == []
+    assert len(verified.dropped) == 1
+
+
+def test_unmarked_sentences_are_judged_one_by_one():
+    verified = verify_generated("The contingent's main base was at the airfield of Khojaly, near "
+                                "Stepanakert. It lost 300 soldiers there in 2021.", RETRIEVED)
+    assert verified.kept == 1 and "300" not in verified.text
+    assert [c.doc_id for c in verified.citations] == ["d2"]
+
+
+# --- names, numbers and dates as models write them --------------------------------------
+@pytest.mark.parametrize("sentence, passage, missing", [
+    # demonyms and adjectives are found in their place names, and the other way round
+    ("Russian troops entered the Armenian-populated areas.",
+     "Russia sent troops to areas where Armenians live.", []),
+    ("Ukrainian and Azerbaijani media said so.", "Media in Ukraine and Azerbaijan said so.", []),
+    ("Turkish and Iranian envoys met.", "Envoys of Turkey and Iran met.", []),
+    ("British envoys met.", "Envoys of Britain met.", []),
+    ("A Georgian envoy came.", "An Armenian envoy came.", ["georgian"]),
+    ("The Russian contingent had 5,000 troops.", "Russia sent 2,000 troops.", ["5000"]),
+    ("Ivanov commanded it.", "Ivan commanded it.", ["ivanov"]),
+    # acronyms and what they stand for
+    ("The US mediated.", "The United States mediated.", []),
+    ("The United States mediated.", "The U.S. mediated.", []),
+    ("A US-backed route was agreed.", "The United States backed the route.", []),
+    ("The OSCE mediated.", "The Organization for Security and Co-operation in Europe mediated.",
+     []),
+    ("The UK mediated.", "The United States mediated.", ["uk"]),
+    ("The United Kingdom mediated.", "The US mediated.", ["kingdom", "united"]),
+    # capitalised sentence openers are not names
+    ("Approximately 2,000 troops came.", "2,000 troops came.", []),
+    ("Roughly 120, 000 people were cut off.", "About 120,000 people were cut off.", []),
+    ("Roughly 130, 000 people were cut off.", "About 120,000 people were cut off.", ["130000"]),
+    # one date written two ways, at day precision
+    ("Rubio took over on January 21, 2025.", "Rubio took office on 21 January 2025.", []),
+    ("Rubio took over on 21 January 2025.", "Rubio took office on January 21, 2025.", []),
+    ("Rubio took over on January 22, 2025.", "Rubio took office on 21 January 2025.",
+     ["date 2025-1-22"]),
+    ("It began on 2023-09-19.", "It began on 19 September 2023.", []),
+    # a range writes its year once, at the end
+    ("The war began on 27 September 2020.", "The war of 27 September – 10 November 2020.", []),
+    ("The war began on 28 September 2020.", "The war of 27 September – 10 November 2020.",
+     ["date 2020-9-28"]),
+    ("The withdrawal began in April 2024.", "It withdrew between April and June 2024.", []),
+    ("The withdrawal began in March 2024.", "It withdrew between April and June 2024.",
+     ["date 2024-3-"]),
+    ("Media reported it on 17 April 2024.", "Media reported on 16–17 April 2024 that...", []),
+    ("Media reported it on 18 April 2024.", "Media reported on 16–17 April 2024 that...",
+     ["date 2024-4-18"]),
+])
+def test_names_numbers_and_dates_as_written(sentence, passage, missing):
+    assert missing_facts(sentence, [passage]) == missing
 
 
 @pytest.mark.parametrize("claimed, stated", [

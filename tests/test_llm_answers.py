@@ -57,6 +57,9 @@ def test_real_citation_styles_survive_the_checker(llm, fake_openai, reply):
     "Russia deployed 5,000 peacekeepers to Nagorno-Karabakh [{cite:2,000 troop}].",
     "The peacekeepers arrived in March 2019 [{cite:2,000 troop}].",
     "The contingent was commanded by General Sergei Ivanov [{cite:2,000 troop}].",
+    # re-pointing finds no passage either: no retrieved passage holds 5,000 or Ivanov
+    "The Russian contingent had 5,000 Russian servicemen [{cite:1,960}].",
+    "Russian General Sergei Ivanov commanded the Russian contingent [{cite:1,960}].",
 ])
 def test_no_invented_number_date_or_name_survives(llm, fake_openai, invented):
     fake_openai.then(Behaviour(text=invented))
@@ -66,6 +69,38 @@ def test_no_invented_number_date_or_name_survives(llm, fake_openai, invented):
         why="stated numbers, dates or names that their cited passages do not contain")
     for word in ("120,000", "5,000", "2019", "Ivanov"):
         assert word not in answer.answer
+
+
+@pytest.mark.parametrize("invented", [
+    "The population of Stepanakert is about 120,000.",
+    "The Russian contingent had 5,000 Russian servicemen.",
+    "Russia's peacekeepers arrived in Nagorno-Karabakh in March 2019.",
+])
+def test_an_uncited_invention_finds_no_passage(llm, fake_openai, invented):
+    fake_openai.then(Behaviour(text=invented))
+    answer = ask(llm)
+    assert answer.generator == "extractive"
+    assert answer.notice == LLM_UNVERIFIED_NOTICE.format(
+        why="cited none of the passages the model was given")
+    for word in ("120,000", "5,000", "2019"):
+        assert word not in answer.answer
+
+
+TARASOV_BORN = "Stanislav Tarasov was born in 1953 in Soviet Azerbaijan"
+
+
+@pytest.mark.parametrize("reply", [
+    f"{TARASOV_BORN}.",  # no marker at all
+    f"{TARASOV_BORN}. [{{cite:2,000 troop}}]",  # a marker to the article, which lacks 1953
+])
+def test_a_true_sentence_is_shown_with_the_passage_that_supports_it(llm, fake_openai, reply):
+    fake_openai.then(Behaviour(text=reply))
+    answer = ask(llm, "Where was Stanislav Tarasov born?")
+    assert answer.generator == "llm" and answer.notice is None, answer.notice
+    assert answer.answer.startswith(TARASOV_BORN) and answer.answer.endswith("[1].")
+    (citation,) = answer.citations
+    assert "tarasov" in citation.doc_id and "1953" in citation.quote
+    assert citation.quote in citation.text
 
 
 def test_an_invented_sentence_is_cut_and_the_reader_told(llm, fake_openai):

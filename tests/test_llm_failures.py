@@ -12,6 +12,7 @@ from retrieval.answer import (
     LLM_TIMEOUT_NOTICE,
     Answerer,
 )
+from retrieval.llm import DeadlinePassed, ServerTimedOut, stream_within
 from tests.fake_openai import Behaviour
 
 QUESTION = "Who is Stanislav Tarasov?"
@@ -121,3 +122,39 @@ def test_a_truncated_completion_is_never_shown_without_sources(ready_settings, f
         assert all(f"[{c.n}]" in answer.answer for c in answer.citations)
     else:
         assert answer.notice and "showing quoted sentences instead" in answer.notice
+
+
+def test_the_client_librarys_chunk_timeout_does_not_cut_in_before_the_deadline(
+        ready_settings, fake_openai, monkeypatch):
+    # langchain-openai ends a stream after 120 s without a content chunk (pings do not
+    # count); a slow local model's first token can take longer. Shrunk here to 0.3 s: the
+    # model pings for 1 s, inside our 5 s deadline, and its answer must be shown.
+    monkeypatch.setenv("LANGCHAIN_OPENAI_STREAM_CHUNK_TIMEOUT_S", "0.3")
+    fake_openai.then(Behaviour(kind="ping", seconds=1.0, text=GOOD))
+    answer = ask(llm_answerer(ready_settings, fake_openai, retries=0, timeout=5.0))
+    assert answer.generator == "llm" and answer.notice is None
+    assert "Tarasov" in answer.answer
+
+
+class _Chain:
+    """A runnable's streaming face: waits, then raises or yields."""
+
+    def __init__(self, wait: float, error: Exception | None = None) -> None:
+        self.wait, self.error = wait, error
+
+    async def astream(self, inputs):
+        await asyncio.sleep(self.wait)
+        if self.error is not None:
+            raise self.error
+        yield "done"
+
+
+def test_only_our_deadline_is_reported_as_the_deadline():
+    with pytest.raises(DeadlinePassed):
+        asyncio.run(stream_within(_Chain(wait=5.0), {}, seconds=0.2))
+    # A timeout raised inside the client before the deadline is a server that stopped
+    # sending, and must not be told to the reader as "did not finish within N s".
+    with pytest.raises(ServerTimedOut):
+        asyncio.run(stream_within(_Chain(wait=0.0, error=TimeoutError("chunk gap")), {},
+                                  seconds=5.0))
+    assert asyncio.run(stream_within(_Chain(wait=0.0), {}, seconds=5.0)) == "done"

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.chat_commands import is_command, run_command
 from bot.chat_session import ChatSession, Warmup, interactive_factory
+from bot.terminal_text import printable
 
 if TYPE_CHECKING:
     from retrieval.settings import Settings
@@ -69,7 +70,7 @@ class AnswerView:
         from rich.text import Text
 
         if self.streamed:
-            return Markdown("".join(self.streamed).replace("[", "\\["))
+            return Markdown(printable("".join(self.streamed)).replace("[", "\\["))
         self.spinner.update(text=Text(self.status or self.warmup.status, style="dim"))
         return self.spinner
 
@@ -119,12 +120,13 @@ class InteractiveChat:
                 if reply is not None and reply.quit:
                     return 0
                 if reply is not None and reply.text:
-                    self.console.print(reply.text, markup=False)
+                    self.console.print(printable(reply.text), markup=False)
                     self.console.print()
             else:
                 await self._answer(line)
             while self.warmup.notes:
-                self.console.print(self.warmup.notes.pop(0), style="yellow", markup=False)
+                self.console.print(printable(self.warmup.notes.pop(0)), style="yellow",
+                                   markup=False)
             if self.warmup.failed:
                 return 1
 
@@ -182,7 +184,7 @@ class InteractiveChat:
         if error is None:
             return task.result()
         if isinstance(error, BackstoryError):
-            self.console.print(f"error: {error}", style="red", markup=False)
+            self.console.print(printable(f"error: {error}"), style="red", markup=False)
         else:
             logger.error("chat failed", exc_info=error)
             self.console.print(f"error: something went wrong ({type(error).__name__}); "

@@ -23,12 +23,17 @@ from bot.discord_render import apology
 from bot.feedback import FeedbackStore, VoteButton
 from retrieval.answer import Answerer
 from retrieval.errors import BackstoryError
+from retrieval.redact import (  # noqa: F401 - REDACTED is re-exported for callers
+    REDACTED,
+    RedactingFilter,
+    install_log_redaction,
+    register,
+)
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 COMMANDS_HASH_FILE = "discord-commands.sha256"
-REDACTED = "[redacted]"
 NO_TOKEN = (
     "no Discord bot token: create an application in the Discord developer portal "
     "(https://discord.com/developers/applications → Bot → Reset Token) and set "
@@ -154,30 +159,10 @@ def make_bot(settings: Settings, answerer: Answerer, **options: Any) -> Backstor
     return cls(settings, answerer, **options)  # type: ignore[return-value]
 
 
-class RedactSecret(logging.Filter):
-    """Replace a secret wherever it would appear in a log line (belt: nothing logs it now)."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secret:
-            return True
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, REDACTED), None
-        if record.exc_text and self.secret in record.exc_text:
-            record.exc_text = record.exc_text.replace(self.secret, REDACTED)
-        return True
-
-
-def install_redaction(secret: str) -> RedactSecret:
-    """Attach the filter to every root handler, so records from any logger pass through it."""
-    redactor = RedactSecret(secret)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redactor)
-    return redactor
+def install_redaction(secret: str) -> RedactingFilter:
+    """Redact the token (and the other registered secrets) from every root handler's records."""
+    register(secret)
+    return install_log_redaction()
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)

@@ -14,6 +14,7 @@ import logging
 import signal
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -236,3 +237,11 @@ def run(settings: Settings, answerer: Answerer, *, force_sync: bool = False) -> 
         raise BackstoryError(
             "turn on the Message Content intent for the bot in the developer portal "
             "(Bot → Privileged Gateway Intents), then start it again") from None
+    except (OSError, aiohttp.ClientError, discord.GatewayNotFound) as err:
+        # No network, DNS, a proxy or a firewall: say which, in one line, not a traceback
+        # (the bot logs by default, so the OSError edge in the CLI would print one).
+        logger.debug("connecting to Discord failed", exc_info=True)
+        detail = " ".join(str(err).split())[:200] or type(err).__name__
+        raise BackstoryError(f"cannot reach Discord ({detail}); check the network "
+                             "connection and any proxy or firewall, then start it again"
+                             ) from None

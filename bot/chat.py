@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import sys
 from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from bot.chat_commands import is_command, run_command
 from bot.chat_session import ChatSession, Warmup, interactive_factory
+from bot.terminal_text import printable
 
 if TYPE_CHECKING:
     from retrieval.settings import Settings
@@ -29,14 +31,32 @@ CANCELLED_TEXT = "Cancelled."
 
 
 def run_chat(settings: Settings, k: int | None = None, as_json: bool = False) -> int:
-    """Chat on a terminal; with --json or piped input, answer stdin's lines. Returns the exit code."""
+    """Chat on a terminal (the process ends when the chat does: see leave); with --json or
+    piped input, answer stdin's lines and return the exit code."""
     from retrieval.errors import BackstoryError
 
     if k is not None and not 1 <= k <= settings.max_k:
         raise BackstoryError(f"k must be between 1 and {settings.max_k}")
     if as_json or not sys.stdin.isatty():
         return asyncio.run(_run_piped(settings, k, as_json))
-    return asyncio.run(InteractiveChat(settings, k).run())
+    leave(asyncio.run(InteractiveChat(settings, k).run()))
+
+
+def leave(code: int) -> NoReturn:
+    """End the process once the chat is over, without the interpreter's teardown.
+
+    The engine loads in a daemon thread; after an early /quit it may still be inside
+    onnxruntime or Chroma's native code, and finalizing the interpreter under a native
+    thread can abort ("terminate called without an active exception", exit 134). An index
+    build has already been waited for (_finish_build) and the history file is written per
+    line, so what is left to do is flush the logs and the terminal."""
+    logging.shutdown()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed terminal: nothing more can be shown
+            pass
+    os._exit(code)
 
 
 async def _run_piped(settings: Settings, k: int | None, as_json: bool) -> int:
@@ -69,7 +89,7 @@ class AnswerView:
         from rich.text import Text
 
         if self.streamed:
-            return Markdown("".join(self.streamed).replace("[", "\\["))
+            return Markdown(printable("".join(self.streamed)).replace("[", "\\["))
         self.spinner.update(text=Text(self.status or self.warmup.status, style="dim"))
         return self.spinner
 
@@ -119,12 +139,13 @@ class InteractiveChat:
                 if reply is not None and reply.quit:
                     return 0
                 if reply is not None and reply.text:
-                    self.console.print(reply.text, markup=False)
+                    self.console.print(printable(reply.text), markup=False)
                     self.console.print()
             else:
                 await self._answer(line)
             while self.warmup.notes:
-                self.console.print(self.warmup.notes.pop(0), style="yellow", markup=False)
+                self.console.print(printable(self.warmup.notes.pop(0)), style="yellow",
+                                   markup=False)
             if self.warmup.failed:
                 return 1
 
@@ -182,7 +203,7 @@ class InteractiveChat:
         if error is None:
             return task.result()
         if isinstance(error, BackstoryError):
-            self.console.print(f"error: {error}", style="red", markup=False)
+            self.console.print(printable(f"error: {error}"), style="red", markup=False)
         else:
             logger.error("chat failed", exc_info=error)
             self.console.print(f"error: something went wrong ({type(error).__name__}); "

@@ -6,12 +6,12 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
 from bot.chat_commands import is_command, run_command
+from bot.terminal_text import bounded, json_line, printable
 
 if TYPE_CHECKING:
     from bot.chat_session import ChatSession
@@ -34,7 +34,7 @@ async def run_script(session: ChatSession, lines: Iterable[str], out: TextIO, er
             continue
         if is_command(line):
             if as_json and line.split()[0].lower() not in JSON_COMMANDS:
-                _write(err, f"ignored {line.split()[0]}: with --json only "
+                _write(err, f"ignored {bounded(line.split()[0])}: with --json only "
                             f"{' and '.join(JSON_COMMANDS)} work")
                 continue
             reply = await run_command(line, session)
@@ -51,11 +51,12 @@ async def run_script(session: ChatSession, lines: Iterable[str], out: TextIO, er
             failed += 1
             _write(err, f"error: {error}")
             if as_json:
-                _write(out, json.dumps({"question": line, "error": str(error)},
-                                       ensure_ascii=False))
+                # The question is echoed so a script can match the error to its line, but
+                # only its start: a 300 MB line must not come back whole.
+                _write(out, json_line({"question": bounded(line), "error": str(error)}))
             continue
         if as_json:
-            _write(out, json.dumps(answer.to_json_dict(), ensure_ascii=False))
+            _write(out, json_line(answer.to_json_dict()))
         else:
             from bot.render import answer_plain
 
@@ -71,5 +72,5 @@ def _block(out: TextIO, text: str, printed: bool) -> bool:
 
 def _write(stream: TextIO, text: str) -> None:
     # Flushed per line: a script reading our stdout through a pipe waits for each answer.
-    stream.write(text + "\n")
+    stream.write(printable(text) + "\n")
     stream.flush()

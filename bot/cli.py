@@ -5,7 +5,6 @@ Imports of the engine happen inside commands, so `--help` and the chat prompt co
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 from contextlib import contextmanager
@@ -13,6 +12,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from bot.terminal_text import json_line, say
+from retrieval.redact import install_log_redaction
 
 app = typer.Typer(
     help="Cited background answers about a news article: ask in the terminal or in Discord.",
@@ -57,6 +59,7 @@ def configure_logging(verbose: int) -> None:
     handler.setLevel(level)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=min(level, logging.INFO), handlers=[handler], force=True)
+    install_log_redaction()
 
 
 def load_settings():
@@ -91,25 +94,28 @@ def user_errors():
 
     try:
         yield
-    except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-        raise  # typer's own ways out (an exit code chosen by the command, a declined prompt)
+    except (typer.Exit, typer.Abort, click.exceptions.Exit, click.exceptions.Abort,
+            click.ClickException):
+        # typer's own ways out (an exit code chosen by the command, a declined prompt);
+        # since typer 0.29 its Exit and Abort are no longer click's.
+        raise
     except BackstoryError as err:
         logger.debug("user-facing error", exc_info=True)
-        typer.echo(f"error: {err}", err=True)
+        say(f"error: {err}", err=True)
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
-        typer.echo("interrupted", err=True)
+        say("interrupted", err=True)
         raise typer.Exit(130) from None
     except OSError as err:  # full disk, read-only or missing folders: the system's words
         logger.error("system error", exc_info=True)
         where = f": {err.filename}" if err.filename else ""
-        typer.echo(f"error: {err.strerror or err}{where}", err=True)
+        say(f"error: {err.strerror or err}{where}", err=True)
         raise typer.Exit(1) from None
     except Exception as err:  # a library's failure (a damaged or full database, ...)
         logger.error("unexpected error", exc_info=True)
         storage = type(err).__module__.split(".")[0] in STORAGE_MODULES
         hint = "the index could not be read or written (is the disk full or read-only?); "
-        typer.echo(f"error: {hint if storage else ''}{one_line(err)}; run with -v for the "
+        say(f"error: {hint if storage else ''}{one_line(err)}; run with -v for the "
                    "details", err=True)
         raise typer.Exit(1) from None
 
@@ -145,7 +151,7 @@ def make_answerer(settings, announce_build: bool = True):
     answerer = Answerer(settings)
     if answerer.store.count() == 0:
         if announce_build and settings.corpus_dir.exists():
-            typer.echo(f"Building the index from {settings.corpus_dir} (first use)…", err=True)
+            say(f"Building the index from {settings.corpus_dir} (first use)…", err=True)
         progress, update = progress_bar("Embedding passages")
         if progress:
             with progress:
@@ -154,7 +160,7 @@ def make_answerer(settings, announce_build: bool = True):
             report = answerer.ensure_index()
         if report and report.failed:
             for failure in report.failed:
-                typer.echo(f"skipped {failure.origin}: {failure.reason}", err=True)
+                say(f"skipped {failure.origin}: {failure.reason}", err=True)
     return answerer
 
 
@@ -195,20 +201,20 @@ def ingest(
         else:
             report = run_ingest(store, targets, **options)
         if as_json:
-            typer.echo(json.dumps(report.to_json_dict(), ensure_ascii=False))
+            typer.echo(json_line(report.to_json_dict()))
         else:
-            typer.echo(
+            say(
                 f"documents: {len(report.docs_added)} added, {len(report.docs_updated)} updated, "
                 f"{len(report.docs_unchanged)} unchanged, {len(report.docs_deleted)} deleted; "
                 f"{report.embedded} passages embedded"
             )
             for note in report.notes:
-                typer.echo(f"note: {note.origin}: {note.reason}", err=True)
+                say(f"note: {note.origin}: {note.reason}", err=True)
             for item in report.flagged:
-                typer.echo(f"warning: {item['doc_id']}: instruction-like sentence (never quoted): "
+                say(f"warning: {item['doc_id']}: instruction-like sentence (never quoted): "
                            f"{item['sentence'][:120]}", err=True)
             for failure in report.failed:
-                typer.echo(f"failed: {failure.origin}: {failure.reason}", err=True)
+                say(f"failed: {failure.origin}: {failure.reason}", err=True)
         if report.failed or report.docs_withheld:
             raise typer.Exit(1)
 
@@ -237,11 +243,11 @@ def ask(
         answerer = make_answerer(settings)
         answer = answerer.answer(question, k=k)
         if as_json:
-            typer.echo(json.dumps(answer.to_json_dict(), ensure_ascii=False))
+            typer.echo(json_line(answer.to_json_dict()))
         else:
             from bot.render import answer_plain
 
-            typer.echo(answer_plain(answer))
+            say(answer_plain(answer))
 
 
 # --- sources ----------------------------------------------------------------------------
@@ -262,23 +268,23 @@ def sources(
         if as_json:
             for row in rows:
                 row.pop("origin", None)
-            typer.echo(json.dumps(rows, ensure_ascii=False))
+            typer.echo(json_line(rows))
             return
         if not rows:
-            typer.echo("The index is empty; run `backstory ingest`.")
+            say("The index is empty; run `backstory ingest`.")
             return
         for row in rows:
             date = row["published"] or "undated"
             as_of = f", facts to {row['as_of']}" if row.get("as_of") else ""
-            typer.echo(f"{row['id']}  [{row['kind']}] {row['title']} — "
+            say(f"{row['id']}  [{row['kind']}] {row['title']} — "
                        f"{row['outlet'] or 'unknown outlet'}, {date}{as_of}; "
                        f"{row['chunks']} passages" + (f"\n    {row['url']}" if row["url"] else ""))
             shown = row["sources"][:SOURCE_URLS_SHOWN]
             more = len(row["sources"]) - len(shown)
             for url in shown:
-                typer.echo(f"    source: {url}")
+                say(f"    source: {url}")
             if more:
-                typer.echo(f"    … and {more} more sources (--json lists them all)")
+                say(f"    … and {more} more sources (--json lists them all)")
 
 
 @sources_app.command("remove")
@@ -293,7 +299,7 @@ def sources_remove(
 
         settings = load_settings()
         removed = remove_document(Store(settings, make_embedder(settings)), doc_id)
-        typer.echo(f"removed {doc_id} ({removed} passages)")
+        say(f"removed {doc_id} ({removed} passages)")
 
 
 # --- eval -------------------------------------------------------------------------------
@@ -336,19 +342,18 @@ def eval_command(
         if baseline:
             from retrieval.eval_baseline import NaiveRAG
 
-            typer.echo("Building the naive baseline's index…", err=True)
+            say("Building the naive baseline's index…", err=True)
             with NaiveRAG(settings) as naive:
                 naive.build()
                 run = _eval_run(naive, items, k, "naive")
                 run.notes = {"chunks": naive.chunks, "index_seconds": round(naive.build_seconds, 1)}
                 runs.append(run)
         if as_json:
-            typer.echo(json.dumps({"file": str(file or DEFAULT_FILE), "k": k,
+            typer.echo(json_line({"file": str(file or DEFAULT_FILE), "k": k,
                                    "questions": len(items),
-                                   **{run.name: run.to_json_dict() for run in runs}},
-                                  ensure_ascii=False))
+                                   **{run.name: run.to_json_dict() for run in runs}}))
         else:
-            typer.echo(format_report(runs))
+            say(format_report(runs))
 
 
 def _squad_eval(file: Path | None, split: str, sample: int, k: int | None,
@@ -363,7 +368,7 @@ def _squad_eval(file: Path | None, split: str, sample: int, k: int | None,
     if not path.is_file():
         raise BackstoryError(f"no SQuAD file at {path}; pass one: `backstory eval --squad FILE`")
     settings = load_settings()
-    typer.echo(f"Indexing the SQuAD {split} articles (first run only)…", err=True)
+    say(f"Indexing the SQuAD {split} articles (first run only)…", err=True)
     progress, update = progress_bar("Evaluating (squad)")
     if progress:
         with progress:
@@ -372,10 +377,10 @@ def _squad_eval(file: Path | None, split: str, sample: int, k: int | None,
         report = evaluate(settings, path, split, sample or None, k=k)
     summary = report.to_json_dict()
     if as_json:
-        typer.echo(json.dumps(summary, ensure_ascii=False))
+        typer.echo(json_line(summary))
         return
     for key, value in summary.items():
-        typer.echo(f"{key:22} {', '.join(value) if isinstance(value, list) else value}")
+        say(f"{key:22} {', '.join(value) if isinstance(value, list) else value}")
 
 
 def _eval_run(system, items, k: int, name: str):
@@ -436,7 +441,10 @@ def feedback(
         from bot.feedback import summary, summary_text
 
         data = summary(load_settings().feedback_db)
-        typer.echo(json.dumps(data, ensure_ascii=False) if as_json else summary_text(data))
+        if as_json:
+            typer.echo(json_line(data))
+        else:
+            say(summary_text(data))
 
 
 def main() -> None:

@@ -19,7 +19,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord_limits import CLOSING_MESSAGE
-from bot.discord_render import clip, safe, split_message
+from bot.discord_render import as_code, as_text, clip, safe, split_message
 from bot.discord_reply import InteractionReplier, deliver
 from retrieval.corpus import is_url
 from retrieval.errors import BackstoryError
@@ -155,8 +155,8 @@ class AdminCog(commands.Cog, name="Maintainers"):
                 text = safe(f"Nothing removed: {err}.")
             else:
                 row = rows.get(document, {})
-                text = safe(f"Removed **{clip(row.get('title') or document, 200)}** "
-                            f"(`{document}`, {removed} passages).")
+                text = safe(f"Removed **{as_text(clip(row.get('title') or document, 200))}** "
+                            f"({as_code(document)}, {removed} passages).")
                 text += await asyncio.to_thread(self._forget_file, row.get("origin") or "")
         logger.info("%s removed a source: %s", interaction.user.id, document)
         await deliver(InteractionReplier(interaction, ephemeral=True), split_message(text))
@@ -195,12 +195,12 @@ def ingest_reply(report: IngestReport, rows: dict[str, dict]) -> str:
     def label(doc_id: str) -> str:
         row = rows.get(doc_id, {})
         passages = f", {row['chunks']} passages" if row.get("chunks") else ""
-        return f"**{clip(row.get('title') or doc_id, 200)}** (`{doc_id}`{passages})"
+        return f"**{as_text(clip(row.get('title') or doc_id, 200))}** ({as_code(doc_id)}{passages})"
 
     lines = [f"Added {label(d)}." for d in report.docs_added]
     lines += [f"Updated {label(d)}." for d in report.docs_updated]
     lines += [f"Already there, unchanged: {label(d)}." for d in report.docs_unchanged]
-    lines += [f"Could not add {f.origin}: {f.reason}." for f in report.failed]
+    lines += [f"Could not add {as_text(f.origin)}: {as_text(f.reason)}." for f in report.failed]
     if report.flagged:
         lines.append(f"Warning: {len(report.flagged)} sentence(s) read like instructions to an "
                      "assistant; they will never be quoted.")

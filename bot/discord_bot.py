@@ -14,6 +14,7 @@ import logging
 import signal
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -23,12 +24,17 @@ from bot.discord_render import apology
 from bot.feedback import FeedbackStore, VoteButton
 from retrieval.answer import Answerer
 from retrieval.errors import BackstoryError
+from retrieval.redact import (  # noqa: F401 - REDACTED is re-exported for callers
+    REDACTED,
+    RedactingFilter,
+    install_log_redaction,
+    register,
+)
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
 
 COMMANDS_HASH_FILE = "discord-commands.sha256"
-REDACTED = "[redacted]"
 NO_TOKEN = (
     "no Discord bot token: create an application in the Discord developer portal "
     "(https://discord.com/developers/applications → Bot → Reset Token) and set "
@@ -154,30 +160,10 @@ def make_bot(settings: Settings, answerer: Answerer, **options: Any) -> Backstor
     return cls(settings, answerer, **options)  # type: ignore[return-value]
 
 
-class RedactSecret(logging.Filter):
-    """Replace a secret wherever it would appear in a log line (belt: nothing logs it now)."""
-
-    def __init__(self, secret: str) -> None:
-        super().__init__()
-        self.secret = secret
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if not self.secret:
-            return True
-        message = record.getMessage()
-        if self.secret in message:
-            record.msg, record.args = message.replace(self.secret, REDACTED), None
-        if record.exc_text and self.secret in record.exc_text:
-            record.exc_text = record.exc_text.replace(self.secret, REDACTED)
-        return True
-
-
-def install_redaction(secret: str) -> RedactSecret:
-    """Attach the filter to every root handler, so records from any logger pass through it."""
-    redactor = RedactSecret(secret)
-    for handler in logging.getLogger().handlers:
-        handler.addFilter(redactor)
-    return redactor
+def install_redaction(secret: str) -> RedactingFilter:
+    """Redact the token (and the other registered secrets) from every root handler's records."""
+    register(secret)
+    return install_log_redaction()
 
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -251,3 +237,11 @@ def run(settings: Settings, answerer: Answerer, *, force_sync: bool = False) -> 
         raise BackstoryError(
             "turn on the Message Content intent for the bot in the developer portal "
             "(Bot → Privileged Gateway Intents), then start it again") from None
+    except (OSError, aiohttp.ClientError, discord.GatewayNotFound) as err:
+        # No network, DNS, a proxy or a firewall: say which, in one line, not a traceback
+        # (the bot logs by default, so the OSError edge in the CLI would print one).
+        logger.debug("connecting to Discord failed", exc_info=True)
+        detail = " ".join(str(err).split())[:200] or type(err).__name__
+        raise BackstoryError(f"cannot reach Discord ({detail}); check the network "
+                             "connection and any proxy or firewall, then start it again"
+                             ) from None

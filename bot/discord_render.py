@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import urlsplit
 
 import discord
 
 from bot.render import source_label
 from retrieval.llm import ABSTAIN_TOKEN
 from retrieval.models import Answer, Citation
+from retrieval.redact import redact
 from retrieval.safety import sanitize_output, strip_mentions
 
 # Discord's limits (https://discord.com/developers/docs/resources/message).
@@ -44,6 +46,57 @@ def no_unfurl(text: str) -> str:
 def safe(text: str) -> str:
     """Text Discord will neither ping from nor unfurl (AllowedMentions.none() is the belt)."""
     return no_unfurl(strip_mentions(text))
+
+
+# What documents and readers write is shown as text: these characters make Markdown (bold,
+# italics, strikethrough, code, spoilers, the [words] of a masked link [x](y), <links>,
+# <@mentions>, <t:timestamps>), and a backslash before each makes Discord show it as itself.
+# Headings, lists and quotes start a line, and the text is kept to one line.
+_MARKDOWN_CHAR = re.compile(r"([\\*_~`|\[\]<>])")
+_ANY_URL = re.compile(r"https?://[^\s<>`]+[^\s<>`.,;:!?'\")\]]", re.IGNORECASE)
+_URL_UNSAFE = re.compile(r"[\s<>`\\\x00-\x1f\x7f]")
+
+
+def as_text(text: str) -> str:
+    """A title, outlet, quote or question shown as written: one line, no Markdown, no pings.
+
+    A link written in it stays a visible address in <…> (no preview), never a masked link
+    whose words say one site and whose target is another."""
+    text = " ".join(text.split())  # a line break could start a heading or a new quote
+    parts, end = [], 0
+    for m in _ANY_URL.finditer(text):
+        parts += [_MARKDOWN_CHAR.sub(r"\\\1", text[end:m.start()]), f"<{m.group(0)}>"]
+        end = m.end()
+    parts.append(_MARKDOWN_CHAR.sub(r"\\\1", text[end:]))
+    return strip_mentions("".join(parts))
+
+
+def as_code(text: str) -> str:
+    """An id in `code` (how /remove-source wants it typed), or as text if it holds a backtick."""
+    return f"`{strip_mentions(text)}`" if "`" not in text else as_text(text)
+
+
+def shown_url(url: str | None) -> str | None:
+    """The URL when Discord can show it as a plain http(s) link, else None (not shown).
+
+    A password in it is never shown (ingest removes it; this is the belt)."""
+    if not url or _URL_UNSAFE.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    if "@" in parts.netloc:
+        return None
+    return url
+
+
+def link_suffix(url: str | None) -> str:
+    """' · <url>' after a source line, or nothing when the URL cannot be shown."""
+    url = shown_url(url)
+    return f" · <{url}>" if url else ""
 
 
 def clip(text: str, limit: int) -> str:
@@ -142,8 +195,11 @@ def _block_end(text: str, start: int) -> tuple[int, int]:
 # --- answers -------------------------------------------------------------------------------
 def answer_messages(answer: Answer, limit: int = MAX_MESSAGE_CHARS) -> list[str]:
     """The answer with its [n] markers, then its sources; split to Discord's limit."""
-    allowed = {c.url for c in answer.citations if c.url}
-    lines = [no_unfurl(sanitize_output(answer.answer, allowed))]
+    allowed = {c.url for c in answer.citations if shown_url(c.url)}
+    # The answer keeps its Markdown (an LLM may write lists), but no masked links: "](" is
+    # broken, so "[words](cited URL)" cannot dress a link up as something else.
+    text = no_unfurl(sanitize_output(answer.answer, allowed)).replace("](", "]\\(")
+    lines = [text]
     if answer.notice:
         lines += ["", f"*Note: {safe(answer.notice)}*"]
     if answer.citations:
@@ -163,13 +219,13 @@ def _source_lines(citations: list[Citation], answer_text: str) -> list[str]:
     lines = []
     for group in by_doc.values():
         first = group[0]
-        label = safe(clip(source_label(first), TITLE_MAX_CHARS))
-        link = f" · <{first.url}>" if first.url else ""
+        label = as_text(clip(source_label(first), TITLE_MAX_CHARS))
+        link = link_suffix(first.url)
         lines.append(f"**{' '.join(f'[{c.n}]' for c in group)}** {label}{link}")
         for c in group:
             if c.quote and c.quote not in answer_text:
                 tag = f"[{c.n}] " if len(group) > 1 else ""
-                lines.append(f"> {tag}“{safe(clip(c.quote, QUOTE_MAX_CHARS))}”")
+                lines.append(f"> {tag}“{as_text(clip(c.quote, QUOTE_MAX_CHARS))}”")
     return lines
 
 
@@ -183,8 +239,8 @@ def streaming_preview(raw: str, limit: int = MAX_MESSAGE_CHARS) -> str:
 
 
 def apology(detail: str | None = None) -> str:
-    if detail:
-        return safe(f"Sorry — {detail.rstrip('.')}.")
+    if detail:  # an error's words, which may quote what a server sent back
+        return safe(redact(f"Sorry — {detail.rstrip('.')}."))
     return ("Sorry — something went wrong while answering. Please try again in a moment; "
             "the maintainers can find the details in the bot's log.")
 
@@ -210,21 +266,23 @@ def sources_messages(rows: list[dict], limit: int = MAX_MESSAGE_CHARS) -> list[s
 def _row_line(row: dict) -> str:
     outlet = row.get("outlet") or "unknown outlet"
     date = row.get("published") or "undated"
-    label = safe(clip(f"{row.get('title') or row['id']} — {outlet}, {date}", TITLE_MAX_CHARS))
-    link = f" · <{row['url']}>" if row.get("url") else ""
-    return f"• {label}{link} (`{safe(row['id'])}`)"
+    label = as_text(clip(f"{row.get('title') or row['id']} — {outlet}, {date}", TITLE_MAX_CHARS))
+    return f"• {label}{link_suffix(row.get('url'))} ({as_code(row['id'])})"
 
 
 def about_embed(row: dict, paragraph: str) -> discord.Embed:
     """The article in one paragraph, as an embed (a titled link, no preview, no pings)."""
     outlet = row.get("outlet") or "unknown outlet"
     date = row.get("published") or "undated"
+    # The title links to the article only when its URL is a plain http(s) one. The footer
+    # renders no Markdown, so it is only defused of mentions.
     embed = discord.Embed(
-        title=clip(row.get("title") or row["id"], EMBED_TITLE_MAX),
-        url=row.get("url") or None,
-        description=clip(safe(paragraph), min(ABOUT_MAX_CHARS, EMBED_DESCRIPTION_MAX)),
+        title=clip(as_text(row.get("title") or row["id"]), EMBED_TITLE_MAX),
+        url=shown_url(row.get("url")),
+        description=clip(as_text(paragraph), min(ABOUT_MAX_CHARS, EMBED_DESCRIPTION_MAX)),
     )
-    embed.set_footer(text=clip(f"{outlet}, {date} · ask me about it with /ask", EMBED_FOOTER_MAX))
+    embed.set_footer(text=clip(strip_mentions(f"{outlet}, {date} · ask me about it with /ask"),
+                               EMBED_FOOTER_MAX))
     assert len(embed) <= EMBED_TOTAL_MAX
     return embed
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 import aiohttp
 import discord
 
-from bot.discord_render import MAX_MESSAGE_CHARS, clip, safe, streaming_preview
+from bot.discord_render import MAX_MESSAGE_CHARS, as_text, clip, streaming_preview
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def quote_question(question: str, content: str, limit: int = MAX_MESSAGE_CHARS) 
     if room < MIN_QUOTE_CHARS:
         return content
     line = clip(" ".join(question.split()), room)
-    return f"> {safe(line)}\n{content}"
+    return f"> {as_text(line)}\n{content}"
 
 
 async def send_once(channel: discord.abc.Messageable, content: str, **options: Any) -> Any:

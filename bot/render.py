@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.terminal_text import printable
 from retrieval.models import Answer, Citation
 
 
@@ -27,7 +28,7 @@ def answer_plain(answer: Answer) -> str:
             if c.url:
                 lines.append(f"    {c.url}")
             lines.append(f"    “{c.quote}”")
-    return "\n".join(lines)
+    return printable("\n".join(lines))
 
 
 def answer_rich(answer: Answer):
@@ -36,17 +37,17 @@ def answer_rich(answer: Answer):
     from rich.markdown import Markdown
     from rich.text import Text
 
-    parts = [Markdown(answer.answer.replace("[", "\\["))]
+    parts = [Markdown(printable(answer.answer).replace("[", "\\["))]
     if answer.citations or answer.notice:
         parts.append(Text(""))
     if answer.notice:
-        parts.append(Text(f"Note: {answer.notice}", style="yellow"))
+        parts.append(Text(printable(f"Note: {answer.notice}"), style="yellow"))
     for c in answer.citations:
         line = Text(f"[{c.n}] ", style="bold cyan")
-        line.append(source_label(c), style="bold")
+        line.append(printable(source_label(c)), style="bold")
         if c.url:
-            line.append(f"  {c.url}", style="dim underline")
-        line.append(f"\n    “{c.quote}”", style="italic dim")
+            line.append(printable(f"  {c.url}"), style="dim underline")
+        line.append(printable(f"\n    “{c.quote}”"), style="italic dim")
         parts.append(line)
     return Group(*parts)
 
@@ -56,4 +57,4 @@ def passage_plain(citation: Citation) -> str:
     head = f"[{citation.n}] {source_label(citation)}"
     if citation.url:
         head += f"\n{citation.url}"
-    return f"{head}\n\n{citation.text}"
+    return printable(f"{head}\n\n{citation.text}")

@@ -16,6 +16,7 @@ import yaml
 from retrieval.errors import IngestError
 from retrieval.html_shape import check_html_shape
 from retrieval.models import SourceDoc
+from retrieval.redact import register_url, strip_userinfo
 from retrieval.safe_files import (  # noqa: F401 - re-exported for callers of this module
     HTML_SUFFIXES,
     PDF_SUFFIXES,
@@ -64,8 +65,9 @@ def load_targets(
     # The same target named twice (or a file inside a folder also named) is read once.
     for target in dict.fromkeys(targets):
         if is_url(target):
+            register_url(target)  # its password is redacted wherever it would be printed
             _collect(result, lambda t=target: load_url(t, max_bytes, fetch_timeout_s, result),
-                     target)
+                     strip_userinfo(target))
             continue
         path = Path(target)
         if not is_utf8_name(target):
@@ -139,12 +141,16 @@ def load_url(url: str, max_bytes: int, timeout_s: float,
     from retrieval.fetch import fetch
 
     download = fetch(url, max_bytes, timeout_s)
-    final = download.final_url
+    # A password in the URL is used to download and then forgotten: the document is stored,
+    # cited and listed under the URL without it.
+    final = strip_userinfo(download.final_url)
+    shown = strip_userinfo(url)
     if result is not None and urlparse(final).hostname != urlparse(url).hostname:
-        result.notes.append(IngestError(url, f"redirected to another host; recorded as {final}"))
+        result.notes.append(IngestError(shown,
+                                        f"redirected to another host; recorded as {final}"))
     suffix = suffix_for_content_type(download.content_type, final)
-    name = url.rstrip("/").rsplit("/", 1)[-1] or url
-    doc = parse_bytes(download.body, suffix, doc_id=url, origin=url, name=name, url=final)
+    name = shown.rstrip("/").rsplit("/", 1)[-1] or shown
+    doc = parse_bytes(download.body, suffix, doc_id=shown, origin=shown, name=name, url=final)
     # The page's own og:url is its claim; where the bytes came from is a fact.
     return doc if doc.url == final else doc.model_copy(update={"url": final})
 
@@ -256,12 +262,12 @@ def _make_doc(
         title=title,
         text=body,
         kind=kind,  # type: ignore[arg-type]
-        url=str(meta["url"]) if meta.get("url") else url,
+        url=strip_userinfo(str(meta["url"])) if meta.get("url") else url,
         outlet=str(meta["outlet"]) if meta.get("outlet") else None,
         published=_date(meta.get("published"), "published", origin),
         as_of=_date(meta.get("as_of"), "as_of", origin),
         language=str(meta.get("language") or "en"),
-        sources=tuple(str(s) for s in sources),
+        sources=tuple(strip_userinfo(str(s)) for s in sources),
     )
 
 

@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 from retrieval.errors import IngestError
+from retrieval.redact import strip_userinfo
 
 
 @dataclass
@@ -35,10 +36,15 @@ def fetch(url: str, max_bytes: int, timeout_s: float) -> Download:
     worker.join(timeout_s)
     if worker.is_alive():
         stop.set()
-        raise IngestError(url, f"timed out after {timeout_s:g} s")
+        raise IngestError(_named(url), f"timed out after {timeout_s:g} s")
     if "error" in outcome:
         raise outcome["error"]
     return outcome["download"]
+
+
+def _named(url: str) -> str:
+    """How an error names the URL: without a password it may carry."""
+    return strip_userinfo(url)
 
 
 def _download(url: str, max_bytes: int, timeout_s: float, stop: threading.Event,
@@ -48,7 +54,7 @@ def _download(url: str, max_bytes: int, timeout_s: float, stop: threading.Event,
     except IngestError as err:
         outcome["error"] = err
     except Exception as err:  # reported as this URL's failure, never lost in the thread
-        outcome["error"] = IngestError(url, f"download failed ({type(err).__name__})")
+        outcome["error"] = IngestError(_named(url), f"download failed ({type(err).__name__})")
 
 
 def _stream(url: str, max_bytes: int, timeout_s: float, stop: threading.Event) -> Download:
@@ -58,22 +64,22 @@ def _stream(url: str, max_bytes: int, timeout_s: float, stop: threading.Event) -
     try:
         with httpx.stream("GET", url, timeout=timeout_s, follow_redirects=True) as response:
             if response.status_code >= 400:
-                raise IngestError(url, f"HTTP {response.status_code}")
+                raise IngestError(_named(url), f"HTTP {response.status_code}")
             declared = int(response.headers.get("content-length") or 0)
             if declared > max_bytes:
-                raise IngestError(url, f"too large ({declared:,} bytes; cap {max_bytes:,})")
+                raise IngestError(_named(url), f"too large ({declared:,} bytes; cap {max_bytes:,})")
             body = bytearray()
             for part in response.iter_bytes():
                 if stop.is_set() or time.monotonic() > deadline:
-                    raise IngestError(url, f"timed out after {timeout_s:g} s")
+                    raise IngestError(_named(url), f"timed out after {timeout_s:g} s")
                 body.extend(part)
                 if len(body) > max_bytes:
-                    raise IngestError(url, f"too large (over the {max_bytes:,}-byte cap)")
+                    raise IngestError(_named(url), f"too large (over the {max_bytes:,}-byte cap)")
             return Download(bytes(body), response.headers.get("content-type", ""),
                             str(response.url))
     except httpx.TimeoutException:
-        raise IngestError(url, f"timed out after {timeout_s:g} s") from None
+        raise IngestError(_named(url), f"timed out after {timeout_s:g} s") from None
     except httpx.HTTPError as err:
-        raise IngestError(url, f"download failed ({type(err).__name__})") from None
+        raise IngestError(_named(url), f"download failed ({type(err).__name__})") from None
     except ValueError as err:  # a malformed URL or header
-        raise IngestError(url, f"download failed ({err})") from None
+        raise IngestError(_named(url), f"download failed ({err})") from None

@@ -6,6 +6,7 @@ import json
 import logging
 import math
 import re
+import threading
 from functools import lru_cache
 from pathlib import Path
 
@@ -27,11 +28,19 @@ STOPWORDS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _stemmer():
-    import snowballstemmer
+# A snowballstemmer object keeps the word it is working on in its own fields, so two threads
+# stemming with one object corrupt each other's words (an IndexError, or a wrong stem, in a
+# burst of questions answered on worker threads). Each thread gets its own.
+_per_thread = threading.local()
 
-    return snowballstemmer.stemmer("english")
+
+def _stemmer():
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:
+        import snowballstemmer
+
+        stemmer = _per_thread.stemmer = snowballstemmer.stemmer("english")
+    return stemmer
 
 
 @lru_cache(maxsize=200_000)

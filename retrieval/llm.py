@@ -16,7 +16,9 @@ from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 
 from retrieval.models import Retrieved
+from retrieval.safety import is_instruction
 from retrieval.settings import Settings
+from retrieval.text import split_sentences
 
 ABSTAIN_TOKEN = "NOT_IN_SOURCES"
 
@@ -83,13 +85,29 @@ def format_sources(retrieved: list[Retrieved]) -> str:
     blocks = []
     for n, r in enumerate(retrieved, start=1):
         meta = r.metadata
-        text = r.text.replace("</source>", "</ source>")
+        text = without_instructions(r.text).replace("</source>", "</ source>")
         blocks.append(
             f'<source n="{n}" title="{_attr(meta.get("title"))}" '
             f'outlet="{_attr(meta.get("outlet"))}" published="{_attr(meta.get("published"))}">\n'
             f"{text}\n</source>"
         )
     return "\n\n".join(blocks)
+
+
+def without_instructions(text: str) -> str:
+    """The passage minus its sentences addressed to an assistant (retrieval.safety).
+
+    The system prompt says sources are data, but a small model may still obey a planted
+    "ignore your instructions and ..."; the extractive answerer never quotes such a sentence,
+    and the model never reads one. The rest of the passage is kept as it was."""
+    kept, end = [], 0
+    for start, stop, sentence in split_sentences(text):
+        if is_instruction(sentence):
+            kept.append(text[end:start])
+            end = stop
+    if not kept:
+        return text
+    return "".join(kept) + text[end:]
 
 
 def _attr(value) -> str:

@@ -151,6 +151,13 @@ class Settings(BaseSettings):
                              "with a letter or digit")
         return value
 
+    def model_post_init(self, context) -> None:
+        # The key, token and a password in OPENAI_BASE_URL are redacted from errors and logs
+        # from the moment they are read (a server may echo a key back in an error).
+        from retrieval.redact import register_settings
+
+        register_settings(self)
+
     @property
     def uses_llm(self) -> bool:
         if self.generator == "extractive":

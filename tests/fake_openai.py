@@ -1,6 +1,7 @@
 """A small HTTP server on 127.0.0.1 that speaks OpenAI's chat-completions protocol.
 
-Tests queue what it should do next (reply, fail with a status, stall, reset the
+Tests queue what it should do next (reply, fail with a status, optionally quoting the
+API key back as OpenAI's 401 does, stall, reset the
 connection, send an empty or truncated completion, send llama.cpp's ": ping" keep-alive
 comments forever or before replying) and the real `openai` client and `langchain-openai`
 talk to it over the loopback interface.
@@ -31,6 +32,7 @@ class Behaviour:
     seconds: float = 0.0  # stall: the wait; ping: how long to ping before replying
     ping_every: float = 0.2  # ping: seconds between ": ping" comments
     forever: bool = False  # ping: never reply (bounded by PING_LIMIT_S, for safety)
+    echo_key: bool = False  # status: quote the request's API key in the error, as OpenAI does
 
 
 # A "forever" pinging stream still stops by itself, so a broken client cannot hang a test.
@@ -100,7 +102,11 @@ class FakeOpenAI:
             handler.connection.close()
             return
         if b.kind == "status":
-            payload = {"error": {"message": f"fake {b.status}", "type": b.error_code or "error",
+            message = f"fake {b.status}"
+            if b.echo_key:  # OpenAI's 401 says "Incorrect API key provided: sk-..."
+                key = (handler.headers.get("authorization") or "").removeprefix("Bearer ")
+                message = f"Incorrect API key provided: {key}. You can find your API key at ..."
+            payload = {"error": {"message": message, "type": b.error_code or "error",
                                  "code": b.error_code or None}}
             self._send_json(handler, payload, b.status)
             return

@@ -84,7 +84,8 @@ def test_a_refused_question_still_gets_its_line(ready_settings):
 
     assert result.exit_code == 1  # a script learns that something failed ...
     refused, answered = json_lines(result.stdout)  # ... and every question kept its line
-    assert refused == {"question": "x" * 1200,
+    # The refused question is echoed by its first 200 characters and its length.
+    assert refused == {"question": "x" * 200 + "…(1,200 bytes)",
                        "error": "the question is 1,200 characters; the limit is 1,000"}
     assert answered["citations"][0]["doc_id"] == TARASOV_DOC
     assert result.stderr == "error: the question is 1,200 characters; the limit is 1,000\n"

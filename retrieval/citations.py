@@ -20,6 +20,7 @@ from retrieval.support import (
     MIN_CONTENT,
     ContentScorer,
     content_support,
+    facts_of,
     lexical_scorer,
     missing_facts,
 )
@@ -259,7 +260,11 @@ def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
     """The 1-based number of the retrieved passage that best supports the claim on its own,
     under the fact check and `min_content`; None when none does. A sentence in another
     script than the passages is never attributed: only its numbers could be checked, and a
-    sentence with none would be supported by any passage."""
+    sentence with none would be supported by any passage. Nor is a sentence of one content
+    word and no number or date: one word is found in many passages and says nothing."""
+    facts = facts_of(claim)
+    if len(set(tokenize(claim))) < 2 and not (facts.numbers or facts.dates):
+        return None  # "This source is.": too little to find in a passage, nothing to cite
     best, best_score = None, min_content
     for n, passage in enumerate(retrieved, start=1):
         text = _checkable(passage)

@@ -17,7 +17,8 @@ _PATTERNS = [
     r"(?:say|state|mention|contain|include|provide|give|specify|answer|address|cover|"
     r"discuss|indicate|offer|tell|describe|explain|report)",
     rf"\bnot\s+(?:mentioned|stated|specified|provided|given|found|covered|addressed|"
-    rf"answered|included|available|discussed)\s+(?:in|by)\s+(?:the\s+)?{_SOURCES}",
+    rf"answered|included|available|discussed)\s+(?:in|by)\s+(?:any\s+of\s+)?(?:the\s+)?"
+    rf"{_SOURCES}",
     r"\b(?:no|not\s+enough|insufficient)\s+(?:relevant\s+|specific\s+)?information\s+"
     r"(?:about|on|regarding|in|is|was|to)\b",
     r"\bthere\s+is\s+no\s+(?:mention|information|indication|record)\b",

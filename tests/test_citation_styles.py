@@ -138,6 +138,9 @@ def test_a_sentence_is_cited_to_the_passage_that_supports_it(answer, doc):
     "Vladimir Putin signed the trilateral statement in Gyumri.",
     # on topic, every name in [3], but not what [3] says: below the bar for attribution
     "Veteran expert Stanislav Tarasov died in the Sputnik office.",
+    # one content word, found in a passage, claims nothing to cite ("efforts" is in [3])
+    "These efforts are. [2]",
+    "These efforts are.",
 ])
 def test_no_passage_is_found_for_an_invention(invented):
     verified = verify_generated(invented, RETRIEVED)
@@ -221,6 +224,7 @@ def test_dates_are_checked_at_the_precision_given():
     "The sources do not say how many people live in Stepanakert.",
     "The provided sources don't mention the population of Stepanakert [2].",
     "This information is not mentioned in the sources.",
+    "The US ambassador in Yerevan was not mentioned in any of the sources provided.",
     "There is no information about the population in the sources.",
     "I cannot answer that from the sources provided.",
     "В источниках не указано, сколько людей живёт в Степанакерте.",

@@ -146,7 +146,7 @@ def progress_bar(description: str):
 
 def make_answerer(settings, announce_build: bool = True):
     """An Answerer over a ready index, building it from the corpus on first use."""
-    from retrieval.answer import Answerer
+    from retrieval.answering.answerer import Answerer
 
     answerer = Answerer(settings)
     if answerer.store.count() == 0:
@@ -180,9 +180,9 @@ def ingest(
 
     Exit 1 when a document failed or deletions were held back (see the notes)."""
     with user_errors():
-        from retrieval.embeddings import make_embedder
-        from retrieval.ingest import ingest as run_ingest
-        from retrieval.store import Store
+        from retrieval.index.embeddings import make_embedder
+        from retrieval.index.ingest import ingest as run_ingest
+        from retrieval.index.store import Store
 
         settings = load_settings()
         store = Store(settings, make_embedder(settings))
@@ -260,8 +260,8 @@ def sources(
     if ctx.invoked_subcommand is not None:
         return
     with user_errors():
-        from retrieval.embeddings import make_embedder
-        from retrieval.store import Store
+        from retrieval.index.embeddings import make_embedder
+        from retrieval.index.store import Store
 
         settings = load_settings()
         rows = Store(settings, make_embedder(settings)).documents()
@@ -293,9 +293,9 @@ def sources_remove(
 ) -> None:
     """Remove one document from the index (its file stays; delete it to keep it out)."""
     with user_errors():
-        from retrieval.embeddings import make_embedder
-        from retrieval.ingest import remove_document
-        from retrieval.store import Store
+        from retrieval.index.embeddings import make_embedder
+        from retrieval.index.ingest import remove_document
+        from retrieval.index.store import Store
 
         settings = load_settings()
         removed = remove_document(Store(settings, make_embedder(settings)), doc_id)
@@ -325,7 +325,7 @@ def eval_command(
     """Score answers, citations, abstentions, retrieval and latency on an eval set."""
     with user_errors():
         from retrieval.errors import BackstoryError
-        from retrieval.eval import DEFAULT_FILE, format_report, load_questions
+        from retrieval.evaluation.harness import DEFAULT_FILE, format_report, load_questions
 
         if squad:
             _squad_eval(file, split, sample, k, as_json)
@@ -340,7 +340,7 @@ def eval_command(
             raise BackstoryError(f"k must be between 1 and {settings.max_k}")
         runs = [_eval_run(make_answerer(settings), items, k, "ours")]
         if baseline:
-            from retrieval.eval_baseline import NaiveRAG
+            from retrieval.evaluation.baseline import NaiveRAG
 
             say("Building the naive baseline's index…", err=True)
             with NaiveRAG(settings) as naive:
@@ -359,7 +359,7 @@ def eval_command(
 def _squad_eval(file: Path | None, split: str, sample: int, k: int | None,
                 as_json: bool) -> None:
     from retrieval.errors import BackstoryError
-    from retrieval.squad_eval import SPLITS, evaluate
+    from retrieval.evaluation.squad import SPLITS, evaluate
     from retrieval.train.squad import DEFAULT_SQUAD
 
     if split not in SPLITS:
@@ -384,7 +384,7 @@ def _squad_eval(file: Path | None, split: str, sample: int, k: int | None,
 
 
 def _eval_run(system, items, k: int, name: str):
-    from retrieval.eval import run_eval
+    from retrieval.evaluation.harness import run_eval
 
     progress, update = progress_bar(f"Evaluating ({name})")
     if progress:
@@ -403,7 +403,7 @@ def chat(
 ) -> None:
     """Hold a conversation about the article; follow-ups keep the context, /help lists commands."""
     with user_errors():
-        from bot.chat import run_chat
+        from bot.chat.loop import run_chat
 
         code = run_chat(load_settings(), k=k, as_json=as_json)
     if code:
@@ -422,11 +422,11 @@ def discord(
 
         settings = load_settings()
         if settings.discord_token is None or not settings.discord_token.get_secret_value():
-            from bot.discord_bot import NO_TOKEN
+            from bot.discord.bot import NO_TOKEN
 
             raise BackstoryError(NO_TOKEN)
         configure_logging(max(state.verbose, 1))  # a service logs by default
-        from bot.discord_bot import run
+        from bot.discord.bot import run
 
         run(settings, make_answerer(settings), force_sync=sync)
 

@@ -6,9 +6,9 @@ import json
 
 from typer.testing import CliRunner
 
-from retrieval.chunking import chunk_document
-from retrieval.corpus import load_file
-from retrieval.ingest import ingest
+from retrieval.index.chunking import chunk_document
+from retrieval.index.corpus import load_file
+from retrieval.index.ingest import ingest
 
 PEACEKEEPING = "background/russian-peacekeeping-mission.md"
 
@@ -71,7 +71,7 @@ def test_ingesting_one_file_leaves_the_others_alone(store, corpus):
 
 
 def test_remove_document(store):
-    from retrieval.ingest import remove_document
+    from retrieval.index.ingest import remove_document
 
     ingest(store)
     n = doc_ids(store)[PEACEKEEPING]

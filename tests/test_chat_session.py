@@ -119,7 +119,7 @@ def test_nothing_heavy_is_imported_before_the_first_prompt(tmp_path):
     """Cold start: the chat's prompt side must not pull in Chroma, LangChain or ONNX."""
     code = (
         "import sys\n"
-        "from bot.cli import load_settings, state\n"
+        "from bot.startup import load_settings, state\n"
         f"state.data_dir = __import__('pathlib').Path({str(tmp_path)!r})\n"
         "from bot.chat.loop import InteractiveChat\n"
         "import prompt_toolkit, rich.live\n"

@@ -12,12 +12,12 @@ from retrieval.errors import BackstoryError
 from retrieval.evaluation.harness import (
     EvalItem,
     evidence_rank,
-    format_report,
     load_questions,
     metrics,
     run_eval,
     score,
 )
+from retrieval.evaluation.report import format_report
 from retrieval.models import Answer, Citation, Retrieved
 
 # Outcomes of the first four are certain for any sane engine: the first two are answered from

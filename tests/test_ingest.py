@@ -239,7 +239,7 @@ def test_cli_asks_at_a_terminal_before_deleting_most_of_the_index(tmp_path, corp
     assert runner.invoke(app, args).exit_code == 0
     for path in sorted(corpus.rglob("*.md"))[:3]:
         path.unlink()
-    monkeypatch.setattr("bot.cli.at_a_terminal", lambda: True)
+    monkeypatch.setattr("bot.commands.index.at_a_terminal", lambda: True)
     kept = runner.invoke(app, args, input="n\n")
     assert kept.exit_code == 1
     assert "3 of 4 indexed documents have no file any more" in kept.stderr

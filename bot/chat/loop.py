@@ -61,7 +61,7 @@ def leave(code: int) -> NoReturn:
 
 async def _run_piped(settings: Settings, k: int | None, as_json: bool) -> int:
     from bot.chat.script import run_script
-    from bot.cli import make_answerer
+    from bot.startup import make_answerer
 
     session = ChatSession(settings, Warmup(lambda _warmup: make_answerer(settings)), k)
     return await run_script(session, sys.stdin, sys.stdout, sys.stderr, as_json)

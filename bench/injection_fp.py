@@ -4,7 +4,7 @@
     python bench/injection_fp.py --quiet    # counts only
 
 Every sentence of every paragraph of ../shared/eval/squad/dev-v2.0-cs224n.json (Wikipedia
-articles, SQuAD 2.0, CC BY-SA 4.0) goes through `retrieval.safety.is_instruction`. None of
+articles, SQuAD 2.0, CC BY-SA 4.0) goes through `retrieval.index.safety.is_instruction`. None of
 them is addressed to an assistant, so each flag is a false positive: a sentence the offline
 answerer will never quote and ingest reports as planted. It also checks, as a reminder, that
 the real injections of tests/test_hostile_text.py are still flagged.
@@ -20,7 +20,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from retrieval.safety import is_instruction  # noqa: E402
+from retrieval.index.safety import is_instruction  # noqa: E402
 from retrieval.text import split_sentences  # noqa: E402
 
 SQUAD = REPO.parent / "shared" / "eval" / "squad" / "dev-v2.0-cs224n.json"
@@ -34,7 +34,7 @@ def squad_sentences() -> list[str]:
 
 def corpus_sentences() -> list[str]:
     """The project's own article and notes: also descriptive text, also never orders."""
-    from retrieval.corpus import iter_corpus_files, load_file
+    from retrieval.index.corpus import iter_corpus_files, load_file
 
     corpus = REPO / "corpus"
     return [sentence for path in iter_corpus_files(corpus)

@@ -19,7 +19,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from retrieval.language import MIN_CONFIDENCE, detect_language  # noqa: E402
+from retrieval.answering.language import MIN_CONFIDENCE, detect_language  # noqa: E402
 from tests.test_language import FOREIGN, NAMES_ONLY, SIBLINGS, english_questions  # noqa: E402
 
 # Left out of the tests because the model gets them wrong or is unsure: reported, not hidden.

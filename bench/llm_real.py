@@ -26,9 +26,9 @@ import statistics
 import time
 from pathlib import Path
 
-from retrieval.answer import Answerer
-from retrieval.citations import verify_generated
-from retrieval.eval import EvalItem, groups_met, load_questions
+from retrieval.answering.answerer import Answerer
+from retrieval.answering.citations import verify_generated
+from retrieval.evaluation.harness import EvalItem, groups_met, load_questions
 from retrieval.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -125,7 +125,7 @@ def summarise(rows: list[dict]) -> dict:
         "sentences_dropped": share(sum(r["sentences_dropped"] for r in rows),
                                    sum(r["sentences_dropped"] + r["sentences_kept"]
                                        for r in rows)),
-        # kept sentences the checker cited itself (retrieval/citations.py, attribute)
+        # kept sentences the checker cited itself (retrieval/answering/citations.py, attribute)
         "kept_sentences_without_marker": attributed("uncited"),
         "kept_sentences_re_pointed": attributed("re-pointed"),
         "declines_on_answerable": sum(r["abstained"] for r in answerable),

@@ -16,9 +16,9 @@ import argparse
 import json
 from pathlib import Path
 
-from retrieval.answer import Answerer
-from retrieval.citations import verify_generated
-from retrieval.eval import groups_met, load_questions
+from retrieval.answering.answerer import Answerer
+from retrieval.answering.citations import verify_generated
+from retrieval.evaluation.harness import groups_met, load_questions
 from retrieval.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent

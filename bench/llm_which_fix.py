@@ -19,8 +19,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-from retrieval.answer import Answerer
-from retrieval.citations import _checkable, attach_markers, verify_generated
+from retrieval.answering.answerer import Answerer
+from retrieval.answering.citations import _checkable, attach_markers, verify_generated
 from retrieval.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,7 +28,7 @@ BEFORE = "c6ac821"
 
 
 def old_support():
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{BEFORE}:retrieval/support.py"],
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{BEFORE}:retrieval/answering/support.py"],
                             check=True, capture_output=True, text=True).stdout
     path = Path(tempfile.mkdtemp()) / "support_before.py"
     path.write_text(source)

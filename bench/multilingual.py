@@ -23,9 +23,9 @@ EMBEDDERS = ("minilm", "e5")
 
 
 def run_one(embedder: str, work: Path, files: dict[str, Path], k: int) -> dict:
-    from retrieval.answer import Answerer
-    from retrieval.eval import load_questions, run_eval
-    from retrieval.ingest import ingest
+    from retrieval.answering.answerer import Answerer
+    from retrieval.evaluation.harness import load_questions, run_eval
+    from retrieval.index.ingest import ingest
     from retrieval.settings import Settings
 
     data = work / f"ml-{embedder}"

@@ -31,8 +31,8 @@ def main() -> None:
     if not args.data.exists():
         sys.exit(f"no index at {args.data}; run `python bench/run.py --quick` first")
 
-    from retrieval.answer import Answerer
-    from retrieval.eval import load_questions
+    from retrieval.answering.answerer import Answerer
+    from retrieval.evaluation.harness import load_questions
     from retrieval.settings import Settings
 
     settings = Settings(data_dir=args.data.resolve(), corpus_dir=args.corpus.resolve())

@@ -13,8 +13,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from retrieval.answer import Answerer
-from retrieval.followup import Turn
+from retrieval.answering.answerer import Answerer
+from retrieval.answering.followup import Turn
 from retrieval.settings import Settings
 
 

@@ -123,7 +123,7 @@ def main() -> None:
     }
     log = lambda msg: print(f"[{time.perf_counter() - started:6.0f} s] {msg}", flush=True)
 
-    from retrieval.embeddings import make_embedder
+    from retrieval.index.embeddings import make_embedder
     from retrieval.settings import Settings
 
     settings = Settings()

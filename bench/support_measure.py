@@ -5,7 +5,7 @@
 Each line of the claims file names a passage of the corpus (a paragraph holding `anchor`)
 and a sentence a model might write citing it, with whether the passage supports it. Prints,
 for each check, how many supported sentences it keeps and how many inventions it lets
-through, and the content scores, so MIN_CONTENT in retrieval/support.py can be re-checked.
+through, and the content scores, so MIN_CONTENT in retrieval/answering/support.py can be re-checked.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import argparse
 import json
 from pathlib import Path
 
-from retrieval.lexical import LexicalIndex, tokenize
-from retrieval.support import MIN_CONTENT, lexical_scorer, missing_facts
+from retrieval.answering.support import MIN_CONTENT, lexical_scorer, missing_facts
+from retrieval.index.lexical import LexicalIndex, tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -54,9 +54,9 @@ def main() -> None:
                                [p for _, p in paragraphs])
     scorers = {"lexical": lexical_scorer(), "lexical-idf": lexical_scorer(index.idf)}
     if args.embed:
-        from retrieval.embeddings import make_embedder
+        from retrieval.answering.support import embedding_scorer
+        from retrieval.index.embeddings import make_embedder
         from retrieval.settings import Settings
-        from retrieval.support import embedding_scorer
 
         scorers["minilm-cosine"] = embedding_scorer(
             make_embedder(Settings(_env_file=None)).embed_documents)
@@ -95,7 +95,7 @@ def attribution(rows: list[dict], paragraphs: list[tuple[str, str]], index: Lexi
     """Each sentence without a marker, among its passage and the BM25 neighbours that make
     up k paragraphs (what a retrieval might hand the model): is it cited to a paragraph at
     ATTRIBUTE_MIN_CONTENT, and to which? An invention cited anywhere is a false keep."""
-    from retrieval.citations import ATTRIBUTE_MIN_CONTENT, attribute
+    from retrieval.answering.citations import ATTRIBUTE_MIN_CONTENT, attribute
     from retrieval.models import Retrieved
 
     counts = {"supported, to its passage": 0, "supported, elsewhere": 0, "supported, dropped": 0,

@@ -25,9 +25,9 @@ from pathlib import Path
 import numpy as np
 from langchain_core.embeddings import Embeddings
 
-from retrieval.chunking import chunk_document, passage_text
-from retrieval.corpus import load_targets
-from retrieval.extractive import embed_array
+from retrieval.answering.extractive import embed_array
+from retrieval.index.chunking import chunk_document, passage_text
+from retrieval.index.corpus import load_targets
 from retrieval.text import split_sentences
 
 SECTIONS_PER_DOC = 10

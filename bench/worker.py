@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import synth
 
-from retrieval.embeddings import make_embedder
+from retrieval.index.embeddings import make_embedder
 from retrieval.settings import Settings
 
 WARMUP_QUESTION = "What is the article about?"
@@ -52,8 +52,8 @@ class Timer:
 
 
 def ingest_task(args) -> dict:
-    from retrieval.ingest import ingest
-    from retrieval.store import Store
+    from retrieval.index.ingest import ingest
+    from retrieval.index.store import Store
 
     settings = settings_for(args.corpus, args.data)
     real = make_embedder(settings)
@@ -92,8 +92,8 @@ def ingest_task(args) -> dict:
 def bulk_task(args) -> dict:
     """Load an index straight into Chroma and BM25 in big batches (for sizes where the
     per-document ingest pipeline takes too long); the index answers queries like any other."""
-    from retrieval.chunking import chunk_document, to_documents
-    from retrieval.store import Store
+    from retrieval.index.chunking import chunk_document, to_documents
+    from retrieval.index.store import Store
 
     settings = settings_for(args.corpus, args.data)
     embedder = synth.CachedEmbedder(make_embedder(settings), args.vectors)
@@ -144,8 +144,8 @@ def bulk_task(args) -> dict:
 
 def embed_task(args) -> dict:
     """The embedder alone on the corpus's passages, in its own batches."""
-    from retrieval.chunking import chunk_document, to_documents
-    from retrieval.extractive import embed_array
+    from retrieval.answering.extractive import embed_array
+    from retrieval.index.chunking import chunk_document, to_documents
 
     settings = settings_for(args.corpus, args.corpus)
     embedder = make_embedder(settings)
@@ -169,11 +169,11 @@ def embed_task(args) -> dict:
 
 
 def query_task(args) -> dict:
-    from retrieval import extractive
-    from retrieval.answer import Answerer
-    from retrieval.eval import load_questions
-    from retrieval.retriever import hybrid_search
-    from retrieval.store import Store
+    from retrieval.answering import extractive
+    from retrieval.answering.answerer import Answerer
+    from retrieval.answering.retriever import hybrid_search
+    from retrieval.evaluation.harness import load_questions
+    from retrieval.index.store import Store
 
     settings = settings_for(args.corpus, args.data)
     items = load_questions(args.questions)

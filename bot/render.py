@@ -1,4 +1,4 @@
-"""Answer -> terminal text (plain or rich). Discord has its own renderer (discord_render)."""
+"""Answer -> terminal text (plain or rich). Discord has its own renderer (bot/discord/render.py)."""
 
 from __future__ import annotations
 

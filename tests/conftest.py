@@ -98,8 +98,8 @@ def settings(tmp_path, corpus):
 
 @pytest.fixture
 def store(settings):
-    from retrieval.embeddings import make_embedder
-    from retrieval.store import Store
+    from retrieval.index.embeddings import make_embedder
+    from retrieval.index.store import Store
 
     return Store(settings, make_embedder(settings))
 
@@ -107,10 +107,10 @@ def store(settings):
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory):
     """One small index built once; tests that only read copy it (Chroma dirs copy cleanly)."""
-    from retrieval.embeddings import make_embedder
-    from retrieval.ingest import ingest
+    from retrieval.index.embeddings import make_embedder
+    from retrieval.index.ingest import ingest
+    from retrieval.index.store import Store
     from retrieval.settings import Settings
-    from retrieval.store import Store
 
     root = tmp_path_factory.mktemp("built")
     corpus = make_corpus(root)
@@ -122,7 +122,7 @@ def built_index(tmp_path_factory):
 @pytest.fixture(scope="session")
 def full_answerer(tmp_path_factory):
     """An answerer over the whole real corpus, ingested once per session; read-only use."""
-    from retrieval.answer import Answerer
+    from retrieval.answering.answerer import Answerer
     from retrieval.settings import Settings
 
     root = tmp_path_factory.mktemp("full")
@@ -145,7 +145,7 @@ def ready_settings(tmp_path, built_index):
 
 @pytest.fixture
 def answerer(ready_settings):
-    from retrieval.answer import Answerer
+    from retrieval.answering.answerer import Answerer
 
     return Answerer(ready_settings)
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections import defaultdict
 from pathlib import Path
 
-from retrieval.chunking import chunk_document, to_documents
-from retrieval.corpus import iter_corpus_files, load_file
+from retrieval.index.chunking import chunk_document, to_documents
+from retrieval.index.corpus import iter_corpus_files, load_file
 from retrieval.settings import Settings
 
 
@@ -27,7 +27,7 @@ def fresh_store(settings: Settings, embedder):
     """A Store as a new process would open it: Chroma's per-path client cache dropped."""
     from chromadb.api.client import SharedSystemClient
 
-    from retrieval.store import Store
+    from retrieval.index.store import Store
 
     SharedSystemClient.clear_system_cache()
     return Store(settings, embedder)

@@ -9,9 +9,9 @@ from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from typer.testing import CliRunner
 
-from retrieval.answer import ABSTAIN_MESSAGE, Answerer
+from retrieval.answering.answerer import ABSTAIN_MESSAGE, Answerer
+from retrieval.answering.followup import Turn
 from retrieval.errors import BackstoryError
-from retrieval.followup import Turn
 
 ARTICLE_ID = "articles/2023-06-15-sputnik-moscow-questions-washingtons-sanity.md"
 QUESTIONS = [
@@ -195,7 +195,7 @@ def test_network_guard_refuses_outside_addresses(network_guard):
 
 
 def test_ingest_and_ask_touch_no_outside_address(settings, network_guard):
-    from retrieval.ingest import ingest
+    from retrieval.index.ingest import ingest
 
     answerer = Answerer(settings)
     ingest(answerer.store)

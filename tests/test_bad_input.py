@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from retrieval.ingest import ingest
+from retrieval.index.ingest import ingest
 from tests.conftest import loopback_site
 
 GOOD = "background/csto.md"

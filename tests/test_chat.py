@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from bot.chat_commands import HELP, NO_ANSWER_TEXT, RESET_TEXT
+from bot.chat.commands import HELP, NO_ANSWER_TEXT, RESET_TEXT
 from bot.cli import app
 
 ARTICLE_TITLE = "Moscow questions Washington's sanity amid reports of US meddling in Karabakh"
@@ -95,7 +95,7 @@ def test_about_describes_article_and_background(ready_settings, store_counts):
 
 def test_follow_up_keeps_context_until_reset(ready_settings):
     """"What did he say?" borrows its subject from the turn before; after /reset it has none."""
-    from retrieval.answer import ABSTAIN_MESSAGE
+    from retrieval.answering.answerer import ABSTAIN_MESSAGE
 
     script = "Who is Stanislav Tarasov?\nWhat did he say?\n/reset\nWhat did he say?\n"
     result = chat(ready_settings, script)
@@ -129,8 +129,8 @@ def test_a_refused_question_does_not_end_the_chat(ready_settings):
 @pytest.fixture
 def store_counts(ready_settings):
     """(background documents, their passages) as the index holds them."""
-    from retrieval.embeddings import make_embedder
-    from retrieval.store import Store
+    from retrieval.index.embeddings import make_embedder
+    from retrieval.index.store import Store
 
     rows = Store(ready_settings, make_embedder(ready_settings)).documents()
     background = [r for r in rows if r["kind"] == "background"]

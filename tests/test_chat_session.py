@@ -9,8 +9,8 @@ import threading
 
 import pytest
 
-from bot.chat import AnswerView
-from bot.chat_session import ChatSession, Warmup
+from bot.chat.loop import AnswerView
+from bot.chat.session import ChatSession, Warmup
 from tests.conftest import REPO
 from tests.fake_openai import Behaviour
 
@@ -37,7 +37,7 @@ async def test_history_is_bounded_and_skips_abstentions(ready_settings, answerer
 
 
 async def test_streamed_tokens_reach_the_view(ready_settings, fake_openai):
-    from retrieval.answer import Answerer
+    from retrieval.answering.answerer import Answerer
 
     settings = ready_settings.model_copy(update={
         "openai_base_url": fake_openai.base_url, "llm_retries": 0, "llm_timeout_s": 10})
@@ -57,8 +57,8 @@ async def test_streamed_tokens_reach_the_view(ready_settings, fake_openai):
 
 
 async def test_the_view_says_the_model_is_asked_until_it_streams(ready_settings, fake_openai):
-    from retrieval.answer import Answerer
-    from retrieval.llm import ASKING_STATUS
+    from retrieval.answering.answerer import Answerer
+    from retrieval.answering.llm import ASKING_STATUS
 
     settings = ready_settings.model_copy(update={
         "openai_base_url": fake_openai.base_url, "llm_retries": 0, "llm_timeout_s": 10})
@@ -119,12 +119,12 @@ def test_nothing_heavy_is_imported_before_the_first_prompt(tmp_path):
     """Cold start: the chat's prompt side must not pull in Chroma, LangChain or ONNX."""
     code = (
         "import sys\n"
-        "from bot.cli import load_settings, state\n"
+        "from bot.startup import load_settings, state\n"
         f"state.data_dir = __import__('pathlib').Path({str(tmp_path)!r})\n"
-        "from bot.chat import InteractiveChat\n"
+        "from bot.chat.loop import InteractiveChat\n"
         "import prompt_toolkit, rich.live\n"
         "InteractiveChat(load_settings(), None)\n"
-        "heavy = ('chromadb', 'langchain_core', 'onnxruntime', 'numpy', 'retrieval.answer')\n"
+        "heavy = ('chromadb', 'langchain_core', 'onnxruntime', 'numpy', 'retrieval.answering.answerer')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.citations import attach_markers, marker_numbers, verify_generated
-from retrieval.declines import is_decline
+from retrieval.answering.citations import attach_markers, marker_numbers, verify_generated
+from retrieval.answering.declines import is_decline
+from retrieval.answering.support import extract_dates, missing_facts
 from retrieval.models import Retrieved
-from retrieval.support import extract_dates, missing_facts
 
 ARTICLE = ("Sputnik article\n\nMoscow deployed a 2,000 troop-strong peacekeeping contingent in "
            "Nagorno-Karabakh in the aftermath of the Second Karabakh War of September-November "

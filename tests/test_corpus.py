@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from retrieval.corpus import iter_corpus_files, load_file
+from retrieval.index.corpus import iter_corpus_files, load_file
 from tests.conftest import CORPUS
 
 BACKGROUND = sorted((CORPUS / "background").glob("*.md"))

@@ -36,7 +36,7 @@ class Killed(BaseException):
 
 @pytest.fixture(scope="module")
 def embedder():
-    from retrieval.embeddings import make_embedder
+    from retrieval.index.embeddings import make_embedder
     from retrieval.settings import Settings
 
     return make_embedder(Settings(_env_file=None))
@@ -136,7 +136,7 @@ def retitle(path: Path) -> None:
 
 
 def test_reingest_killed_after_edits_then_edited_again_and_rerun(tmp_path, embedder):
-    from retrieval.ingest import ingest
+    from retrieval.index.ingest import ingest
     from retrieval.settings import Settings
 
     # Built in place: documents remember their absolute origin, so an index copied from
@@ -198,7 +198,7 @@ PEACEKEEPING = "background/russian-peacekeeping-mission.md"
 ])
 def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder, monkeypatch,
                                                        window):
-    from retrieval.ingest import ingest
+    from retrieval.index.ingest import ingest
 
     store = fresh_store(ready_settings, embedder)
     path = ready_settings.corpus_dir / PEACEKEEPING
@@ -230,7 +230,7 @@ def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder,
 def test_removal_stopped_between_vectors_and_records_then_file_restored(tmp_path, embedder,
                                                                         monkeypatch):
     """Records left without vectors must not make the restored file look already indexed."""
-    from retrieval.ingest import ingest
+    from retrieval.index.ingest import ingest
     from retrieval.settings import Settings
 
     # Built in place (see above): a copied index would not notice the removal.
@@ -254,7 +254,7 @@ def test_removal_stopped_between_vectors_and_records_then_file_restored(tmp_path
 
 def test_rebuild_stopped_after_dropping_the_collection_then_rerun(ready_settings, embedder,
                                                                   monkeypatch):
-    from retrieval.ingest import ingest
+    from retrieval.index.ingest import ingest
 
     store = fresh_store(ready_settings, embedder)
     stop_in(monkeypatch, type(store.record_manager), "list_keys")  # drop_everything's 2nd step

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.discord_admin import NO_ADMINS, NOT_ADMIN, safe_filename
-from bot.discord_bot import BackstoryBot
+from bot.discord.admin import NO_ADMINS, NOT_ADMIN, safe_filename
+from bot.discord.bot import BackstoryBot
 from tests.conftest import loopback_site
 from tests.discord_fakes import ADMIN_ROLE_ID, EPHEMERAL, Harness
 

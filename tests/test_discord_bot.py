@@ -10,17 +10,17 @@ import re
 import discord
 import pytest
 
-from bot.discord_bot import (
+from bot.discord.bot import (
     INVITE_PERMISSIONS,
     BackstoryBot,
     ShardedBackstoryBot,
     invite_url,
     make_bot,
 )
-from bot.discord_limits import BUSY_MESSAGE
-from bot.discord_render import MAX_MESSAGE_CHARS, apology
+from bot.discord.limits import BUSY_MESSAGE
+from bot.discord.render import MAX_MESSAGE_CHARS, apology
 from bot.feedback import FeedbackStore
-from retrieval.answer import ABSTAIN_MESSAGE
+from retrieval.answering.answerer import ABSTAIN_MESSAGE
 from tests.discord_fakes import (
     BOT_ID,
     CHANNEL_ID,
@@ -232,7 +232,7 @@ async def test_discord_ignores_what_is_not_for_it(start_bot):
 # --- pings, previews and streaming with an LLM -------------------------------------------
 async def test_discord_llm_answer_with_mentions_pings_nobody_and_streams(
         start_bot, answerer, fake_openai):
-    from retrieval.answer import Answerer
+    from retrieval.answering.answerer import Answerer
 
     settings = answerer.settings.model_copy(update={"openai_base_url": fake_openai.base_url,
                                                     "llm_retries": 0})
@@ -258,8 +258,8 @@ async def test_discord_llm_answer_with_mentions_pings_nobody_and_streams(
 
 async def test_discord_says_the_model_is_asked_before_it_streams(
         start_bot, answerer, fake_openai):
-    from retrieval.answer import Answerer
-    from retrieval.llm import ASKING_STATUS
+    from retrieval.answering.answerer import Answerer
+    from retrieval.answering.llm import ASKING_STATUS
 
     settings = answerer.settings.model_copy(update={"openai_base_url": fake_openai.base_url,
                                                     "llm_retries": 0})

@@ -16,7 +16,7 @@ import time
 
 import pytest
 
-from bot.discord_render import MAX_MESSAGE_CHARS
+from bot.discord.render import MAX_MESSAGE_CHARS
 from tests.fake_openai import Behaviour, FakeOpenAI
 from tests.loopback_discord import LoopbackDiscord
 from tests.loopback_discord.bot_process import BotProcess

@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from bot.discord_bot import REDACTED, install_redaction, run
+from bot.discord.bot import REDACTED, install_redaction, run
 from bot.feedback import FeedbackStore, summary
 from retrieval.errors import BackstoryError
 from retrieval.models import Answer, Citation

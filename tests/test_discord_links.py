@@ -14,17 +14,17 @@ import re
 
 import pytest
 
-from bot.discord_admin import ingest_reply
-from bot.discord_bot import BackstoryBot
-from bot.discord_render import (
+from bot.discord.admin import ingest_reply
+from bot.discord.bot import BackstoryBot
+from bot.discord.render import (
     about_embed,
     answer_messages,
     as_text,
     shown_url,
     sources_messages,
 )
-from bot.discord_reply import quote_question
-from retrieval.ingest import ingest
+from bot.discord.reply import quote_question
+from retrieval.index.ingest import ingest
 from retrieval.models import Answer, Citation
 from tests.discord_fakes import Harness
 
@@ -107,7 +107,7 @@ def test_sources_listing_and_about_embed_check_urls(url):
 
 
 def test_maintainer_replies_and_quoted_questions_show_titles_as_text():
-    from retrieval.ingest import IngestReport
+    from retrieval.index.ingest import IngestReport
 
     report = IngestReport(docs_added=["background/d1.md"])
     rows = {"background/d1.md": {"id": "background/d1.md", "title": HOSTILE_TITLE, "chunks": 3}}

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from bot.discord_render import (
+from bot.discord.render import (
     EMBED_DESCRIPTION_MAX,
     EMBED_TOTAL_MAX,
     MAX_MESSAGE_CHARS,
@@ -16,7 +16,7 @@ from bot.discord_render import (
     split_message,
     streaming_preview,
 )
-from bot.discord_reply import STREAM_EDIT_INTERVAL_S, StreamingReply
+from bot.discord.reply import STREAM_EDIT_INTERVAL_S, StreamingReply
 from retrieval.models import Answer, Citation
 
 SENTENCE = "The ministry said the reports were troubling and raised questions [1]. "
@@ -109,7 +109,7 @@ def test_discord_source_urls_do_not_unfurl():
 
 
 def test_discord_links_in_code_or_brackets_are_left_alone():
-    from bot.discord_render import safe
+    from bot.discord.render import safe
 
     assert safe("id `https://a.org/x` and <https://b.org/y>") == \
         "id `https://a.org/x` and <https://b.org/y>"

@@ -7,17 +7,17 @@ import json
 import pytest
 from typer.testing import CliRunner
 
+from retrieval.answering.followup import Turn
 from retrieval.errors import BackstoryError
-from retrieval.eval import (
+from retrieval.evaluation.harness import (
     EvalItem,
     evidence_rank,
-    format_report,
     load_questions,
     metrics,
     run_eval,
     score,
 )
-from retrieval.followup import Turn
+from retrieval.evaluation.report import format_report
 from retrieval.models import Answer, Citation, Retrieved
 
 # Outcomes of the first four are certain for any sane engine: the first two are answered from
@@ -182,7 +182,7 @@ def test_cli_eval_rejects_unknown_baseline_and_bad_files(tmp_path):
 
 # --- the naive baseline -------------------------------------------------------------------
 def test_naive_baseline_builds_its_own_temporary_index(ready_settings):
-    from retrieval.eval_baseline import CHUNK_SIZE, NaiveRAG
+    from retrieval.evaluation.baseline import CHUNK_SIZE, NaiveRAG
 
     before = sorted(p.name for p in ready_settings.data_dir.iterdir())
     with NaiveRAG(ready_settings) as naive:

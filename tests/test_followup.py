@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from typer.testing import CliRunner
 
-from bot.chat_commands import RESET_TEXT
+from bot.chat.commands import RESET_TEXT
 from bot.cli import app
-from retrieval.answer import ABSTAIN_MESSAGE
-from retrieval.followup import Turn, resolve
+from retrieval.answering.answerer import ABSTAIN_MESSAGE
+from retrieval.answering.followup import Turn, resolve
 
 PEACEKEEPERS = Turn("How many Russian peacekeepers were deployed in Karabakh?",
                     "Moscow deployed a 2,000 troop-strong peacekeeping contingent in "

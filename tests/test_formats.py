@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from retrieval.errors import BackstoryError
-from retrieval.ingest import ingest
+from retrieval.index.ingest import ingest
 
 
 def minimal_pdf(text: str, title: str) -> bytes:
@@ -64,8 +64,8 @@ def test_hybrid_retriever_composes_as_a_langchain_runnable(answerer):
 
 
 def test_switching_embedders_asks_for_a_rebuild(ready_settings):
-    from retrieval.embeddings import make_embedder
-    from retrieval.store import Store
+    from retrieval.index.embeddings import make_embedder
+    from retrieval.index.store import Store
 
     other = ready_settings.model_copy(update={"embedder": "e5"})
     store = Store(other, make_embedder(other))
@@ -74,8 +74,8 @@ def test_switching_embedders_asks_for_a_rebuild(ready_settings):
 
 
 def test_rebuild_with_another_embedder_works(settings, store):
-    from retrieval.embeddings import make_embedder
-    from retrieval.store import Store
+    from retrieval.index.embeddings import make_embedder
+    from retrieval.index.store import Store
 
     ingest(store)
     n = store.count()

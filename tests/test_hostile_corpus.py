@@ -18,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from retrieval.corpus import load_targets
-from retrieval.ingest import ingest
+from retrieval.index.corpus import load_targets
+from retrieval.index.ingest import ingest
 
 SECRET = "OPENAI_API_KEY=sk-test-this-must-never-be-indexed"
 NOTE = "---\ntitle: {title}\nkind: background\n---\n\n{body}\n"

@@ -11,9 +11,9 @@ from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from typer.testing import CliRunner
 
-from retrieval.answer import ABSTAIN_MESSAGE, Answerer
-from retrieval.ingest import ingest
-from retrieval.safety import is_instruction, sanitize_output
+from retrieval.answering.answerer import ABSTAIN_MESSAGE, Answerer
+from retrieval.index.ingest import ingest
+from retrieval.index.safety import is_instruction, sanitize_output
 
 PLANTED = """---
 title: "The Russian base in Gyumri"
@@ -96,7 +96,7 @@ def test_an_obedient_model_is_filtered(planted_answerer):
 
 
 def test_prompt_marks_sources_as_data(planted_answerer):
-    from retrieval.llm import SYSTEM, format_sources
+    from retrieval.answering.llm import SYSTEM, format_sources
 
     answerer, _ = planted_answerer
     prepared = answerer.prepare(QUESTIONS[0])
@@ -233,7 +233,7 @@ def test_dotenv_is_ignored_by_git():
 
 # --- bounds -------------------------------------------------------------------------------
 def test_history_is_bounded(ready_settings):
-    from retrieval.followup import Turn
+    from retrieval.answering.followup import Turn
 
     settings = ready_settings.model_copy(update={"max_history_turns": 1})
     prompts: list[str] = []

@@ -93,7 +93,7 @@ class IndexMachine(RuleBasedStateMachine):
 
     @rule()
     def ingest(self) -> None:
-        from retrieval.ingest import ingest
+        from retrieval.index.ingest import ingest
 
         # --prune: the model is 'the index equals the files', even when most files or all
         # of them were deleted (without it such deletions wait for a yes: test_ingest).
@@ -120,7 +120,7 @@ class IndexMachine(RuleBasedStateMachine):
 
 @pytest.fixture(scope="module")
 def embedder():
-    from retrieval.embeddings import make_embedder
+    from retrieval.index.embeddings import make_embedder
     from retrieval.settings import Settings
 
     return make_embedder(Settings(_env_file=None))

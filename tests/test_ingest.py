@@ -6,9 +6,9 @@ import json
 
 from typer.testing import CliRunner
 
-from retrieval.chunking import chunk_document
-from retrieval.corpus import load_file
-from retrieval.ingest import ingest
+from retrieval.index.chunking import chunk_document
+from retrieval.index.corpus import load_file
+from retrieval.index.ingest import ingest
 
 PEACEKEEPING = "background/russian-peacekeeping-mission.md"
 
@@ -71,7 +71,7 @@ def test_ingesting_one_file_leaves_the_others_alone(store, corpus):
 
 
 def test_remove_document(store):
-    from retrieval.ingest import remove_document
+    from retrieval.index.ingest import remove_document
 
     ingest(store)
     n = doc_ids(store)[PEACEKEEPING]
@@ -239,7 +239,7 @@ def test_cli_asks_at_a_terminal_before_deleting_most_of_the_index(tmp_path, corp
     assert runner.invoke(app, args).exit_code == 0
     for path in sorted(corpus.rglob("*.md"))[:3]:
         path.unlink()
-    monkeypatch.setattr("bot.cli.at_a_terminal", lambda: True)
+    monkeypatch.setattr("bot.commands.index.at_a_terminal", lambda: True)
     kept = runner.invoke(app, args, input="n\n")
     assert kept.exit_code == 1
     assert "3 of 4 indexed documents have no file any more" in kept.stderr

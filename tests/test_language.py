@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.language import ENGLISH_ONLY_REPLIES, detect_language, english_only_reply
+from retrieval.answering.language import ENGLISH_ONLY_REPLIES, detect_language, english_only_reply
 
 REPO = Path(__file__).resolve().parent.parent
 ENGLISH_SETS = [*sorted((REPO / "tests" / "eval").glob("*.jsonl")),
@@ -109,8 +109,8 @@ def test_english_question_is_still_answered(answerer):
 
 def test_e5_answers_a_russian_question_as_usual(tmp_path):
     """With the multilingual embedder the question is searched and answered, not turned away."""
-    from retrieval.answer import Answerer
-    from retrieval.ingest import ingest
+    from retrieval.answering.answerer import Answerer
+    from retrieval.index.ingest import ingest
     from retrieval.settings import Settings
     from tests.conftest import make_corpus
 

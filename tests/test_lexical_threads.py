@@ -9,7 +9,7 @@ import threading
 
 import snowballstemmer
 
-from retrieval import lexical
+from retrieval.index import lexical
 
 THREADS = 4
 WORDS_PER_THREAD = 5_000

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
-from retrieval.answer import ABSTAIN_MESSAGE, LLM_UNVERIFIED_NOTICE, Answerer
-from retrieval.citations import attach_markers
-from retrieval.llm import ASKING_STATUS
+from retrieval.answering.answerer import ABSTAIN_MESSAGE, LLM_UNVERIFIED_NOTICE, Answerer
+from retrieval.answering.citations import attach_markers
+from retrieval.answering.llm import ASKING_STATUS
 from tests.fake_openai import Behaviour
 
 QUESTION = "How many Russian peacekeepers were deployed in Nagorno-Karabakh?"

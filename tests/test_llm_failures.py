@@ -7,12 +7,12 @@ import time
 
 import pytest
 
-from retrieval.answer import (
+from retrieval.answering.answerer import (
     LLM_FALLBACK_NOTICE,
     LLM_TIMEOUT_NOTICE,
     Answerer,
 )
-from retrieval.llm import DeadlinePassed, ServerTimedOut, stream_within
+from retrieval.answering.llm import DeadlinePassed, ServerTimedOut, stream_within
 from tests.fake_openai import Behaviour
 
 QUESTION = "Who is Stanislav Tarasov?"

@@ -86,7 +86,7 @@ class LengthEmbeddings(Embeddings):
 
 def test_sentence_vector_cache_is_thread_safe():
     """Answers run in worker threads that share one cache, which clears itself when full."""
-    from retrieval.extractive import SentenceVectors
+    from retrieval.answering.extractive import SentenceVectors
 
     embedder = LengthEmbeddings()
     cache = SentenceVectors(embedder, capacity=8)

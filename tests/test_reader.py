@@ -10,10 +10,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from retrieval import extractive
-from retrieval.embeddings import MiniLMEmbeddings
+from retrieval.answering import extractive
+from retrieval.answering.scorer import SentenceScorer, pair_segment
+from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.models import Retrieved
-from retrieval.scorer import SentenceScorer, pair_segment
 
 
 def passage(text: str, position: int = 1, title: str = "Lighthouse of Vardø") -> Retrieved:

@@ -110,7 +110,7 @@ def test_a_failed_url_is_named_without_its_password(ready_settings):
 
 
 def test_a_password_in_front_matter_urls_is_not_stored(store, corpus):
-    from retrieval.ingest import ingest
+    from retrieval.index.ingest import ingest
 
     (corpus / "background" / "zorblat.md").write_text(
         f"---\ntitle: Zorblat\nkind: background\nurl: https://ann:{PASSWORD}@example.org/z\n"

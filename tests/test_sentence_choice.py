@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval import extractive
-from retrieval.answer_types import asks_about_future, expected_type, focus_phrase, holds
-from retrieval.embeddings import MiniLMEmbeddings
-from retrieval.lexical import LexicalIndex
+from retrieval.answering import extractive
+from retrieval.answering.answer_types import asks_about_future, expected_type, focus_phrase, holds
+from retrieval.index.embeddings import MiniLMEmbeddings
+from retrieval.index.lexical import LexicalIndex
 from retrieval.models import Retrieved
 
 

@@ -7,12 +7,12 @@ article-only answer about "now" says the date it holds for.
 
 from __future__ import annotations
 
-from bot.discord_render import answer_messages
+from bot.discord.render import answer_messages
 from bot.render import answer_plain, passage_plain
-from retrieval.citations import citation_for
-from retrieval.corpus import load_file
+from retrieval.answering.citations import citation_for
+from retrieval.answering.sourcing import dated_notice, finish, prefer_article
+from retrieval.index.corpus import load_file
 from retrieval.models import Answer, Retrieved
-from retrieval.sourcing import dated_notice, finish, prefer_article
 
 ARTICLE_SENTENCE = ("Moscow deployed a 2,000 troop-strong peacekeeping contingent in "
                     "Nagorno-Karabakh in the aftermath of the Second Karabakh War of "
@@ -158,7 +158,7 @@ def test_answerer_says_the_date_of_an_article_only_answer_about_now(answerer):
 
 
 def test_answerer_cites_the_article_over_a_note_restating_it(tmp_path):
-    from retrieval.answer import Answerer
+    from retrieval.answering.answerer import Answerer
     from retrieval.settings import Settings
     from tests.conftest import make_corpus
 

@@ -110,9 +110,9 @@ def test_interactive_chat_renders_answers_and_streamed_text_plainly(hostile_inde
     in the output would have come from the document)."""
     from rich.console import Console
 
-    from bot.chat import AnswerView
+    from bot.chat.loop import AnswerView
     from bot.render import answer_rich
-    from retrieval.answer import Answerer
+    from retrieval.answering.answerer import Answerer
     from retrieval.settings import Settings
 
     shutil.copytree(hostile_index, tmp_path / "copy")

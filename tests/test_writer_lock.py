@@ -104,9 +104,9 @@ def test_readers_answer_while_a_writer_holds_the_lock(ready_settings, held_lock)
 
 def test_ingest_holds_the_lock_from_start_to_finish(ready_settings, monkeypatch):
     """Checked from another process at each progress step of a real ingest."""
-    from retrieval.embeddings import make_embedder
-    from retrieval.ingest import ingest
-    from retrieval.store import Store
+    from retrieval.index.embeddings import make_embedder
+    from retrieval.index.ingest import ingest
+    from retrieval.index.store import Store
 
     for name in ("turkey-role.md", "osce-minsk-group.md"):
         shutil.copy(CORPUS / "background" / name, ready_settings.corpus_dir / "background")

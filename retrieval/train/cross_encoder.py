@@ -19,7 +19,7 @@ import random
 import time
 from pathlib import Path
 
-from retrieval.scorer import MAX_TOKENS, pair_segment
+from retrieval.answering.scorer import MAX_TOKENS, pair_segment
 from retrieval.train import squad
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""`backstory` commands that have grown past a few lines: ingest and sources, eval."""

@@ -1,0 +1,1 @@
+"""The Discord front end: the Bot subclass, its cogs, rendering, limits and per-thread memory."""

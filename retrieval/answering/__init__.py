@@ -1,0 +1,1 @@
+"""The answer flow: Answerer -> retrieve -> generate (reader | LLM) -> check citations."""

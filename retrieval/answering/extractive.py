@@ -1,0 +1,378 @@
+"""The offline generator: answer with the retrieved sentences that best answer the question.
+
+Faithful by construction: every sentence of the answer is a verbatim sentence of the passage
+it cites. The work is in choosing them and in knowing when none of them answers.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from retrieval.answering.answer_types import (
+    asks_about_future,
+    expected_type,
+    focus_phrase,
+    holds,
+    looks_ahead,
+)
+from retrieval.index.lexical import tokenize
+from retrieval.index.safety import is_instruction
+from retrieval.models import Retrieved
+from retrieval.text import split_sentences
+
+logger = logging.getLogger(__name__)
+
+# A sentence's evidence is 0.5 * cosine(question, sentence) + 0.5 * the share of the
+# question's content words found in the sentence or its passage's title, and zero when it
+# lacks the kind of thing asked for (answer_types.py).
+#
+# Calibration (2026-11-27, `python -m retrieval.evaluation.calibrate`, on the full corpus after its
+# fact-check): 70 questions of our own in tests/calibration/, 45 the corpus answers and 25 it
+# does not (off-topic, and on-topic but unknowable: private facts, the future), none from the
+# evaluation sets. The fewest errors fall at 0.560 (4 of 70 on the wrong side); we use 0.45
+# (7 of 25 unanswerable answered, none of 45 answerable declined) because readers' questions
+# are phrased further from the documents than ours: on tests/eval/questions.jsonl, 0.50
+# drops the right background answers from 77% to 72% and 0.55 to 66%, while declining one
+# and two more of its 8 unanswerable questions. A wrong extractive answer is
+# still a verbatim, cited quote the reader can judge; a declined one helps nobody. Questions
+# in another language than the sources share no words, so they are judged on similarity
+# alone, against the embedder's `cross_lingual_min_similarity`.
+MIN_SCORE = 0.45
+# The learned reader (a cross-encoder trained on SQuAD 2.0, retrieval/answering/scorer.py) must rate
+# at least one chosen quote this likely to hold the answer, or the answerer declines.
+# Chosen by `python -m retrieval.evaluation.calibrate` (2026-12-01) as the highest cut that keeps
+# 99% of the right answers on both calibration sets (400 questions of the SQuAD validation articles,
+# our 70 calibration questions). Higher cuts decline more unanswerable questions but cost right
+# answers faster than they save wrong ones on our own questions: the cut with the fewest errors on
+# the two sets together, 0.79, declined 23 of 74 answerable held-out background questions. The
+# reader only vetoes; it does not reorder the quotes: letting it choose the lead made the leads
+# worse on our corpus (21 of 28 answers a reader would accept, against 24 of 28 with the order
+# below; README).
+MIN_READER_PROBABILITY = 0.25
+# A question is taken as being in another language than the sources when fewer than this
+# share of its words occur anywhere in the corpus.
+MIN_KNOWN_WORDS = 0.4
+MIN_WORDS_TO_JUDGE_LANGUAGE = 3
+# English-only embedders place unrelated text in other languages close together, so their
+# similarities across languages mean little: this bar is one they almost never clear.
+DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY = 0.95
+SEMANTIC_WEIGHT = 0.5
+# The words naming what is asked for ("which football club", "how many languages") count
+# this many times in the lexical share: a sentence about the right person that lacks them
+# answers something else. 2 declined one more of the 25 unanswerable calibration questions
+# and cost no answer in tests/eval/questions.jsonl; 3 cost 3 background answers there.
+FOCUS_WEIGHT = 2.0
+CONTEXT_WEIGHT = 0.4  # earlier turns' words count for less than the new question's
+# Answer first: the sentence that answers leads, and at most two more support it.
+MAX_SENTENCES = 3
+FOLLOWER_RATIO = 0.75  # a further sentence must score at least this share of the best
+MAX_ANSWER_CHARS = 700
+MIN_SENTENCE_CHARS = 25
+# Retrieval's order carries evidence too: the best-ranked passage gets this much added, the
+# last retrieved nothing.
+RANK_PRIOR = 0.15
+# "Who is X?" and "What is X?" are best answered by the summary a document opens with.
+LEAD_BONUS = 0.1
+# Words that open a sentence by pointing back at the one before.
+_ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his|him|she|her|"
+                      r"such|the latter|the former)\b", re.IGNORECASE)
+_DEFINITION = re.compile(r"^\W*(who|what)\s+(is|was|are|were)\b", re.IGNORECASE)
+# Only this many sentences, the best by the cheap lexical score, are embedded: embedding
+# every sentence of every passage was most of the answer's latency. The shortlist weights a
+# word by its rarity in the corpus ("Bishkek" says more about which sentence answers than
+# "Karabakh", which most passages hold); the score does not: weighting it too declined more
+# answerable questions than it helped (background answers 72% -> 63% on
+# tests/eval/questions.jsonl).
+SEMANTIC_SHORTLIST = 8
+# Words of the passage's title and heading count this much toward the shortlist: they are
+# shared by every sentence of the passage, so at full weight a note whose title matches the
+# question filled the shortlist with its sentences and crowded out the one that answers
+# (the article's "2,000 troop-strong" sentence for "how many peacekeepers were deployed").
+TITLE_SHARE = 0.5
+# Two sentences cover more of the question's words by sheer length: a pair must beat the
+# single sentences by this factor's margin. Pairs answer where the subject and the fact sit
+# in adjacent sentences (background answers 73% -> 77%, same set, before the pairs were
+# limited to shortlisted sentences to keep the answer under 100 ms; that cost one answer).
+PAIR_FACTOR = 0.95
+
+
+@dataclass(frozen=True)
+class Candidate:
+    passage: int  # index into the retrieved list
+    quote: str
+    score: float  # for ranking: evidence plus the passage's retrieval-rank prior
+    evidence: float = 0.0  # how well the sentence itself answers; decides abstention
+    lead: bool = False  # the document's first sentence: its one-line summary
+    parts: tuple[str, ...] = ()  # a quote of two adjacent sentences that answer together
+
+
+@dataclass(frozen=True)
+class Extract:
+    """Chosen sentences in answer order; empty means abstain."""
+
+    picks: list[Candidate]
+    best_score: float
+    reader_probability: float | None = None  # the learned reader's best, when it was asked
+
+
+def passage_body(text: str) -> tuple[str, str]:
+    """Split a stored passage into its label line (title and heading) and its body."""
+    label, sep, body = text.partition("\n\n")
+    return (label, body) if sep else ("", text)
+
+
+def _quotable(sentence: str) -> bool:
+    if len(sentence) < MIN_SENTENCE_CHARS or is_instruction(sentence):
+        return False
+    # Headings, captions and list stubs are not answers.
+    return sentence.rstrip().endswith((".", "!", "?", "…", '"', "”", ")", ":"))
+
+
+def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
+    """Each quotable sentence of each passage, and each run of two adjacent ones."""
+    return [
+        Candidate(i, quote, 0.0, 0.0, lead, parts)
+        for i, passage in enumerate(retrieved)
+        for quote, lead, parts in _passage_quotes(passage.text,
+                                                  passage.metadata.get("position") == 0)
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _passage_quotes(text: str, opens_document: bool) -> tuple[tuple[str, bool, tuple], ...]:
+    # Cached: passages recur across questions, and splitting and screening their sentences
+    # is pure Python that holds the GIL while other questions wait.
+    _, body = passage_body(text)
+    spans = split_sentences(body)
+    found = []
+    for j, (_, end, sentence) in enumerate(spans):
+        if not _quotable(sentence):
+            continue
+        found.append((sentence, opens_document and j == 0, ()))
+        if j and _quotable(spans[j - 1][2]):
+            both = body[spans[j - 1][0]:end]
+            if "\n" not in both:
+                found.append((both, opens_document and j == 1, (spans[j - 1][2], sentence)))
+    return tuple(found)
+
+
+@lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
+def _tokens(text: str) -> frozenset[str]:
+    return frozenset(tokenize(text))
+
+
+def _weights(question: str, context: str, idf=None) -> dict[str, float]:
+    """Each content word of the question; weighted by `idf` (a word -> rarity function)
+    when given, else all alike; earlier turns' words count for less."""
+    def rarity(token: str) -> float:
+        return idf(token) if idf is not None else 1.0
+
+    weights = {t: rarity(t) for t in tokenize(question)}
+    for token in tokenize(focus_phrase(question)):
+        if token in weights:
+            weights[token] *= FOCUS_WEIGHT
+    for token in tokenize(context):
+        weights.setdefault(token, CONTEXT_WEIGHT * rarity(token))
+    return weights
+
+
+def _lexical_coverage(weights: dict[str, float], tokens: set[str]) -> float:
+    total = sum(weights.values())
+    if not total:
+        return 0.0
+    return sum(w for t, w in weights.items() if t in tokens) / total
+
+
+class SentenceVectors:
+    """Sentence embeddings remembered across questions: passages recur, sentences too."""
+
+    def __init__(self, embedder, capacity: int = 20_000) -> None:
+        self.embedder = embedder
+        self.capacity = capacity
+        self._cache: dict[str, np.ndarray] = {}
+        # Answers run in worker threads sharing this cache; one thread's clear() must not
+        # pull vectors from under another. Embedding happens outside the lock.
+        self._lock = threading.Lock()
+
+    def get(self, sentences: list[str]) -> np.ndarray:
+        with self._lock:
+            found = {s: self._cache[s] for s in sentences if s in self._cache}
+        missing = list(dict.fromkeys(s for s in sentences if s not in found))
+        if missing:
+            vectors = dict(zip(missing, embed_array(self.embedder, missing)))
+            found.update(vectors)
+            with self._lock:
+                if len(self._cache) + len(missing) > self.capacity:
+                    self._cache.clear()
+                self._cache.update(vectors)
+        return np.stack([found[s] for s in sentences])
+
+
+def _foreign(question: str, lexicon) -> bool:
+    """Most of the question's words occur nowhere in the corpus: another language.
+
+    Too short a question ("When did it start?") says nothing either way, so it is not judged.
+    """
+    tokens = tokenize(question)
+    if lexicon is None or len(tokens) < MIN_WORDS_TO_JUDGE_LANGUAGE:
+        return False
+    return sum(1 for t in tokens if lexicon.knows(t)) < MIN_KNOWN_WORDS * len(tokens)
+
+
+def asks_for_definition(question: str) -> bool:
+    """ "Who is X?" / "What was X?": a question the summary of X's document answers."""
+    return expected_type(question) is None and bool(_DEFINITION.match(question))
+
+
+def choose(
+    question: str,
+    retrieved: list[Retrieved],
+    vectors: SentenceVectors,
+    context: str = "",
+    lexicon=None,
+    scorer=None,
+) -> Extract:
+    """Pick the quotes that answer `question`, or none.
+
+    `lexicon` (the BM25 index: `knows`, `idf`) ranks the shortlist by rare words and spots
+    questions in another language; without it every word counts the same. `scorer` (the
+    packaged reader by default; False for none) reads the chosen quotes with the question,
+    and when it rates none of them at MIN_READER_PROBABILITY the answerer declines."""
+    pool = candidates(retrieved)
+    pairs = {(c.passage, c.parts[1]): c for c in pool if c.parts}
+    weights = _weights(question, context)
+    wanted = expected_type(question)
+    future = asks_about_future(question)
+    definition = asks_for_definition(question)
+    if not pool or not weights:
+        return Extract([], 0.0)
+    titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
+    overlaps = [
+        _lexical_coverage(weights, _tokens(c.quote) | titles[c.passage]) for c in pool
+    ]
+    cross_lingual = max(overlaps) == 0.0 or _foreign(question, lexicon)
+    min_similarity = getattr(vectors.embedder, "cross_lingual_min_similarity",
+                             DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY)
+    # Shortlist by rare words shared with the question, earlier passages first on ties (with
+    # no shared words at all, that is simply the best-ranked passages' sentences).
+    if lexicon is not None:
+        rare = _weights(question, context, lexicon.idf)
+        ranks = [_lexical_coverage(rare, _tokens(c.quote))
+                 + TITLE_SHARE * _lexical_coverage(rare, titles[c.passage] - _tokens(c.quote))
+                 for c in pool]
+    else:
+        ranks = overlaps
+    order = sorted(range(len(pool)), key=lambda i: (-ranks[i], pool[i].passage))
+    singles = [i for i in order if not pool[i].parts]
+    doubles = [i for i in order if pool[i].parts]
+    chosen = singles[: SEMANTIC_SHORTLIST * (2 if cross_lingual else 1)]
+    # Two adjacent sentences compete as one quote when both made the shortlist: their
+    # vectors are computed anyway, so pairs cost no extra embedding.
+    have = {(pool[i].passage, pool[i].quote) for i in chosen}
+    keep = sorted(chosen + [i for i in doubles
+                            if all((pool[i].passage, part) in have for part in pool[i].parts)])
+    pool, overlaps = [pool[i] for i in keep], [overlaps[i] for i in keep]
+
+    query = f"{question} {context}".strip()
+    qvec = np.asarray(vectors.embedder.embed_query(query), dtype=np.float32)
+    # A two-sentence quote is scored with the mean of its sentences' vectors: close to the
+    # vector of the pair, and the sentences' vectors are cached and shared.
+    texts = list(dict.fromkeys(t for c in pool for t in (c.parts or (c.quote,))))
+    by_text = dict(zip(texts, vectors.get(texts)))
+    similarity = [_mean_vector([by_text[t] for t in (c.parts or (c.quote,))]) @ qvec
+                  for c in pool]
+
+    scored = []
+    for cand, sim, lex in zip(pool, similarity, overlaps):
+        if cross_lingual:
+            score = float(sim) if sim >= min_similarity else 0.0
+        else:
+            score = SEMANTIC_WEIGHT * float(sim) + (1 - SEMANTIC_WEIGHT) * lex
+        if cand.parts:
+            score *= PAIR_FACTOR
+        parts = cand.parts or (cand.quote,)
+        if not any(holds(wanted, part, question) for part in parts):
+            score = 0.0  # near the topic, but not the kind of thing that was asked
+        if future and not any(looks_ahead(part) for part in parts):
+            score = 0.0  # about the past; the question is about what is to come
+        # The prior only orders sentences that answer; it never lifts one over the threshold.
+        prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
+        if score and cand.lead and definition:
+            prior += LEAD_BONUS
+        scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead,
+                                cand.parts))
+    threshold = min_similarity if cross_lingual else MIN_SCORE
+    evidence = max(c.evidence for c in scored)
+    scored = [c for c in scored if c.evidence >= threshold]
+    logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
+    if not scored:
+        return Extract([], evidence)
+    scored = [_with_antecedent(c, pairs) for c in scored]
+    scored.sort(key=lambda c: c.score, reverse=True)
+    best = scored[0].score
+
+    picks = [scored[0]]
+    length = len(scored[0].quote)
+    for cand in scored[1:]:
+        if len(picks) == MAX_SENTENCES or cand.score < best * FOLLOWER_RATIO:
+            break
+        if length + len(cand.quote) > MAX_ANSWER_CHARS:
+            continue
+        if any(_same_content(cand.quote, p.quote) for p in picks):
+            continue
+        picks.append(cand)
+        length += len(cand.quote)
+    if cross_lingual or scorer is False:
+        return Extract(picks, evidence)
+    return _read_closely(question, picks, retrieved, scorer, evidence)
+
+
+def _read_closely(question: str, picks: list[Candidate], retrieved: list[Retrieved], scorer,
+                  evidence: float) -> Extract:
+    """Let the learned reader (retrieval/answering/scorer.py) veto an answer none of whose quotes it
+    rates likely to hold the answer."""
+    from retrieval.answering.scorer import pair_segment, shared_scorer
+
+    scorer = scorer or shared_scorer()
+    titles = [passage_body(retrieved[p.passage].text)[0].split(" — ")[0] for p in picks]
+    probabilities = scorer.score(question, [pair_segment(t, p.quote)
+                                            for t, p in zip(titles, picks)])
+    best = float(probabilities.max())
+    if best < MIN_READER_PROBABILITY:
+        logger.debug("reader probability %.3f below %.2f: declining", best,
+                     MIN_READER_PROBABILITY)
+        return Extract([], evidence, best)
+    return Extract(picks, evidence, best)
+
+
+def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
+    """A sentence that opens by pointing back ("It was signed there") is quoted with the
+    sentence before it, which says what it points to."""
+    pair = pairs.get((cand.passage, cand.quote)) if not cand.parts else None
+    if pair is None or not _ANAPHOR.match(cand.quote):
+        return cand
+    return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts)
+
+
+def _mean_vector(vectors: list[np.ndarray]) -> np.ndarray:
+    if len(vectors) == 1:
+        return vectors[0]
+    total = vectors[0] + vectors[1] if len(vectors) == 2 else np.sum(vectors, axis=0)
+    return total / (np.linalg.norm(total) or 1.0)
+
+
+def _same_content(a: str, b: str) -> bool:
+    ta, tb = _tokens(a), _tokens(b)
+    return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.7
+
+
+def embed_array(embedder, texts: list[str]) -> np.ndarray:
+    if hasattr(embedder, "embed_array"):
+        return np.asarray(embedder.embed_array(texts), dtype=np.float32)
+    return np.asarray(embedder.embed_documents(texts), dtype=np.float32)

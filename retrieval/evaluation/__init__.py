@@ -1,0 +1,1 @@
+"""`backstory eval`, the naive baseline, SQuAD 2.0 runs and calibration."""

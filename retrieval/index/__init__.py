@@ -1,0 +1,1 @@
+"""The ingest flow: corpus -> SourceDoc -> chunks -> embeddings -> Chroma + BM25."""

@@ -1,0 +1,306 @@
+"""Read documents (Markdown/text with front matter, HTML, PDF, URLs) into SourceDocs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlparse
+
+import frontmatter
+import yaml
+
+from retrieval.errors import IngestError
+from retrieval.index.html_shape import check_html_shape
+from retrieval.index.safe_files import (  # noqa: F401 - re-exported for callers of this module
+    HTML_SUFFIXES,
+    PDF_SUFFIXES,
+    SKIPPED_NAMES,
+    SUPPORTED_SUFFIXES,
+    TEXT_SUFFIXES,
+    is_utf8_name,
+    iter_corpus_files,
+    printable_path,
+    read_regular_file,
+    walk_corpus,
+)
+from retrieval.models import SourceDoc
+from retrieval.redact import register_url, strip_userinfo
+
+logger = logging.getLogger(__name__)
+
+# Front matter is a few lines of metadata; a bigger block is not a document's header.
+MAX_FRONT_MATTER_CHARS = 64_000
+
+
+@dataclass
+class LoadResult:
+    docs: list[SourceDoc] = field(default_factory=list)
+    failed: list[IngestError] = field(default_factory=list)
+    # Not failures, but worth a line: links skipped, a download that changed host.
+    notes: list[IngestError] = field(default_factory=list)
+    # Folders that were read whole: documents indexed from inside them but not seen now
+    # were removed from disk and get deleted from the index.
+    scanned_dirs: list[Path] = field(default_factory=list)
+    # Folders that held no document at all: an emptied or unmounted corpus, whose
+    # documents are never deleted on that evidence alone.
+    empty_dirs: list[Path] = field(default_factory=list)
+
+
+def is_url(target: str) -> bool:
+    return target.startswith(("http://", "https://"))
+
+
+def load_targets(
+    targets: Iterable[str],
+    corpus_dir: Path,
+    max_bytes: int,
+    fetch_timeout_s: float = 20.0,
+) -> LoadResult:
+    """Read every file, folder and URL named; one bad input never stops the others."""
+    result = LoadResult()
+    # The same target named twice (or a file inside a folder also named) is read once.
+    for target in dict.fromkeys(targets):
+        if is_url(target):
+            register_url(target)  # its password is redacted wherever it would be printed
+            _collect(result, lambda t=target: load_url(t, max_bytes, fetch_timeout_s, result),
+                     strip_userinfo(target))
+            continue
+        path = Path(target)
+        if not is_utf8_name(target):
+            result.failed.append(IngestError(printable_path(target), "the name is not UTF-8"))
+            continue
+        if not path.exists():
+            result.failed.append(IngestError(target, "no such file or folder"))
+            continue
+        if path.is_dir():
+            walk = walk_corpus(path)
+            result.scanned_dirs.append(path.resolve())
+            if not walk.files and not walk.failed:
+                result.empty_dirs.append(path.resolve())
+                result.notes.append(IngestError(target, "holds no documents"))
+            result.failed.extend(walk.failed)
+            result.notes.extend(walk.skipped)
+            for file in walk.files:
+                _collect(result, lambda f=file: load_file(f, corpus_dir, max_bytes), str(file))
+        else:
+            _collect(result, lambda p=path: load_file(p, corpus_dir, max_bytes), target)
+    # Two targets can still name one document (a folder and a file in it): keep the first.
+    unique: dict[str, SourceDoc] = {}
+    for doc in result.docs:
+        unique.setdefault(doc.doc_id, doc)
+    result.docs = list(unique.values())
+    return result
+
+
+def _collect(result: LoadResult, load, origin: str) -> None:
+    try:
+        result.docs.append(load())
+    except IngestError as err:
+        result.failed.append(err)
+    except Exception as err:  # a loader library's own failure still names the file
+        logger.debug("loading %s failed", origin, exc_info=True)
+        result.failed.append(IngestError(origin, f"unreadable ({type(err).__name__}: {err})"))
+
+
+def located(path: Path) -> Path:
+    """The absolute path with its folders resolved but not its last part.
+
+    A link's own name stays its name (resolving it is how a link to /etc/passwd came to be
+    indexed as /etc/passwd, out of reach of the check for files that were deleted).
+    """
+    return path.absolute().parent.resolve() / path.name
+
+
+def doc_id_for(path: Path, corpus_dir: Path) -> str:
+    """Files under the corpus folder are named relative to it; others by absolute path."""
+    where = located(path)
+    try:
+        return where.relative_to(corpus_dir.resolve()).as_posix()
+    except ValueError:
+        return where.as_posix()
+
+
+def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> SourceDoc:
+    origin = str(path)
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise IngestError(origin, f"unsupported type {suffix or '(none)'}; use .md, .txt, "
+                          ".html or .pdf")
+    raw = read_regular_file(path, max_bytes)
+    doc_id = doc_id_for(path, corpus_dir)
+    return parse_bytes(raw, suffix, doc_id=doc_id, origin=str(located(path)), name=path.stem)
+
+
+def load_url(url: str, max_bytes: int, timeout_s: float,
+             result: LoadResult | None = None) -> SourceDoc:
+    """Download a page or PDF within a total deadline; the document says its final URL."""
+    from retrieval.index.fetch import fetch
+
+    download = fetch(url, max_bytes, timeout_s)
+    # A password in the URL is used to download and then forgotten: the document is stored,
+    # cited and listed under the URL without it.
+    final = strip_userinfo(download.final_url)
+    shown = strip_userinfo(url)
+    if result is not None and urlparse(final).hostname != urlparse(url).hostname:
+        result.notes.append(IngestError(shown,
+                                        f"redirected to another host; recorded as {final}"))
+    suffix = suffix_for_content_type(download.content_type, final)
+    name = shown.rstrip("/").rsplit("/", 1)[-1] or shown
+    doc = parse_bytes(download.body, suffix, doc_id=shown, origin=shown, name=name, url=final)
+    # The page's own og:url is its claim; where the bytes came from is a fact.
+    return doc if doc.url == final else doc.model_copy(update={"url": final})
+
+
+def suffix_for_content_type(ctype: str, url: str) -> str:
+    ctype = ctype.lower()
+    if "pdf" in ctype or url.lower().endswith(".pdf"):
+        return ".pdf"
+    if "html" in ctype:
+        return ".html"
+    if "markdown" in ctype or url.lower().endswith(".md"):
+        return ".md"
+    return ".txt"
+
+
+def parse_bytes(
+    raw: bytes, suffix: str, *, doc_id: str, origin: str, name: str, url: str | None = None
+) -> SourceDoc:
+    if not raw.strip():
+        raise IngestError(origin, "empty file")
+    if suffix in PDF_SUFFIXES:
+        return _parse_pdf(raw, doc_id=doc_id, origin=origin, name=name, url=url)
+    if b"\x00" in raw:
+        raise IngestError(origin, "binary content (NUL bytes) in a text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise IngestError(origin, f"not UTF-8 text (byte {err.start})") from None
+    if suffix in HTML_SUFFIXES:
+        return _parse_html(text, doc_id=doc_id, origin=origin, name=name, url=url)
+    return _parse_text(text, doc_id=doc_id, origin=origin, name=name, url=url)
+
+
+def _parse_text(text: str, *, doc_id: str, origin: str, name: str, url: str | None) -> SourceDoc:
+    handler = _BOUNDED_YAML if _BOUNDED_YAML.detect(text) else None
+    try:
+        post = frontmatter.loads(text, handler=handler)
+    except yaml.YAMLError as err:
+        first = str(err).splitlines()[0] if str(err) else type(err).__name__
+        raise IngestError(origin, f"malformed front matter ({first})") from None
+    meta = dict(post.metadata)
+    body = post.content.strip()
+    if not body:
+        raise IngestError(origin, "no text after the front matter")
+    return _make_doc(meta, body, doc_id=doc_id, origin=origin, name=name, url=url)
+
+
+def _parse_html(text: str, *, doc_id: str, origin: str, name: str, url: str | None) -> SourceDoc:
+    from bs4 import BeautifulSoup
+
+    check_html_shape(text, origin)
+    soup = BeautifulSoup(text, "html.parser")
+    meta: dict = {}
+    if soup.title and soup.title.string:
+        meta["title"] = soup.title.string.strip()
+    for key, attr in (("published", "article:published_time"), ("url", "og:url"),
+                      ("outlet", "og:site_name")):
+        tag = soup.find("meta", attrs={"property": attr})
+        if tag and tag.get("content"):
+            meta[key] = str(tag["content"])[:10] if key == "published" else str(tag["content"])
+    for tag in soup(["script", "style", "nav", "header", "footer", "aside", "noscript"]):
+        tag.decompose()
+    root = soup.find("article") or soup.body or soup
+    paragraphs = [p.get_text(" ", strip=True) for p in root.find_all(["h1", "h2", "h3", "p", "li"])]
+    body = "\n\n".join(p for p in paragraphs if p) or root.get_text("\n", strip=True)
+    if not body.strip():
+        raise IngestError(origin, "no readable text in the HTML")
+    return _make_doc(meta, body, doc_id=doc_id, origin=origin, name=name, url=url)
+
+
+def _parse_pdf(raw: bytes, *, doc_id: str, origin: str, name: str, url: str | None) -> SourceDoc:
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        pages = [page.extract_text() or "" for page in reader.pages]
+        info = reader.metadata or {}
+    except (PdfReadError, ValueError, KeyError) as err:
+        raise IngestError(origin, f"unreadable PDF ({err})") from None
+    body = "\n\n".join(p.strip() for p in pages if p.strip())
+    if not body:
+        raise IngestError(origin, "no extractable text in the PDF (scanned images?)")
+    meta: dict = {}
+    if info.get("/Title"):
+        meta["title"] = str(info["/Title"])
+    created = info.get("/CreationDate")
+    if created and str(created).startswith("D:") and len(str(created)) >= 10:
+        c = str(created)
+        meta["published"] = f"{c[2:6]}-{c[6:8]}-{c[8:10]}"
+    return _make_doc(meta, body, doc_id=doc_id, origin=origin, name=name, url=url)
+
+
+def _make_doc(
+    meta: dict, body: str, *, doc_id: str, origin: str, name: str, url: str | None
+) -> SourceDoc:
+    kind = str(meta.get("kind") or "background")
+    if kind not in ("article", "background"):
+        raise IngestError(origin, f"front matter kind must be article or background, not {kind!r}")
+    sources = meta.get("sources") or []
+    if isinstance(sources, str):
+        sources = [sources]
+    if not isinstance(sources, list):
+        raise IngestError(origin, "front matter sources must be a list of URLs")
+    title = str(meta.get("title") or meta.get("headline") or name.replace("-", " ").strip())
+    return SourceDoc(
+        doc_id=doc_id,
+        origin=origin,
+        title=title,
+        text=body,
+        kind=kind,  # type: ignore[arg-type]
+        url=strip_userinfo(str(meta["url"])) if meta.get("url") else url,
+        outlet=str(meta["outlet"]) if meta.get("outlet") else None,
+        published=_date(meta.get("published"), "published", origin),
+        as_of=_date(meta.get("as_of"), "as_of", origin),
+        language=str(meta.get("language") or "en"),
+        sources=tuple(strip_userinfo(str(s)) for s in sources),
+    )
+
+
+def _date(value, name: str, origin: str) -> dt.date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        raise IngestError(origin, f"front matter {name} is not an ISO date: {value!r}") from None
+
+
+class _NoAliasLoader(yaml.SafeLoader):
+    """SafeLoader without aliases: a 388-byte alias bomb took gigabytes (issue 13)."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in front matter", event.start_mark
+            )
+        return super().compose_node(parent, index)
+
+
+class _BoundedYAML(frontmatter.YAMLHandler):
+    def load(self, fm: str, **kwargs):
+        if len(fm) > MAX_FRONT_MATTER_CHARS:
+            raise yaml.YAMLError(f"front matter over {MAX_FRONT_MATTER_CHARS:,} characters")
+        return yaml.load(fm, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
+
+
+_BOUNDED_YAML = _BoundedYAML()

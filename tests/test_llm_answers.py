@@ -63,10 +63,14 @@ def test_real_citation_styles_survive_the_checker(llm, fake_openai, reply):
 ])
 def test_no_invented_number_date_or_name_survives(llm, fake_openai, invented):
     fake_openai.then(Behaviour(text=invented))
-    answer = ask(llm)
+    assert_fell_back_to_quotes(
+        ask(llm), "stated numbers, dates or names that their cited passages do not contain")
+
+
+def assert_fell_back_to_quotes(answer, why: str) -> None:
+    """The model's answer was thrown away for `why`, and none of its inventions is shown."""
     assert answer.generator == "extractive"
-    assert answer.notice == LLM_UNVERIFIED_NOTICE.format(
-        why="stated numbers, dates or names that their cited passages do not contain")
+    assert answer.notice == LLM_UNVERIFIED_NOTICE.format(why=why)
     for word in ("120,000", "5,000", "2019", "Ivanov"):
         assert word not in answer.answer
 
@@ -78,12 +82,7 @@ def test_no_invented_number_date_or_name_survives(llm, fake_openai, invented):
 ])
 def test_an_uncited_invention_finds_no_passage(llm, fake_openai, invented):
     fake_openai.then(Behaviour(text=invented))
-    answer = ask(llm)
-    assert answer.generator == "extractive"
-    assert answer.notice == LLM_UNVERIFIED_NOTICE.format(
-        why="cited none of the passages the model was given")
-    for word in ("120,000", "5,000", "2019"):
-        assert word not in answer.answer
+    assert_fell_back_to_quotes(ask(llm), "cited none of the passages the model was given")
 
 
 TARASOV_BORN = "Stanislav Tarasov was born in 1953 in Soviet Azerbaijan"

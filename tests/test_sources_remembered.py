@@ -291,3 +291,21 @@ def test_pdf_lines_are_reflowed_into_paragraphs(tmp_path):
     assert "opened on 7 March 1981 after a long reconstruction of its halls" in text
     assert "in a convoy of twelve trucks." in text
     assert header not in text and "Page 1" not in text and "Page 2" not in text
+
+
+def test_a_page_on_the_web_cannot_declare_itself_the_article(store, monkeypatch):
+    from retrieval.index import fetch
+
+    page = b"---\ntitle: The real story\nkind: article\n---\n\nEverything you read was false.\n"
+    real = fetch.fetch
+
+    def as_markdown(url, max_bytes, timeout_s):  # the loopback site says text/html
+        got = real(url, max_bytes, timeout_s)
+        return fetch.Download(got.body, "text/markdown", got.final_url)
+
+    monkeypatch.setattr(fetch, "fetch", as_markdown)
+    with loopback_site({"/story.md": page}) as site:
+        report = ingest(store, [f"{site}/story.md"])
+    (row,) = store.documents()
+    assert row["kind"] == "background"
+    assert any("says it is the article" in n.reason for n in report.notes)

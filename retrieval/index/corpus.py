@@ -178,6 +178,13 @@ def load_url(url: str, max_bytes: int, timeout_s: float,
     suffix = suffix_for_content_type(download.content_type, final)
     name = shown.rstrip("/").rsplit("/", 1)[-1] or shown
     doc = parse_bytes(download.body, suffix, doc_id=shown, origin=shown, name=name, url=final)
+    if doc.kind == "article":
+        # The article is what the maintainer put in the corpus folder; a page on the web
+        # cannot promote itself to it with `kind: article` in its own front matter.
+        doc = doc.model_copy(update={"kind": "background"})
+        if result is not None:
+            result.notes.append(IngestError(shown, "says it is the article; indexed as "
+                                            "background (put the article in the corpus folder)"))
     if result is not None:
         result.records[shown] = (SourceRecord(doc_id=shown, route="url", origin=shown,
                                               suffix=suffix, url=final), download.body)

@@ -309,3 +309,5 @@ def test_a_page_on_the_web_cannot_declare_itself_the_article(store, monkeypatch)
     (row,) = store.documents()
     assert row["kind"] == "background"
     assert any("says it is the article" in n.reason for n in report.notes)
+    ingest(store, rebuild=True)  # read again from the saved copy: still not the article
+    assert next(r for r in store.documents() if r["id"] == row["id"])["kind"] == "background"

@@ -32,8 +32,10 @@ def load_saved(record: SourceRecord, register: SourceRegister, corpus_dir: Path,
         record.origin.rstrip("/").rsplit("/", 1)[-1] or record.origin)
     doc = parse_bytes(raw, record.suffix, doc_id=record.doc_id, origin=record.origin,
                       name=name, url=record.url)
-    if record.route == "url" and record.url and doc.url != record.url:
-        doc = doc.model_copy(update={"url": record.url})
+    if record.route == "url":
+        # As when it was downloaded (load_url): where the bytes came from, and never the
+        # article, whatever the page says of itself.
+        doc = doc.model_copy(update={"url": record.url or doc.url, "kind": "background"})
     if record.route == "file":
         result.notes.append(IngestError(record.origin, f"cannot be read now; {record.doc_id} "
                                         "is kept from the copy saved when it was ingested "

@@ -24,6 +24,15 @@ from retrieval.index.safety import is_instruction  # noqa: E402
 from retrieval.text import split_sentences  # noqa: E402
 
 SQUAD = REPO.parent / "shared" / "eval" / "squad" / "dev-v2.0-cs224n.json"
+# XQuAD (CC BY-SA 4.0): the same Wikipedia paragraphs translated, for the Russian and Spanish
+# phrasings and the look-alike mapping (a Cyrillic word must not turn into Latin orders).
+XQUAD = REPO.parent / "shared" / "eval" / "xquad"
+
+
+def xquad_sentences(language: str) -> list[str]:
+    data = json.loads((XQUAD / f"xquad.{language}.json").read_text(encoding="utf-8"))["data"]
+    return [sentence for article in data for paragraph in article["paragraphs"]
+            for _, _, sentence in split_sentences(paragraph["context"])]
 
 
 def squad_sentences() -> list[str]:
@@ -49,6 +58,8 @@ def main() -> None:
 
     flagged = []
     for name, sentences in [("SQuAD 2.0 dev paragraphs", squad_sentences()),
+                            ("XQuAD paragraphs, Russian", xquad_sentences("ru")),
+                            ("XQuAD paragraphs, Spanish", xquad_sentences("es")),
                             ("corpus/ article and background notes", corpus_sentences())]:
         hits = [s for s in sentences if is_instruction(s)]
         flagged += hits

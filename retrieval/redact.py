@@ -16,13 +16,17 @@ import threading
 from urllib.parse import urlsplit, urlunsplit
 
 REDACTED = "[redacted]"
-# A secret shorter than this would redact ordinary words.
+# A secret at least this long is redacted wherever it appears.
 MIN_SECRET_CHARS = 6
+# A shorter one (a 4-5 character password in a base URL) only where it stands alone as a
+# word: inside words it would redact ordinary text. Shorter still is not treated as secret.
+MIN_WORD_SECRET_CHARS = 4
 # "scheme://user:password@" anywhere in a text (the password is what matters; the user name
 # often identifies an account too, so both go).
 _USERINFO = re.compile(r"(?<=://)[^\s/@:<>\"']+:[^\s/@<>\"']*@")
 
 _secrets: set[str] = set()
+_word_secrets: set[str] = set()
 _lock = threading.Lock()
 
 
@@ -31,6 +35,9 @@ def register(secret: str | None) -> None:
     if secret and len(secret) >= MIN_SECRET_CHARS:
         with _lock:
             _secrets.add(secret)
+    elif secret and len(secret) >= MIN_WORD_SECRET_CHARS:
+        with _lock:
+            _word_secrets.add(secret)
 
 
 def register_url(url: str | None) -> None:
@@ -46,9 +53,13 @@ def redact(text: str) -> str:
     """The text with registered secrets and URL passwords replaced by [redacted]."""
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)  # a longer secret may hold a shorter
+        words = sorted(_word_secrets, key=len, reverse=True)
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REDACTED)
+    for secret in words:
+        if secret in text:
+            text = re.sub(rf"(?<!\w){re.escape(secret)}(?!\w)", REDACTED, text)
     return _USERINFO.sub(f"{REDACTED}@", text)
 
 

@@ -75,6 +75,12 @@ class Settings(BaseSettings):
         description="Seconds one LLM call may take in all: connecting, retries, the first "
         "token and streaming (a small local model may need 120 or more).")
     llm_retries: int = Field(2, ge=0, le=10, description="Retries after a failed LLM call.")
+    llm_max_tokens: int = Field(
+        600, ge=16, description="Most tokens the LLM may write for one answer (max_tokens).")
+    max_answer_chars: int = Field(
+        4000, ge=200,
+        description="Most characters of an LLM answer read (the rest is cut off before the "
+        "check): a 3.2 MB answer took 193 s to check and would have been 1,667 messages.")
     generator: Literal["auto", "extractive", "llm"] = Field(
         "auto",
         description="auto: LLM when a key or base URL is set, else extractive.",

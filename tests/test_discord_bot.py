@@ -35,7 +35,7 @@ TARASOV = "Who is Stanislav Tarasov?"
 MISSION = "What was the Russian peacekeeping mission in Karabakh?"
 FOLLOW_UP = "When did it start?"  # "it" is whatever the conversation is about
 RAW_PING = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>")
-BARE_URL = re.compile(r"(?<!<)https?://")
+BARE_URL = re.compile(r"(?<![<`])https?://")  # not in <…> (no preview) nor `code` (text)
 VOTER = 123_456_789_012_345_678
 
 
@@ -299,6 +299,30 @@ async def test_discord_cooldown_asks_politely_to_wait(start_bot):
     h.fake.calls.clear()
     await h.run_command(h.interaction("ask", options={"question": TARASOV}))
     assert followups(h)
+
+
+async def test_discord_mentions_in_a_cooldown_get_one_notice_not_one_each(start_bot):
+    """Under a channel's rate limit, a notice per refused message spent the budget the
+    answers needed (10 of 30 readers in a flood got no answer at all)."""
+    h = await start_bot(discord_cooldown_s=30)
+    cog = h.bot.get_cog("Q&A")
+    now = [1000.0]
+    cog.gate.clock = lambda: now[0]
+    await cog.on_message(h.message(f"<@{BOT_ID}> {TARASOV}", mention_bot=True))
+    h.fake.calls.clear()
+    for _ in range(5):
+        now[0] += 1
+        await cog.on_message(h.message(f"<@{BOT_ID}> {TARASOV}", mention_bot=True))
+    (notice,) = h.fake.sent("POST", "/channels/{channel_id}/messages")
+    assert "please wait" in notice.content
+
+    now[0] += 30  # a new window: answered, and a later flood gets one new notice
+    h.fake.calls.clear()
+    await cog.on_message(h.message(f"<@{BOT_ID}> {TARASOV}", mention_bot=True))
+    await cog.on_message(h.message(f"<@{BOT_ID}> {TARASOV}", mention_bot=True))
+    await cog.on_message(h.message(f"<@{BOT_ID}> {TARASOV}", mention_bot=True))
+    answer, notice = h.fake.sent("POST", "/channels/{channel_id}/messages")
+    assert "**Sources**" in answer.content and "please wait" in notice.content
 
 
 async def test_discord_busy_when_all_slots_are_taken(start_bot, answerer):

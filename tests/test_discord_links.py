@@ -39,7 +39,8 @@ GOOD_URL = "https://example.org/report?id=7&lang=en"
 # A masked link: [words](target), with neither bracket escaped.
 MASKED_LINK = re.compile(r"(?<!\\)\[[^\]\n]*(?<!\\)\]\s*\(")
 RAW_PING = re.compile(r"@(everyone|here)\b|(?<!\\)<@[!&]?\d+>|(?<!\\)<#\d+>")
-BARE_URL = re.compile(r"(?<![<\w])https?://")
+# A URL Discord would link and preview: not in <…> and not in `code` (which is plain text).
+BARE_URL = re.compile(r"(?<![<\w`])https?://")
 ANGLE_LINK = re.compile(r"(?<!\\)<([^<>\s]+)>")
 
 
@@ -63,7 +64,7 @@ def test_as_text_shows_markdown_and_mentions_as_written():
     shown = as_text(HOSTILE_TITLE)
     assert_text_only(shown)
     # Escaped, not removed: Discord shows the title's own characters.
-    assert shown.startswith(r"Official \[statement\](<https://evil.example/login>) for @")
+    assert shown.startswith(r"Official \[statement\](`https://evil.example/login`) for @")
     assert r"\<@&12345\>" in shown and r"\*\*now\*\*" in shown
     assert as_text("line one\n# heading\n> quote") == r"line one # heading \> quote"
 

@@ -21,7 +21,7 @@ from retrieval.models import Answer, Citation
 
 SENTENCE = "The ministry said the reports were troubling and raised questions [1]. "
 URL = "https://example.org/report?id=7&lang=en"
-BARE_URL = re.compile(r"(?<!<)https?://")
+BARE_URL = re.compile(r"(?<![<`])https?://")  # not in <…> (no preview) nor `code` (text)
 
 
 def prose(n: int) -> str:

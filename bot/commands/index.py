@@ -24,7 +24,9 @@ def ingest(
     targets: Annotated[list[str] | None, typer.Argument(
         help="Files, folders or URLs (default: the corpus folder).")] = None,
     rebuild: Annotated[bool, typer.Option(
-        "--rebuild", help="Drop the index and embed everything again.")] = False,
+        "--rebuild", help="Drop the index and embed everything again; a document "
+                        "that cannot be read again is kept as it was. With PATHs: rebuild "
+                        "those, keep the rest.")] = False,
     prune: Annotated[bool, typer.Option(
         "--prune", help="Delete documents whose files are gone even when that is more than "
                         "half the index or their folder is empty.")] = False,

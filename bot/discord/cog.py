@@ -118,7 +118,8 @@ class QACog(commands.Cog, name="Q&A"):
             return
         refusal = self.gate.try_admit(message.author.id)
         if refusal is not None:
-            await self._short_reply(message, refusal.message)
+            if not refusal.already_told:  # one notice per cooldown, not one per message
+                await self._short_reply(message, refusal.message)
             return
         try:
             with self.bot.in_flight.track():

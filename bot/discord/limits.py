@@ -22,6 +22,8 @@ class Refusal:
     reason: str  # "cooldown" | "busy"
     message: str
     retry_after: float = 0.0
+    # The user was already told about this cooldown: a mention needs no second notice.
+    already_told: bool = False
 
 
 class Gate:
@@ -38,6 +40,9 @@ class Gate:
         self.clock = clock
         self.active = 0
         self._last_asked: dict[int, float] = {}
+        # The cooldown each user was last told about (keyed like _last_asked): under a
+        # channel's rate limit, a notice per refused message spent the budget answers need.
+        self._told: dict[int, float] = {}
 
     def try_admit(self, user_id: int) -> Refusal | None:
         """Take a slot and start the user's cooldown, or return why not."""
@@ -45,8 +50,10 @@ class Gate:
         last = self._last_asked.get(user_id)
         if last is not None and now - last < self.cooldown_s:
             wait = self.cooldown_s - (now - last)
+            told = self._told.get(user_id) == last
+            self._told[user_id] = last
             return Refusal("cooldown", f"You're asking quickly — please wait "
-                           f"{math.ceil(wait)} s before your next question.", wait)
+                           f"{math.ceil(wait)} s before your next question.", wait, told)
         if self.active >= self.max_concurrent:
             return Refusal("busy", BUSY_MESSAGE)
         self.active += 1
@@ -60,6 +67,7 @@ class Gate:
         if len(self._last_asked) >= MAX_TRACKED_USERS:
             self._last_asked = {u: t for u, t in self._last_asked.items()
                                 if now - t < self.cooldown_s}
+            self._told = {u: t for u, t in self._told.items() if u in self._last_asked}
         self._last_asked[user_id] = now
 
 

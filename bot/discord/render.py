@@ -25,6 +25,10 @@ THREAD_NAME_MAX = 100
 TITLE_MAX_CHARS = 200  # one source line stays readable
 ABOUT_MAX_CHARS = 900  # /about is one paragraph, not the article
 QUOTE_MAX_CHARS = 400  # a quoted sentence under a source line
+# One mention once made the bot post 84 messages (a 162 KB LLM answer): an answer is cut to
+# fit this many, its sources kept.
+MAX_MESSAGES_PER_ANSWER = 3
+CUT_NOTE = "*(The answer was cut here: it was too long to post.)*"
 ELLIPSIS = "…"
 STREAM_CURSOR = " ▌"
 # A paragraph break is preferred only when it leaves the message at least this full;
@@ -45,7 +49,16 @@ def no_unfurl(text: str) -> str:
 
 def safe(text: str) -> str:
     """Text Discord will neither ping from nor unfurl (AllowedMentions.none() is the belt)."""
-    return no_unfurl(strip_mentions(text))
+    return no_unfurl(strip_mentions(without_bidi(text)))
+
+
+# Bidirectional controls (U+202E RIGHT-TO-LEFT OVERRIDE and kin) make "exe.txt" read
+# "txt.exe" and turn a shown address around; nothing shown needs them.
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def without_bidi(text: str) -> str:
+    return _BIDI.sub("", text)
 
 
 # What documents and readers write is shown as text: these characters make Markdown (bold,
@@ -60,12 +73,13 @@ _URL_UNSAFE = re.compile(r"[\s<>`\\\x00-\x1f\x7f]")
 def as_text(text: str) -> str:
     """A title, outlet, quote or question shown as written: one line, no Markdown, no pings.
 
-    A link written in it stays a visible address in <…> (no preview), never a masked link
-    whose words say one site and whose target is another."""
-    text = " ".join(text.split())  # a line break could start a heading or a new quote
+    A link written in it stays visible but is not a link: shown in `code`, which Discord
+    does not make clickable. A planted title or quote once put a phishing link under every
+    answer citing it; only a document's own source URL (link_suffix) is clickable."""
+    text = " ".join(without_bidi(text).split())  # a line break could start a heading
     parts, end = [], 0
     for m in _ANY_URL.finditer(text):
-        parts += [_MARKDOWN_CHAR.sub(r"\\\1", text[end:m.start()]), f"<{m.group(0)}>"]
+        parts += [_MARKDOWN_CHAR.sub(r"\\\1", text[end:m.start()]), f"`{m.group(0)}`"]
         end = m.end()
     parts.append(_MARKDOWN_CHAR.sub(r"\\\1", text[end:]))
     return strip_mentions("".join(parts))
@@ -198,14 +212,21 @@ def answer_messages(answer: Answer, limit: int = MAX_MESSAGE_CHARS) -> list[str]
     allowed = {c.url for c in answer.citations if shown_url(c.url)}
     # The answer keeps its Markdown (an LLM may write lists), but no masked links: "](" is
     # broken, so "[words](cited URL)" cannot dress a link up as something else.
-    text = no_unfurl(sanitize_output(answer.answer, allowed)).replace("](", "]\\(")
-    lines = [text]
+    text = no_unfurl(sanitize_output(without_bidi(answer.answer), allowed)).replace("](", "]\\(")
+    rest: list[str] = []
     if answer.notice:
-        lines += ["", f"*Note: {safe(answer.notice)}*"]
+        rest += ["", f"*Note: {safe(answer.notice)}*"]
     if answer.citations:
-        lines += ["", "**Sources**"]
-        lines += _source_lines(answer.citations, answer.answer)
-    return split_message("\n".join(lines), limit)
+        rest += ["", "**Sources**"]
+        rest += _source_lines(answer.citations, answer.answer)
+    parts = split_message("\n".join([text, *rest]), limit)
+    if len(parts) <= MAX_MESSAGES_PER_ANSWER:
+        return parts
+    # Splitting wastes some room at sentence breaks: a quarter of a message is left spare.
+    budget = max(limit // 2, MAX_MESSAGES_PER_ANSWER * limit - len("\n".join(rest))
+                 - limit // 4 - len(CUT_NOTE))
+    parts = split_message("\n".join([clip(text, budget), CUT_NOTE, *rest]), limit)
+    return parts[:MAX_MESSAGES_PER_ANSWER]
 
 
 def _source_lines(citations: list[Citation], answer_text: str) -> list[str]:
@@ -233,7 +254,8 @@ def streaming_preview(raw: str, limit: int = MAX_MESSAGE_CHARS) -> str:
     """What to show while the LLM is still writing: no links at all until citations are checked."""
     if ABSTAIN_TOKEN.startswith(raw.strip()[: len(ABSTAIN_TOKEN)]) or ABSTAIN_TOKEN in raw:
         return ELLIPSIS
-    text = sanitize_output(raw, set()).strip()
+    # Not checked yet, so at least redacted: a server echoed the API key into its stream.
+    text = without_bidi(sanitize_output(redact(raw), set())).strip()
     room = limit - len(STREAM_CURSOR)
     return clip(text, room) + STREAM_CURSOR if text else ELLIPSIS
 

@@ -186,6 +186,7 @@ class Answerer:
         question, k = self.validate(question, k)
         history = self._history(history)
         started = time.perf_counter()
+        self.store.follow()  # another process may have ingested or rebuilt since the last one
         if search_query is None:
             # Without an LLM's translation, the English-only embedder cannot read a question
             # in another language: say so in the reader's language, not an English decline.
@@ -317,9 +318,11 @@ class Answerer:
             if asyncio.iscoroutine(shown):
                 await shown
         seconds = self.settings.llm_timeout_s
+        deadline = time.monotonic() + seconds  # the call and the check of its answer
         try:
             raw = (await stream_within(answer_chain(self.chat_model), inputs, seconds,
-                                       on_token)).strip()
+                                       on_token, max_chars=self.settings.max_answer_chars)
+                   ).strip()
         except asyncio.CancelledError:
             raise
         except DeadlinePassed:
@@ -338,8 +341,13 @@ class Answerer:
             return await self._fallback(prepared, LLM_FALLBACK_NOTICE)
         if ABSTAIN_TOKEN in raw:
             return self._abstain(prepared, "llm")
-        verified = await self._in_thread(verify_generated, raw, prepared.retrieved,
-                                         self._support_scorer)
+        try:
+            async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                verified = await self._in_thread(verify_generated, raw, prepared.retrieved,
+                                                 self._support_scorer)
+        except TimeoutError:
+            logger.warning("checking the LLM's answer passed the %g s deadline", seconds)
+            return await self._fallback(prepared, LLM_TIMEOUT_NOTICE.format(seconds=seconds))
         if not verified.citations:
             if verified.declined:  # the model said in words that the sources do not answer
                 return self._abstain(prepared, "llm")

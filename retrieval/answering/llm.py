@@ -130,6 +130,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         base_url=settings.openai_base_url,
         timeout=settings.llm_timeout_s,
         max_retries=settings.llm_retries,
+        max_tokens=settings.llm_max_tokens,
         temperature=0,
         streaming=True,
         **extra,
@@ -155,15 +156,19 @@ class ServerTimedOut(Exception):
 
 
 async def stream_within(chain, inputs: dict, seconds: float, on_token=None,
-                        on_first: Callable[[], None] | None = None) -> str:
+                        on_first: Callable[[], None] | None = None,
+                        max_chars: int | None = None) -> str:
     """Run `chain.astream` to the end or until `seconds` have passed, whichever is first.
 
     The deadline covers the whole request: connecting, retries, the wait for the first
     token, keep-alive comments (llama.cpp sends ": ping" every 15 s, which resets any
     per-read timeout) and the tokens. On the deadline the stream is closed, which closes
     the HTTP connection, so the server stops generating; DeadlinePassed is raised.
+    Past `max_chars` the stream is closed the same way and the text cut there: a server
+    that ignores max_tokens cannot make an answer too long to check or to post.
     """
     parts: list[str] = []
+    size = 0
     stream = chain.astream(inputs)
     window = asyncio.timeout(seconds)
     try:
@@ -171,7 +176,11 @@ async def stream_within(chain, inputs: dict, seconds: float, on_token=None,
             async for piece in stream:
                 if not parts and on_first is not None:
                     on_first()
+                if max_chars is not None and size + len(piece) > max_chars:
+                    parts.append(piece[: max_chars - size])
+                    return _at_sentence_end("".join(parts))
                 parts.append(piece)
+                size += len(piece)
                 if on_token is not None:
                     result = on_token(piece)
                     if inspect.isawaitable(result):
@@ -181,6 +190,17 @@ async def stream_within(chain, inputs: dict, seconds: float, on_token=None,
     finally:
         await stream.aclose()
     return "".join(parts)
+
+
+# A sentence's end with the markers a model may put after it ("Claim. [1]").
+_SENTENCE_END = re.compile(r"[.!?](?:\s*\[\d+(?:,\s*\d+)*\])*")
+
+
+def _at_sentence_end(text: str) -> str:
+    """Text cut at the cap, back to its last whole sentence: a cut-off half sentence would
+    otherwise be checked and shown as a claim."""
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[: ends[-1]] if ends else text
 
 
 async def invoke_within(chain, inputs: dict, seconds: float) -> str:

@@ -94,13 +94,20 @@ def doc_metadata(doc: SourceDoc) -> dict:
 
 
 def to_documents(doc: SourceDoc, chunks: list[Chunk]) -> list[Document]:
+    """Passages with their metadata; a document's `sources` list rides on its first passage.
+
+    Copied onto every passage, a long list cost its size times the passage count: 17 MB of
+    sources on 150 passages aborted Chroma at 6.4 GB.
+    """
     base = doc_metadata(doc)
+    listed = base.pop("sources")
     return [
         Document(
             id=chunk.chunk_id,
             page_content=passage_text(doc, chunk),
             metadata={
                 **base,
+                "sources": listed if i == 0 else "[]",
                 "chunk_id": chunk.chunk_id,
                 "heading": chunk.heading,
                 "start": chunk.start,
@@ -108,7 +115,7 @@ def to_documents(doc: SourceDoc, chunks: list[Chunk]) -> list[Document]:
                 "position": chunk.position,
             },
         )
-        for chunk in chunks
+        for i, chunk in enumerate(chunks)
     ]
 
 

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlparse
-
-import frontmatter
-import yaml
+from urllib.parse import urldefrag, urlparse
 
 from retrieval.errors import IngestError
+from retrieval.index.front_matter import MAX_FRONT_MATTER_CHARS, split_front_matter  # noqa: F401
 from retrieval.index.html_shape import check_html_shape
+from retrieval.index.pdf_reflow import reflow_pages
+from retrieval.index.register import SourceRecord, SourceRegister
 from retrieval.index.safe_files import (  # noqa: F401 - re-exported for callers of this module
     HTML_SUFFIXES,
     PDF_SUFFIXES,
@@ -32,8 +33,8 @@ from retrieval.redact import register_url, strip_userinfo
 
 logger = logging.getLogger(__name__)
 
-# Front matter is a few lines of metadata; a bigger block is not a document's header.
-MAX_FRONT_MATTER_CHARS = 64_000
+# Title and outlet are stored on every passage and shown under every answer that cites it.
+MAX_LABEL_CHARS = 300
 
 
 @dataclass
@@ -48,6 +49,8 @@ class LoadResult:
     # Folders that held no document at all: an emptied or unmounted corpus, whose
     # documents are never deleted on that evidence alone.
     empty_dirs: list[Path] = field(default_factory=list)
+    # How each document came in, with the bytes read when the register must keep a copy.
+    records: dict[str, tuple[SourceRecord, bytes | None]] = field(default_factory=dict)
 
 
 def is_url(target: str) -> bool:
@@ -59,11 +62,15 @@ def load_targets(
     corpus_dir: Path,
     max_bytes: int,
     fetch_timeout_s: float = 20.0,
+    register: SourceRegister | None = None,
 ) -> LoadResult:
-    """Read every file, folder and URL named; one bad input never stops the others."""
+    """Read every file, folder and URL named; one bad input never stops the others.
+
+    With a register, a loose file gets the `file:` id it had before (or a new one).
+    """
     result = LoadResult()
     # The same target named twice (or a file inside a folder also named) is read once.
-    for target in dict.fromkeys(targets):
+    for target in dict.fromkeys(_without_fragment(t) for t in targets):
         if is_url(target):
             register_url(target)  # its password is redacted wherever it would be printed
             _collect(result, lambda t=target: load_url(t, max_bytes, fetch_timeout_s, result),
@@ -85,15 +92,23 @@ def load_targets(
             result.failed.extend(walk.failed)
             result.notes.extend(walk.skipped)
             for file in walk.files:
-                _collect(result, lambda f=file: load_file(f, corpus_dir, max_bytes), str(file))
+                _collect(result, lambda f=file: load_file(f, corpus_dir, max_bytes, result,
+                                                          register), str(file))
         else:
-            _collect(result, lambda p=path: load_file(p, corpus_dir, max_bytes), target)
+            _collect(result, lambda p=path: load_file(p, corpus_dir, max_bytes, result,
+                                                      register), target)
     # Two targets can still name one document (a folder and a file in it): keep the first.
     unique: dict[str, SourceDoc] = {}
     for doc in result.docs:
         unique.setdefault(doc.doc_id, doc)
     result.docs = list(unique.values())
     return result
+
+
+def _without_fragment(target: str) -> str:
+    """A URL without its #fragment: one page reached as page, page#a and page#b was three
+    documents. The server never sees the fragment, so it is not part of the page."""
+    return urldefrag(target).url if is_url(target) else target
 
 
 def _collect(result: LoadResult, load, origin: str) -> None:
@@ -115,24 +130,36 @@ def located(path: Path) -> Path:
     return path.absolute().parent.resolve() / path.name
 
 
-def doc_id_for(path: Path, corpus_dir: Path) -> str:
-    """Files under the corpus folder are named relative to it; others by absolute path."""
-    where = located(path)
+def corpus_id_for(path: Path, corpus_dir: Path) -> str | None:
+    """A file under the corpus folder is named by its path relative to it."""
     try:
-        return where.relative_to(corpus_dir.resolve()).as_posix()
+        return located(path).relative_to(corpus_dir.resolve()).as_posix()
     except ValueError:
-        return where.as_posix()
+        return None
 
 
-def load_file(path: Path, corpus_dir: Path, max_bytes: int) -> SourceDoc:
+def load_file(path: Path, corpus_dir: Path, max_bytes: int, result: LoadResult | None = None,
+              register: SourceRegister | None = None) -> SourceDoc:
     origin = str(path)
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise IngestError(origin, f"unsupported type {suffix or '(none)'}; use .md, .txt, "
                           ".html or .pdf")
     raw = read_regular_file(path, max_bytes)
-    doc_id = doc_id_for(path, corpus_dir)
-    return parse_bytes(raw, suffix, doc_id=doc_id, origin=str(located(path)), name=path.stem)
+    where = str(located(path))
+    doc_id = corpus_id_for(path, corpus_dir)
+    if doc_id is not None:
+        route = "upload" if doc_id.startswith("uploads/") else "corpus"
+    else:
+        route = "file"
+        doc_id = (register.id_for_file(where, path.name) if register
+                  else f"file:{path.name}")
+    doc = parse_bytes(raw, suffix, doc_id=doc_id, origin=where, name=path.stem)
+    if result is not None:
+        record = SourceRecord(doc_id=doc_id, route=route, origin=doc_id if route != "file"
+                              else where, suffix=suffix)
+        result.records[doc_id] = (record, raw if route == "file" else None)
+    return doc
 
 
 def load_url(url: str, max_bytes: int, timeout_s: float,
@@ -151,6 +178,16 @@ def load_url(url: str, max_bytes: int, timeout_s: float,
     suffix = suffix_for_content_type(download.content_type, final)
     name = shown.rstrip("/").rsplit("/", 1)[-1] or shown
     doc = parse_bytes(download.body, suffix, doc_id=shown, origin=shown, name=name, url=final)
+    if doc.kind == "article":
+        # The article is what the maintainer put in the corpus folder; a page on the web
+        # cannot promote itself to it with `kind: article` in its own front matter.
+        doc = doc.model_copy(update={"kind": "background"})
+        if result is not None:
+            result.notes.append(IngestError(shown, "says it is the article; indexed as "
+                                            "background (put the article in the corpus folder)"))
+    if result is not None:
+        result.records[shown] = (SourceRecord(doc_id=shown, route="url", origin=shown,
+                                              suffix=suffix, url=final), download.body)
     # The page's own og:url is its claim; where the bytes came from is a fact.
     return doc if doc.url == final else doc.model_copy(update={"url": final})
 
@@ -173,26 +210,35 @@ def parse_bytes(
         raise IngestError(origin, "empty file")
     if suffix in PDF_SUFFIXES:
         return _parse_pdf(raw, doc_id=doc_id, origin=origin, name=name, url=url)
-    if b"\x00" in raw:
-        raise IngestError(origin, "binary content (NUL bytes) in a text file")
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        raise IngestError(origin, f"not UTF-8 text (byte {err.start})") from None
+    text = _decode_text(raw, origin)
     if suffix in HTML_SUFFIXES:
         return _parse_html(text, doc_id=doc_id, origin=origin, name=name, url=url)
     return _parse_text(text, doc_id=doc_id, origin=origin, name=name, url=url)
 
 
-def _parse_text(text: str, *, doc_id: str, origin: str, name: str, url: str | None) -> SourceDoc:
-    handler = _BOUNDED_YAML if _BOUNDED_YAML.detect(text) else None
+def _decode_text(raw: bytes, origin: str) -> str:
+    """UTF-8, or UTF-16 with its byte-order mark (Windows editors' "Unicode"), else refused."""
+    if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError as err:
+            raise IngestError(origin, f"not UTF-16 text (byte {err.start})") from None
+    if b"\x00" in raw:
+        raise IngestError(origin, "binary content (NUL bytes) in a text file")
     try:
-        post = frontmatter.loads(text, handler=handler)
-    except yaml.YAMLError as err:
-        first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise IngestError(origin, f"malformed front matter ({first})") from None
-    meta = dict(post.metadata)
-    body = post.content.strip()
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        raise IngestError(origin, f"not UTF-8 text (byte {err.start})") from None
+
+
+def _parse_text(text: str, *, doc_id: str, origin: str, name: str, url: str | None) -> SourceDoc:
+    # CR-only line ends (old Mac files) hid the front matter from the parser, which then
+    # indexed it as text with no title, kind or date.
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Every format python-frontmatter detects goes through a size-capped handler: JSON front
+    # matter (first line `{`) skipped the YAML-only cap and copied 17 MB onto every passage.
+    meta, body = split_front_matter(text, origin)
+    body = body.strip()
     if not body:
         raise IngestError(origin, "no text after the front matter")
     return _make_doc(meta, body, doc_id=doc_id, origin=origin, name=name, url=url)
@@ -231,7 +277,7 @@ def _parse_pdf(raw: bytes, *, doc_id: str, origin: str, name: str, url: str | No
         info = reader.metadata or {}
     except (PdfReadError, ValueError, KeyError) as err:
         raise IngestError(origin, f"unreadable PDF ({err})") from None
-    body = "\n\n".join(p.strip() for p in pages if p.strip())
+    body = reflow_pages(pages)
     if not body:
         raise IngestError(origin, "no extractable text in the PDF (scanned images?)")
     meta: dict = {}
@@ -256,6 +302,7 @@ def _make_doc(
     if not isinstance(sources, list):
         raise IngestError(origin, "front matter sources must be a list of URLs")
     title = str(meta.get("title") or meta.get("headline") or name.replace("-", " ").strip())
+    title = title[:MAX_LABEL_CHARS]
     return SourceDoc(
         doc_id=doc_id,
         origin=origin,
@@ -263,7 +310,7 @@ def _make_doc(
         text=body,
         kind=kind,  # type: ignore[arg-type]
         url=strip_userinfo(str(meta["url"])) if meta.get("url") else url,
-        outlet=str(meta["outlet"]) if meta.get("outlet") else None,
+        outlet=str(meta["outlet"])[:MAX_LABEL_CHARS] if meta.get("outlet") else None,
         published=_date(meta.get("published"), "published", origin),
         as_of=_date(meta.get("as_of"), "as_of", origin),
         language=str(meta.get("language") or "en"),
@@ -282,25 +329,3 @@ def _date(value, name: str, origin: str) -> dt.date | None:
         return dt.date.fromisoformat(str(value).strip()[:10])
     except ValueError:
         raise IngestError(origin, f"front matter {name} is not an ISO date: {value!r}") from None
-
-
-class _NoAliasLoader(yaml.SafeLoader):
-    """SafeLoader without aliases: a 388-byte alias bomb took gigabytes (issue 13)."""
-
-    def compose_node(self, parent, index):
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.composer.ComposerError(
-                None, None, "aliases (*name) are not allowed in front matter", event.start_mark
-            )
-        return super().compose_node(parent, index)
-
-
-class _BoundedYAML(frontmatter.YAMLHandler):
-    def load(self, fm: str, **kwargs):
-        if len(fm) > MAX_FRONT_MATTER_CHARS:
-            raise yaml.YAMLError(f"front matter over {MAX_FRONT_MATTER_CHARS:,} characters")
-        return yaml.load(fm, Loader=_NoAliasLoader)  # noqa: S506 - a SafeLoader subclass
-
-
-_BOUNDED_YAML = _BoundedYAML()

@@ -14,9 +14,12 @@ from langchain_core.documents import Document
 from langchain_core.indexing import index
 
 from retrieval.errors import BackstoryError, IngestError
+from retrieval.index import rebuild as carry
 from retrieval.index.chunking import chunk_document, to_documents
 from retrieval.index.corpus import load_targets, located
 from retrieval.index.lexical import LexicalIndex
+from retrieval.index.register import SourceRegister, is_corpus_id
+from retrieval.index.remembered import load_remembered
 from retrieval.index.safety import find_planted_instructions
 from retrieval.index.store import Store
 from retrieval.settings import Settings
@@ -103,23 +106,39 @@ def ingest(
     an emptied or unmounted corpus folder once wiped the whole index with exit 0.
     """
     settings = store.settings
-    targets = list(targets or [str(settings.corpus_dir)])
+    register = SourceRegister(settings.data_dir)
+    named = list(targets or [])
     # Reading files and downloading URLs never touches the index, so it happens before the
     # writer lock: a slow server cannot hold other writers up.
     loaded = load_targets(
-        targets, settings.corpus_dir, settings.max_file_bytes, settings.fetch_timeout_s
+        named or [str(settings.corpus_dir)], settings.corpus_dir, settings.max_file_bytes,
+        settings.fetch_timeout_s, register=register,
     )
+    if not named:
+        load_remembered(loaded, register, settings.corpus_dir, settings.max_file_bytes)
     with writer_lock(settings):
+        carry.restore_pending(store)
+        indexed_before = _indexed_ids(store, tolerate_damage=rebuild)
+        replaced = carry.replaced_legacy_ids(loaded, indexed_before)
+        report = IngestReport(failed=loaded.failed, notes=loaded.notes)
         if rebuild:
             if not loaded.docs:
                 raise BackstoryError(
-                    f"nothing readable to rebuild the index from in {', '.join(targets)}; "
-                    "the index was left as it is"
+                    f"nothing readable to rebuild the index from in "
+                    f"{', '.join(named or [str(settings.corpus_dir)])}; the index was left as it is"
                 )
+            kept = carry.kept_through_rebuild(store, loaded, indexed_before - replaced, bool(named), report,
+                                         prune, confirm_prune)
+            carried = carry.snapshot(store, kept) if kept else carry.Carried()
+            if carried.ids:
+                carry.save_pending(store, carried)
             store.drop_everything()
+            if carried.ids:
+                carry.put_back(store, carried)
+                carry.pending_path(store).unlink(missing_ok=True)
         store.check_embedder()
         report_orphans, held = _reconcile(store)
-        report = IngestReport(failed=loaded.failed, deleted=report_orphans, notes=loaded.notes)
+        report.deleted += report_orphans
         manager = store.record_manager
 
         batches: list[tuple[list[Document], list[str]]] = []
@@ -177,17 +196,18 @@ def ingest(
             if progress:
                 progress(done, total)
 
+        register.remember([loaded.records[d.doc_id] for d in loaded.docs
+                           if d.doc_id in loaded.records])
         failed_origins = {str(located(Path(f.origin))) for f in report.failed}
         seen = {d.doc_id for d in loaded.docs}
-        gone = _find_removed(store, loaded.scanned_dirs, seen, failed_origins)
-        keep = _withheld(gone, loaded, store, report, prune, confirm_prune)
-        for doc_id in gone:
-            if doc_id in keep:
-                continue
+        gone = [] if rebuild else _find_removed(store, loaded.scanned_dirs, seen, failed_origins)
+        keep = _withheld(gone, loaded, store, report, prune, confirm_prune, len(indexed_before))
+        for doc_id in [d for d in gone if d not in keep] + sorted(replaced):
             ids = _ids_of(store, doc_id)
             _delete_doc(store, doc_id, ids)
             report.docs_deleted.append(doc_id)
             report.deleted += len(ids)
+        register.forget([d for d in report.docs_deleted if d not in seen])
         if report.embedded or report.deleted or rebuild or _lexical_stale(store):
             store.refresh_lexical()
         return report
@@ -201,6 +221,7 @@ def remove_document(store: Store, doc_id: str) -> int:
             raise BackstoryError(f"no indexed document has the id {doc_id!r}; see `backstory "
                                  "sources`")
         _delete_doc(store, doc_id, ids)
+        SourceRegister(store.settings.data_dir).forget([doc_id])
         store.refresh_lexical()
         return len(ids)
 
@@ -241,11 +262,11 @@ def _chunk_within_cap(doc, settings: Settings):
 
 def _find_removed(
     store: Store, scanned_dirs: list[Path], seen: set[str], failed_origins: set[str]
-) -> list[str]:
-    """Ids of documents indexed from a folder read whole that this walk did not find."""
+) -> dict[str, Path]:
+    """Documents indexed from a folder read whole that this walk did not find, by path."""
     if not scanned_dirs or not store.collection_exists():
-        return []
-    gone = []
+        return {}
+    gone = {}
     for row in store.documents():
         origin = row.get("origin") or ""
         if row["id"] in seen or origin in failed_origins or "://" in origin:
@@ -253,37 +274,41 @@ def _find_removed(
         # A corpus document is found by its id under today's corpus folder, so a project
         # moved since it was indexed still notices files that are gone.
         doc_id = row["id"]
-        in_corpus = not Path(doc_id).is_absolute() and "://" not in doc_id
+        in_corpus = is_corpus_id(doc_id)
         path = (store.settings.corpus_dir.resolve() / doc_id) if in_corpus else Path(origin)
         # The walk is the truth about a folder read whole: a file in it that was not read
         # (deleted, or now a link, which is never followed) no longer counts.
         if any(path.is_relative_to(d) for d in scanned_dirs):
-            gone.append(doc_id)
+            gone[doc_id] = path
     return gone
 
 
 def _withheld(
-    gone: list[str],
+    gone: dict[str, Path],
     loaded,
     store: Store,
     report: IngestReport,
     prune: bool,
     confirm_prune: ConfirmPrune | None,
+    indexed: int,
 ) -> set[str]:
-    """The documents among `gone` to keep this time, noted in the report."""
+    """The documents among `gone` to keep this time, noted in the report.
+
+    `indexed` is the count before this run: counted after its additions, a different corpus
+    folder of 30 notes made the 29 real documents "less than half" and deleted them all.
+    """
     if not gone or prune:
         return set()
     keep: set[str] = set()
     corpus = store.settings.corpus_dir.resolve()
     for folder in loaded.empty_dirs:
-        under = [d for d in gone if _path_of(d, corpus).is_relative_to(folder)]
+        under = [d for d, path in gone.items() if path.is_relative_to(folder)]
         if under:
             report.notes.append(IngestError(str(folder), f"{len(under)} documents indexed from "
                                             "it were kept: an empty folder deletes nothing "
                                             "(--prune deletes them)"))
             keep.update(under)
     rest = [d for d in gone if d not in keep]
-    indexed = len(store.documents())
     if rest and 2 * len(rest) > indexed and not (confirm_prune and confirm_prune(rest, indexed)):
         report.notes.append(IngestError(str(corpus), f"{len(rest)} of {indexed} indexed "
                                         "documents have no file any more; none were deleted "
@@ -293,8 +318,14 @@ def _withheld(
     return keep
 
 
-def _path_of(doc_id: str, corpus: Path) -> Path:
-    return Path(doc_id) if Path(doc_id).is_absolute() else corpus / doc_id
+def _indexed_ids(store: Store, tolerate_damage: bool) -> set[str]:
+    """The documents in the index before this run; none when a rebuild finds it damaged."""
+    try:
+        return {row["id"] for row in store.documents()}
+    except BackstoryError:
+        if tolerate_damage:
+            return set()
+        raise
 
 
 def _lexical_stale(store: Store) -> bool:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import unicodedata
+from functools import lru_cache
 
 from retrieval.text import split_sentences
 
@@ -38,7 +40,22 @@ _INSTRUCTION_PATTERNS = [
     r"\binclude (this|the following) link\b",
     r"\b(print|reveal|show|leak)\b.{0,30}\b(api key|token|password|secret|system prompt)\b",
 ]
+# The same orders in the other languages the bot answers in (questions in Russian and
+# Spanish are translated for the search; a planted note may be written in them too).
+_INSTRUCTION_PATTERNS += [
+    # "игнорируй все предыдущие инструкции", "забудьте прежние указания", "не обращай
+    # внимания на правила выше"
+    r"\b(игнорир\w*|забудь\w*|не обращай\w* внимани\w* на)\b.{0,40}"
+    r"\b(инструкци\w*|указани\w*|правил\w*|источник\w*|промпт\w*)",
+    r"\b(теперь ты|отныне ты|ты теперь)\b",
+    r"\bсистемн\w* (промпт|подсказк|инструкци)\w*",
+    r"(?:^|[.!?;:]\s+)(притворись|представь,? что ты|веди себя как|действуй как)\b",
+    r"\b(отвечай|отвечайте|ответь)\b.{0,20}\b(только|всегда)\b",
+    r"\b(ignora\w*|olvida\w*|omite\w*)\b.{0,40}\b(instrucciones|indicaciones|reglas)\b",
+    r"\b(a partir de ahora,? eres|ahora eres)\b",
+]
 _INSTRUCTION = re.compile("|".join(f"(?:{p})" for p in _INSTRUCTION_PATTERNS), re.IGNORECASE)
+_WORD = re.compile(r"\w+")
 
 _MENTION = re.compile(r"@(everyone|here)\b|<@[!&]?\d+>|<#\d+>", re.IGNORECASE)
 _URL = re.compile(r"<?(https?://[^\s<>()\[\]]+)>?", re.IGNORECASE)
@@ -46,7 +63,41 @@ _URL = re.compile(r"<?(https?://[^\s<>()\[\]]+)>?", re.IGNORECASE)
 
 def is_instruction(sentence: str) -> bool:
     """True when a sentence reads as an order to the assistant (prompt injection)."""
-    return bool(_INSTRUCTION.search(sentence))
+    return bool(_INSTRUCTION.search(unmasked(sentence)))
+
+
+def unmasked(text: str) -> str:
+    """The text as a reader sees it, for the check only: "Ignore" written with a zero-width
+    space, a soft hyphen, a Cyrillic "о" or full-width letters inside it was never flagged.
+
+    NFKC folds compatibility forms (full-width, ligatures); format characters (zero-width,
+    soft hyphen, bidi controls) are dropped; in a word mixing Latin with another script, the
+    other script's look-alikes become their Latin letters (Unicode's confusables, through
+    confusable_homoglyphs). A word wholly in one script (Russian, Greek) is left as it is.
+    """
+    text = unicodedata.normalize("NFKC", text)
+    text = "".join(c for c in text if unicodedata.category(c) != "Cf")
+    return _WORD.sub(lambda m: _latin_lookalike(m.group(0)), text)
+
+
+def _latin_lookalike(word: str) -> str:
+    if word.isascii() or not any("a" <= c.lower() <= "z" for c in word):
+        return word
+    return "".join(_latin_for(c) for c in word)
+
+
+@lru_cache(maxsize=4096)
+def _latin_for(char: str) -> str:
+    if char.isascii():
+        return char
+    from confusable_homoglyphs import confusables
+
+    found = confusables.is_confusable(char, preferred_aliases=["latin"]) or []
+    for entry in found:
+        for glyph in entry.get("homoglyphs", []):
+            if glyph.get("n", "").startswith("LATIN") and glyph["c"].isascii():
+                return glyph["c"]
+    return char
 
 
 def find_planted_instructions(text: str) -> list[str]:

@@ -14,6 +14,13 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import BackstoryError
 from retrieval.index.embeddings import embedder_name
+from retrieval.index.following import (
+    read_stamp,
+    reopened_on_not_found,
+    within_deadline,
+    write_stamp,
+    written_here,
+)
 from retrieval.index.lexical import LexicalIndex
 from retrieval.settings import Settings
 
@@ -40,6 +47,7 @@ class Store:
         self._record_manager = None
         self._lexical: LexicalIndex | None = None
         self._lexical_lock = threading.Lock()
+        self._seen_stamp: str | None = None  # the last write we know of (see follow())
 
     # --- connections --------------------------------------------------------------------
     @property
@@ -67,6 +75,7 @@ class Store:
                         "again"
                     ) from None
                 self._client = client
+            self._seen_stamp = self._read_stamp()
         return self._client
 
     def _server_client(self, chromadb, chroma_settings, url: str):
@@ -80,7 +89,8 @@ class Store:
 
         parsed = urlparse(url)
         wait_s = self.settings.chroma_timeout_s
-        timeout = httpx.Timeout(wait_s, connect=min(5.0, wait_s))
+        # One second over the deadline: the deadline's clear message comes first.
+        timeout = httpx.Timeout(wait_s + 1, connect=min(5.0, wait_s))
         outcome: dict = {}
 
         def connect() -> None:
@@ -94,6 +104,11 @@ class Store:
                 # chromadb 1.5.9 builds its httpx session with timeout=None and offers no
                 # setting; test_bad_setup's half-silent server fails if this stops working.
                 client._server._session.timeout = timeout
+                # A per-read timeout is reset by every byte: a server sending its replies a
+                # byte at a time held `ask` for 150 s under a 10 s setting. Every request
+                # after this one runs under a total deadline too.
+                session = client._server._session
+                session.request = within_deadline(session.request, wait_s, url)
                 client.heartbeat()
                 outcome["client"] = client
             except Exception as err:
@@ -171,7 +186,49 @@ class Store:
             self._record_manager = manager
         return self._record_manager
 
+    # --- following other processes' writes ------------------------------------------------
+    def follow(self) -> None:
+        """See the index as it is now, not as it was when this process opened it.
+
+        Called before each question. A running bot kept the collection that another
+        process's `--rebuild` had deleted (NotFoundError on every question until restarted),
+        and an embedded Chroma never shows another process's new vectors to a client that
+        is already open. Every write leaves a stamp in the data dir; a new one reopens.
+        """
+        if self._client is None:
+            return
+        stamp = self._read_stamp()
+        if stamp != self._seen_stamp:
+            self.reopen(reconnect=not written_here(stamp))
+            self._seen_stamp = stamp
+
+    def reopen(self, reconnect: bool = False) -> None:
+        """Forget the open collection and what was derived from it; maybe the client too."""
+        logger.info("the index changed; reopening it")
+        self._collection = None
+        self._vectorstore = None
+        self._count = None
+        with self._lexical_lock:
+            self._lexical = None
+        if reconnect and self._client is not None and not self.settings.chroma_url:
+            # One cached Chroma system per path per process: only closing the last client
+            # of it makes the next one read the files again.
+            self._client.close()
+            self._client = None
+
+    def mark_changed(self) -> None:
+        """Leave a stamp that tells running processes to reopen (see follow())."""
+        self._seen_stamp = write_stamp(self._stamp_path) or self._seen_stamp
+
+    @property
+    def _stamp_path(self) -> Path:
+        return self.settings.data_dir / f"changed-{self.settings.collection}"
+
+    def _read_stamp(self) -> str:
+        return read_stamp(self._stamp_path)
+
     # --- reading ------------------------------------------------------------------------
+    @reopened_on_not_found
     def count(self) -> int:
         if self._collection is None and not self.collection_exists():
             return 0
@@ -184,10 +241,12 @@ class Store:
         """Called after every write of ours, so the next count() asks Chroma again."""
         self._count = None
 
+    @reopened_on_not_found
     def all_metadata(self) -> tuple[list[str], list[dict]]:
         got = self.collection.get(include=["metadatas"])
         return list(got["ids"]), [m or {} for m in got["metadatas"]]
 
+    @reopened_on_not_found
     def get_passages(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         if not ids:
             return {}
@@ -197,6 +256,7 @@ class Store:
             for i, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])
         }
 
+    @reopened_on_not_found
     def documents(self) -> list[dict]:
         """One row per indexed document, with its passage count."""
         if not self.collection_exists():
@@ -215,13 +275,16 @@ class Store:
                 "published": meta.get("published") or None,
                 "as_of": meta.get("as_of") or None,
                 "url": meta.get("url") or None,
-                "sources": _source_urls(meta),
+                "sources": [],
                 "origin": meta.get("origin", ""),
             })
+            # Newer indexes keep the list on a document's first passage only.
+            rows[doc_id]["sources"] = rows[doc_id]["sources"] or _source_urls(meta)
         for doc_id, row in rows.items():
             row["chunks"] = counts[doc_id]
         return sorted(rows.values(), key=lambda r: (r["kind"] != "article", r["id"]))
 
+    @reopened_on_not_found
     def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
         """(id, cosine similarity) of the k nearest passages; no metadata filter (slow)."""
         size = self.count()
@@ -262,6 +325,7 @@ class Store:
         self.forget_count()
         with self._lexical_lock:
             self._lexical = self._build_lexical()
+        self.mark_changed()
 
     # --- writing ------------------------------------------------------------------------
     def _set_aside_damaged_index(self) -> None:
@@ -305,6 +369,7 @@ class Store:
 
         shutil.rmtree(self.lexical_dir, ignore_errors=True)
         self._lexical = None
+        self.mark_changed()
 
 
 def _first_line(err: Exception) -> str:

@@ -19,6 +19,7 @@ import math
 import shutil
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -57,6 +58,7 @@ class FtsIndex:
             self._uri = f"file:{path}"
         self._local = threading.local()
         self._write_lock = threading.Lock()
+        self.rows_written = 0  # passages this object added or removed, for change markers
         # The in-memory database lives while one connection to it is open.
         self._keeper = self._connect()
         with self._keeper:
@@ -178,6 +180,7 @@ class FtsIndex:
                         added += 1
                 self._bump(db, added)
                 db.execute("COMMIT")
+                self.rows_written += added
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -199,6 +202,7 @@ class FtsIndex:
                         removed += 1
                 self._bump(db, -removed)
                 db.execute("COMMIT")
+                self.rows_written += removed
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
@@ -278,10 +282,43 @@ def open_lexical(store) -> FtsIndex:
         with writer_lock(store.settings):
             if not index.complete:
                 if store.collection_exists():
+                    marker = server_marker(store) if store.settings.chroma_url else ""
                     sync_with_chroma(index, store)
+                    index.set_mark(GENERATION, marker)  # this copy is current as of it
                 else:
                     index.set_mark(COMPLETE, "1")
                 # The bm25s files of earlier versions are not read any more.
                 shutil.rmtree(store.settings.data_dir / f"bm25-{store.settings.collection}",
                               ignore_errors=True)
     return index
+
+
+# --- server mode: every machine keeps its own copy, current by a change marker ----------
+def _marker_collection(store):
+    # A collection of its own: the passages' collection metadata cannot be changed without
+    # restating its distance function, which chromadb refuses.
+    return store.client.get_or_create_collection(
+        f"{store.settings.collection}-changes", embedding_function=None)
+
+
+def server_marker(store) -> str:
+    """The change marker writers bump in the Chroma server ("" before the first write)."""
+    got = _marker_collection(store).get(ids=["generation"], include=["documents"])
+    return (got["documents"] or [""])[0] or ""
+
+
+def follow_server(index: FtsIndex, store) -> None:
+    """Bring this machine's copy up to the server's passages when a writer changed them."""
+    marker = server_marker(store)
+    if marker and marker != index.get_mark(GENERATION) and store.collection_exists():
+        logger.info("the Chroma server's passages changed; updating the lexical index")
+        sync_with_chroma(index, store)
+        index.set_mark(GENERATION, marker)  # read before the sync: a later change shows
+
+
+def publish_change(index: FtsIndex, store) -> None:
+    """Tell other machines' processes that the server's passages changed."""
+    marker = uuid.uuid4().hex
+    _marker_collection(store).upsert(ids=["generation"], documents=[marker],
+                                     embeddings=[[0.0]])
+    index.set_mark(GENERATION, marker)

@@ -15,7 +15,7 @@ from langchain_core.indexing import index
 from retrieval.errors import BackstoryError, IngestError
 from retrieval.index.chunking import chunk_document, to_documents
 from retrieval.index.corpus import load_targets, located
-from retrieval.index.fts import DIRTY, sync_with_chroma
+from retrieval.index.fts import DIRTY, follow_server, publish_change, sync_with_chroma
 from retrieval.index.locking import writer_lock
 from retrieval.index.safety import find_planted_instructions
 from retrieval.index.store import Store
@@ -199,7 +199,10 @@ def _writing(store: Store):
     makes that check happen only when a run did not finish. An error leaves the mark too.
     """
     lexical = store.lexical()
+    if store.settings.chroma_url:
+        follow_server(lexical, store)  # start from what other machines wrote
     recovering = lexical.get_mark(DIRTY) == "1"
+    written = lexical.rows_written
     lexical.set_mark(DIRTY, "1")
     if recovering:
         logger.info("the last write to the index did not finish; checking the whole index")
@@ -207,6 +210,8 @@ def _writing(store: Store):
             sync_with_chroma(lexical, store)
     yield recovering
     lexical.set_mark(DIRTY, "0")
+    if store.settings.chroma_url and lexical.rows_written != written:
+        publish_change(lexical, store)
 
 
 def _ids_of(store: Store, doc_id: str) -> list[str]:

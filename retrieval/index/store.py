@@ -14,7 +14,7 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import BackstoryError
 from retrieval.index.embeddings import embedder_name
-from retrieval.index.fts import FtsIndex, open_lexical
+from retrieval.index.fts import FtsIndex, follow_server, open_lexical
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ class Store:
         self._record_manager = None
         self._lexical: FtsIndex | None = None
         self._lexical_lock = threading.Lock()
+        self._followed = float("-inf")
 
     # --- connections --------------------------------------------------------------------
     @property
@@ -258,6 +259,9 @@ class Store:
         with self._lexical_lock:
             if self._lexical is None:
                 self._lexical = open_lexical(self)
+            if self.settings.chroma_url and time.monotonic() - self._followed > COUNT_TTL_S:
+                follow_server(self._lexical, self)  # another machine may have written
+                self._followed = time.monotonic()
             return self._lexical
 
     @property

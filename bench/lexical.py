@@ -51,8 +51,9 @@ def passages(corpus: Path, cache: Path) -> list[tuple[str, str, int, str]]:
 
 
 def new_document() -> list[tuple[str, str, int, str]]:
-    return [(f"new-{i}", "background/new.md", i, f"The Zorblatt pass section {i} closed in "
-             f"{2000 + i} after the ceasefire talks in Bishkek.") for i in range(NEW_DOC_PASSAGES)]
+    return [(f"new-{i}", "background/new.md", i,
+             f"The Zorblatt pass section {i} closed in {2000 + i} after the talks in Bishkek.")
+            for i in range(NEW_DOC_PASSAGES)]
 
 
 class Bm25sIndex:

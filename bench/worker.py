@@ -4,6 +4,7 @@ python bench/worker.py ingest --corpus DIR --data DIR [--vectors FILE]
 python bench/worker.py bulk --corpus DIR --data DIR --vectors FILE
 python bench/worker.py query --corpus DIR --data DIR --questions FILE [--repeats N]
 python bench/worker.py embed --corpus DIR [--limit N]
+python bench/worker.py one --corpus DIR --data DIR    # ingest one new note into the index
 """
 
 from __future__ import annotations
@@ -144,6 +145,28 @@ def bulk_task(args) -> dict:
     }
 
 
+def one_task(args) -> dict:
+    """`ingest FILE` of one new note into an existing index: what adding a document costs."""
+    from retrieval.index.ingest import ingest
+    from retrieval.index.store import Store
+
+    settings = settings_for(args.corpus, args.data)
+    real = make_embedder(settings)
+    embedder = synth.TimedEmbedder(real)
+    real.embed_query("load the model before the clock starts")
+    note = args.corpus / "background" / f"bench-note-{time.time_ns()}.md"
+    note.write_text("---\ntitle: Bench note\nkind: background\n---\n\n"
+                    + " ".join(f"In {1980 + i} the Zorblatt pass road was closed for {i + 2} "
+                               "weeks by snow." for i in range(40)) + "\n")
+    started = time.perf_counter()
+    store = Store(settings, embedder)
+    report = ingest(store, [str(note)])
+    seconds = time.perf_counter() - started
+    return {"passages": store.count(), "added": report.added, "seconds": round(seconds, 2),
+            "embed_seconds": round(embedder.seconds, 2),
+            "beyond_embedding_s": round(seconds - embedder.seconds, 2)}
+
+
 def embed_task(args) -> dict:
     """The embedder alone on the corpus's passages, in its own batches."""
     from retrieval.answering.extractive import embed_array
@@ -256,7 +279,7 @@ def _pct(values: list[float], q: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("task", choices=["ingest", "bulk", "query", "embed"])
+    parser.add_argument("task", choices=["ingest", "bulk", "query", "embed", "one"])
     parser.add_argument("--corpus", type=Path, required=True)
     parser.add_argument("--data", type=Path)
     parser.add_argument("--vectors", type=Path)
@@ -264,9 +287,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--limit", type=int, default=None)
     args = parser.parse_args()
-    task = {"ingest": ingest_task, "bulk": bulk_task, "query": query_task, "embed": embed_task}[
-        args.task
-    ]
+    task = {"ingest": ingest_task, "bulk": bulk_task, "query": query_task, "embed": embed_task,
+            "one": one_task}[args.task]
     print(json.dumps(task(args)))
 
 

@@ -95,84 +95,87 @@ def ingest(
             f"nothing readable to rebuild the index from in {', '.join(targets)}; "
             "the index was left as it is"
         )
-    with writer_lock(settings), _writing(store) as recovering:
-        if rebuild:
-            store.drop_everything()
-        store.check_embedder()
-        report_orphans, held = _reconcile(store) if recovering else (0, {})
-        report = IngestReport(failed=loaded.failed, deleted=report_orphans, notes=loaded.notes)
-        manager = store.record_manager
+    with writer_lock(settings):
+        if not rebuild:
+            store.check_embedder()  # refused before the index is marked as being written
+        with _writing(store, whole=rebuild) as recovering:
+            if rebuild:
+                store.drop_everything()
+            store.check_embedder()
+            report_orphans, held = _reconcile(store) if recovering else (0, {})
+            report = IngestReport(failed=loaded.failed, deleted=report_orphans, notes=loaded.notes)
+            manager = store.record_manager
 
-        batches: list[tuple[list[Document], list[str]]] = []
-        for doc in loaded.docs:
-            try:
-                chunks = _chunk_within_cap(doc, settings)
-            except IngestError as err:
-                report.failed.append(err)
-                continue
-            docs = to_documents(doc, chunks)
-            grouped = set(manager.list_keys(group_ids=[doc.doc_id]))
-            before = grouped | held.get(doc.doc_id, set())
-            now = {d.id for d in docs}
-            if not before:
-                report.docs_added.append(doc.doc_id)
-                report.added += len(now)
-            elif before == now:
-                report.docs_unchanged.append(doc.doc_id)
-            else:
-                report.docs_updated.append(doc.doc_id)
-                report.updated += len(now - before)
-            report.flagged.extend(
-                {"doc_id": doc.doc_id, "sentence": s} for s in find_planted_instructions(doc.text)
-            )
-            # index() re-stamps a document's unchanged passages without their group before
-            # it embeds the new ones; a run killed in between leaves records that its
-            # incremental cleanup never finds. Chroma still knows their document.
-            batches.append((docs, sorted(before - now - grouped)))
+            batches: list[tuple[list[Document], list[str]]] = []
+            for doc in loaded.docs:
+                try:
+                    chunks = _chunk_within_cap(doc, settings)
+                except IngestError as err:
+                    report.failed.append(err)
+                    continue
+                docs = to_documents(doc, chunks)
+                grouped = set(manager.list_keys(group_ids=[doc.doc_id]))
+                before = grouped | held.get(doc.doc_id, set())
+                now = {d.id for d in docs}
+                if not before:
+                    report.docs_added.append(doc.doc_id)
+                    report.added += len(now)
+                elif before == now:
+                    report.docs_unchanged.append(doc.doc_id)
+                else:
+                    report.docs_updated.append(doc.doc_id)
+                    report.updated += len(now - before)
+                report.flagged.extend(
+                    {"doc_id": doc.doc_id, "sentence": s} for s in find_planted_instructions(doc.text)
+                )
+                # index() re-stamps a document's unchanged passages without their group before
+                # it embeds the new ones; a run killed in between leaves records that its
+                # incremental cleanup never finds. Chroma still knows their document.
+                batches.append((docs, sorted(before - now - grouped)))
 
-        total = sum(len(b) for b, _ in batches)
-        done = 0
-        if progress:
-            progress(0, total)
-        for docs, strays in batches:
-            # One call per document, in one batch: LangChain's incremental cleanup deletes a
-            # source's keys not yet seen in this run, so a document split across two batches
-            # loses its second half after the first batch and embeds it again.
-            result = index(
-                docs,
-                manager,
-                store.vectorstore,
-                cleanup="incremental",
-                source_id_key="doc_id",
-                key_encoder=lambda d: d.id,
-                batch_size=max(1, len(docs)),
-            )
-            store.forget_count()
-            # After Chroma, as every write: a crash in between is repaired by the next run.
-            store.lexical().replace_document(docs[0].metadata["doc_id"], [
-                (d.id, d.metadata["position"], d.page_content) for d in docs])
-            report.embedded += result["num_added"] + result["num_updated"]
-            report.unchanged += result["num_skipped"]
-            report.deleted += result["num_deleted"]
-            if strays:
-                _delete_doc(store, docs[0].metadata["doc_id"], strays)
-                report.deleted += len(strays)
-            done += len(docs)
+            total = sum(len(b) for b, _ in batches)
+            done = 0
             if progress:
-                progress(done, total)
+                progress(0, total)
+            for docs, strays in batches:
+                # One call per document, in one batch: LangChain's incremental cleanup deletes a
+                # source's keys not yet seen in this run, so a document split across two batches
+                # loses its second half after the first batch and embeds it again.
+                result = index(
+                    docs,
+                    manager,
+                    store.vectorstore,
+                    cleanup="incremental",
+                    source_id_key="doc_id",
+                    key_encoder=lambda d: d.id,
+                    batch_size=max(1, len(docs)),
+                )
+                store.forget_count()
+                # After Chroma, as every write: a crash in between is repaired by the next run.
+                store.lexical().replace_document(docs[0].metadata["doc_id"], [
+                    (d.id, d.metadata["position"], d.page_content) for d in docs])
+                report.embedded += result["num_added"] + result["num_updated"]
+                report.unchanged += result["num_skipped"]
+                report.deleted += result["num_deleted"]
+                if strays:
+                    _delete_doc(store, docs[0].metadata["doc_id"], strays)
+                    report.deleted += len(strays)
+                done += len(docs)
+                if progress:
+                    progress(done, total)
 
-        failed_origins = {str(located(Path(f.origin))) for f in report.failed}
-        seen = {d.doc_id for d in loaded.docs}
-        gone = _find_removed(store, loaded.scanned_dirs, seen, failed_origins)
-        keep = _withheld(gone, loaded, store, report, prune, confirm_prune)
-        for doc_id in gone:
-            if doc_id in keep:
-                continue
-            ids = _ids_of(store, doc_id)
-            _delete_doc(store, doc_id, ids)
-            report.docs_deleted.append(doc_id)
-            report.deleted += len(ids)
-        return report
+            failed_origins = {str(located(Path(f.origin))) for f in report.failed}
+            seen = {d.doc_id for d in loaded.docs}
+            gone = _find_removed(store, loaded.scanned_dirs, seen, failed_origins)
+            keep = _withheld(gone, loaded, store, report, prune, confirm_prune)
+            for doc_id in gone:
+                if doc_id in keep:
+                    continue
+                ids = _ids_of(store, doc_id)
+                _delete_doc(store, doc_id, ids)
+                report.docs_deleted.append(doc_id)
+                report.deleted += len(ids)
+            return report
 
 
 def remove_document(store: Store, doc_id: str) -> int:
@@ -189,22 +192,22 @@ def remove_document(store: Store, doc_id: str) -> int:
 
 
 @contextmanager
-def _writing(store: Store):
+def _writing(store: Store, whole: bool = False):
     """Mark the index as being written until the writes end; yields whether the last run
     ended half-way, in which case the whole index is checked first (the one whole pass a
-    normal ingest makes only after a crash).
+    normal ingest makes only after a crash; `whole`: a rebuild, which drops it all anyway).
 
     Every write goes Chroma first, then records and the lexical index. Checking everything
     on each run cost time in proportion to the index (34 s at 100,000 passages); the mark
     makes that check happen only when a run did not finish. An error leaves the mark too.
     """
     lexical = store.lexical()
-    if store.settings.chroma_url:
+    if store.settings.chroma_url and not whole:
         follow_server(lexical, store)  # start from what other machines wrote
     recovering = lexical.get_mark(DIRTY) == "1"
     written = lexical.rows_written
     lexical.set_mark(DIRTY, "1")
-    if recovering:
+    if recovering and not whole:  # (a rebuild drops everything first)
         logger.info("the last write to the index did not finish; checking the whole index")
         if store.collection_exists():
             sync_with_chroma(lexical, store)

@@ -15,7 +15,8 @@ import json
 from pathlib import Path
 
 from retrieval.answering.support import MIN_CONTENT, lexical_scorer, missing_facts
-from retrieval.index.lexical import LexicalIndex, tokenize
+from retrieval.index.fts import FtsIndex
+from retrieval.index.lexical import tokenize
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -50,7 +51,7 @@ def main() -> None:
     parser.add_argument("--embed", action="store_true", help="also score with the MiniLM embedder")
     args = parser.parse_args()
     paragraphs = corpus_paragraphs(Path(args.corpus))
-    index = LexicalIndex.build([str(i) for i in range(len(paragraphs))],
+    index = FtsIndex.build([str(i) for i in range(len(paragraphs))],
                                [p for _, p in paragraphs])
     scorers = {"lexical": lexical_scorer(), "lexical-idf": lexical_scorer(index.idf)}
     if args.embed:
@@ -90,7 +91,7 @@ def main() -> None:
               f"{r['claim'][:70]}")
 
 
-def attribution(rows: list[dict], paragraphs: list[tuple[str, str]], index: LexicalIndex,
+def attribution(rows: list[dict], paragraphs: list[tuple[str, str]], index: FtsIndex,
                 k: int = 6) -> None:
     """Each sentence without a marker, among its passage and the BM25 neighbours that make
     up k paragraphs (what a retrieval might hand the model): is it cited to a paragraph at

@@ -44,7 +44,7 @@ def index_state(store) -> dict:
     keys = manager.list_keys()
     groups = {doc_id: set(manager.list_keys(group_ids=[doc_id])) for doc_id in chroma}
     return {"ids": list(got["ids"]), "chroma": dict(chroma), "keys": keys, "groups": groups,
-            "lexical": list(store.lexical().ids)}
+            "lexical": store.lexical().passage_ids()}
 
 
 def assert_index_matches(store, expected: dict[str, set[str]]) -> None:

@@ -194,7 +194,7 @@ PEACEKEEPING = "background/russian-peacekeeping-mission.md"
     "vectors added, records not yet",
     "records refreshed, new passages being embedded",
     "new version recorded, old passages not yet deleted",
-    "passages written, BM25 index not yet saved",
+    "passages written, lexical index not yet updated",
 ])
 def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder, monkeypatch,
                                                        window):
@@ -202,11 +202,11 @@ def test_edit_ingest_stopped_between_writes_then_rerun(ready_settings, embedder,
 
     store = fresh_store(ready_settings, embedder)
     path = ready_settings.corpus_dir / PEACEKEEPING
-    bm25_window = window == "passages written, BM25 index not yet saved"
+    bm25_window = window == "passages written, lexical index not yet updated"
     edit_last_word(path)  # one passage replaced, so the old one has to be deleted
     if bm25_window:
         # Passage count unchanged: a reader comparing counts would not notice a stale index.
-        stop_in(monkeypatch, store, "refresh_lexical")
+        stop_in(monkeypatch, type(store.lexical()), "replace_document")
     else:
         append_paragraphs(path, "a")  # and new passages to embed
         vectorstore = type(store.vectorstore)
@@ -248,6 +248,36 @@ def test_removal_stopped_between_vectors_and_records_then_file_restored(tmp_path
     monkeypatch.undo()
 
     path.write_text(text)
+    ingest(fresh_store(settings, embedder))
+    assert_index_matches(fresh_store(settings, embedder), expected_ids(settings))
+
+
+def test_removal_stopped_between_vectors_and_lexical_index_then_rerun(tmp_path, embedder,
+                                                                     monkeypatch):
+    """Passages gone from Chroma must not stay findable by BM25 after the next ingest, even
+    though the rerun never touches the removed document again."""
+    from retrieval.index.ingest import ingest
+    from retrieval.settings import Settings
+
+    make_corpus(tmp_path, [Path(PEACEKEEPING).name, "csto.md"])
+    settings = Settings(data_dir=tmp_path / "data", corpus_dir=tmp_path / "corpus",
+                        _env_file=None)
+    ingest(fresh_store(settings, embedder))
+    store = fresh_store(settings, embedder)
+    (settings.corpus_dir / PEACEKEEPING).unlink()
+    real_delete = type(store.lexical()).delete
+
+    def delete(index, ids):  # every document's update calls delete(), mostly with no ids
+        ids = list(ids)
+        if ids:
+            raise Killed("delete")
+        return real_delete(index, ids)
+
+    monkeypatch.setattr(type(store.lexical()), "delete", delete)
+    with pytest.raises(Killed):
+        ingest(store)
+    monkeypatch.undo()
+
     ingest(fresh_store(settings, embedder))
     assert_index_matches(fresh_store(settings, embedder), expected_ids(settings))
 

@@ -7,7 +7,7 @@ import pytest
 from retrieval.answering import extractive
 from retrieval.answering.answer_types import asks_about_future, expected_type, focus_phrase, holds
 from retrieval.index.embeddings import MiniLMEmbeddings
-from retrieval.index.lexical import LexicalIndex
+from retrieval.index.fts import FtsIndex
 from retrieval.models import Retrieved
 
 
@@ -34,7 +34,7 @@ def test_a_duration_is_answered_by_a_span_or_a_count():
 
 def test_idf_ranks_rare_words_above_common_ones():
     texts = ["karabakh war began", "karabakh ceasefire held", "karabakh talks in bishkek"]
-    index = LexicalIndex.build(["a", "b", "c"], texts)
+    index = FtsIndex.build(["a", "b", "c"], texts)
     assert index.document_frequency("karabakh") == 3
     assert index.document_frequency("bishkek") == 1
     assert index.idf("bishkek") > index.idf("karabakh") > 0

@@ -109,13 +109,10 @@ def about_text(store: Store) -> str:
 
 def opening_paragraphs(store: Store, doc_id: str, title: str) -> str:
     """The document's first paragraph(s), from its first passage, as a short summary."""
-    got = store.collection.get(
-        where={"$and": [{"doc_id": doc_id}, {"position": 0}]}, include=["documents"]
-    )
-    texts = [t for t in got["documents"] or [] if t]
-    if not texts:
+    lead_id = store.lexical().lead_id(doc_id)
+    text = store.get_passages([lead_id]).get(lead_id, ("", {}))[0] if lead_id else ""
+    if not text:
         return ""
-    text = texts[0]
     # Passages are stored under a "title — heading" line (see chunking.passage_text).
     label, sep, body = text.partition("\n\n")
     if sep and label.startswith(title):

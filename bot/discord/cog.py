@@ -206,12 +206,8 @@ class QACog(commands.Cog, name="Q&A"):
         articles = [r for r in store.documents() if r["kind"] == "article"][:MAX_ABOUT_ARTICLES]
         if not articles:
             return []
-        wanted = {r["id"] for r in articles}
-        first: dict[str, tuple[int, str]] = {}
-        for chunk_id, meta in zip(*store.all_metadata()):
-            doc_id, position = meta.get("doc_id"), int(meta.get("position", 0))
-            if doc_id in wanted and (doc_id not in first or position < first[doc_id][0]):
-                first[doc_id] = (position, chunk_id)
-        passages = store.get_passages([cid for _, cid in first.values()])
-        return [about_embed(row, first_paragraph(passages.get(first[row["id"]][1], ("", {}))[0]))
+        lexical = store.lexical()
+        first = {r["id"]: lead for r in articles if (lead := lexical.lead_id(r["id"]))}
+        passages = store.get_passages(list(first.values()))
+        return [about_embed(row, first_paragraph(passages.get(first[row["id"]], ("", {}))[0]))
                 for row in articles if row["id"] in first]

@@ -93,13 +93,15 @@ def with_lead_passage(store: Store, results: list[Retrieved]) -> list[Retrieved]
     doc_id = results[0].doc_id
     if any(r.doc_id == doc_id and r.metadata.get("position") == 0 for r in results):
         return results
-    got = store.collection.get(where={"$and": [{"doc_id": doc_id}, {"position": 0}]},
-                               include=["documents", "metadatas"])
-    if not got["ids"]:
+    # An indexed lookup in the lexical index's passage table, then a get by id: a `where`
+    # filter on Chroma scanned every passage's metadata (370 ms at 1M passages).
+    lead_id = store.lexical().lead_id(doc_id)
+    found = store.get_passages([lead_id]) if lead_id else {}
+    if lead_id not in found or found[lead_id][1].get("position") != 0:
         return results
-    lead = Retrieved(chunk_id=got["ids"][0], doc_id=doc_id, text=got["documents"][0] or "",
-                     score=results[0].score, metadata={**(got["metadatas"][0] or {}),
-                                                       "dense_similarity": 0.0})
+    text, meta = found[lead_id]
+    lead = Retrieved(chunk_id=lead_id, doc_id=doc_id, text=text, score=results[0].score,
+                     metadata={**meta, "dense_similarity": 0.0})
     return [results[0], lead, *results[1:-1]] if len(results) > 1 else [results[0], lead]
 
 

@@ -42,6 +42,10 @@ class QueryCache:
         self._vectors: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
+    def clear(self) -> None:
+        with self._lock:
+            self._vectors.clear()
+
     def get(self, text: str, compute) -> list[float]:
         with self._lock:
             hit = self._vectors.get(text)

@@ -9,7 +9,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 from langchain_core.indexing import index
 
@@ -17,7 +16,8 @@ from retrieval.errors import BackstoryError, IngestError
 from retrieval.index import rebuild as carry
 from retrieval.index.chunking import chunk_document, to_documents
 from retrieval.index.corpus import load_targets, located
-from retrieval.index.lexical import LexicalIndex
+from retrieval.index.fts import DIRTY, follow_server, publish_change, sync_with_chroma
+from retrieval.index.locking import writer_lock
 from retrieval.index.register import SourceRegister, is_corpus_id
 from retrieval.index.remembered import load_remembered
 from retrieval.index.safety import find_planted_instructions
@@ -71,25 +71,6 @@ class IngestReport:
         }
 
 
-@contextmanager
-def writer_lock(settings: Settings):
-    """One writer per data dir: Chroma's embedded mode is not safe for concurrent writers."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(settings.lock_path), timeout=settings.lock_timeout_s)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise BackstoryError(
-            f"another backstory process is writing to {settings.data_dir} (waited "
-            f"{settings.lock_timeout_s:g} s); try again when it finishes, or run a Chroma "
-            "server and set BACKSTORY_CHROMA_URL for several writers"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
-
-
 def ingest(
     store: Store,
     targets: Iterable[str] | None = None,
@@ -116,114 +97,158 @@ def ingest(
     )
     if not named:
         load_remembered(loaded, register, settings.corpus_dir, settings.max_file_bytes)
+    if rebuild and not loaded.docs:
+        raise BackstoryError(
+            f"nothing readable to rebuild the index from in "
+            f"{', '.join(named or [str(settings.corpus_dir)])}; the index was left as it is"
+        )
     with writer_lock(settings):
-        carry.restore_pending(store)
-        indexed_before = _indexed_ids(store, tolerate_damage=rebuild)
-        replaced = carry.replaced_legacy_ids(loaded, indexed_before)
-        report = IngestReport(failed=loaded.failed, notes=loaded.notes)
-        if rebuild:
-            if not loaded.docs:
-                raise BackstoryError(
-                    f"nothing readable to rebuild the index from in "
-                    f"{', '.join(named or [str(settings.corpus_dir)])}; the index was left as it is"
-                )
-            kept = carry.kept_through_rebuild(store, loaded, indexed_before - replaced, bool(named), report,
-                                         prune, confirm_prune)
-            carried = carry.snapshot(store, kept) if kept else carry.Carried()
-            if carried.ids:
-                carry.save_pending(store, carried)
-            store.drop_everything()
-            if carried.ids:
-                carry.put_back(store, carried)
-                carry.pending_path(store).unlink(missing_ok=True)
-        store.check_embedder()
-        report_orphans, held = _reconcile(store)
-        report.deleted += report_orphans
-        manager = store.record_manager
-
-        batches: list[tuple[list[Document], list[str]]] = []
-        for doc in loaded.docs:
-            try:
-                chunks = _chunk_within_cap(doc, settings)
-            except IngestError as err:
-                report.failed.append(err)
-                continue
-            docs = to_documents(doc, chunks)
-            grouped = set(manager.list_keys(group_ids=[doc.doc_id]))
-            before = grouped | held.get(doc.doc_id, set())
-            now = {d.id for d in docs}
-            if not before:
-                report.docs_added.append(doc.doc_id)
-                report.added += len(now)
-            elif before == now:
-                report.docs_unchanged.append(doc.doc_id)
-            else:
-                report.docs_updated.append(doc.doc_id)
-                report.updated += len(now - before)
-            report.flagged.extend(
-                {"doc_id": doc.doc_id, "sentence": s} for s in find_planted_instructions(doc.text)
-            )
-            # index() re-stamps a document's unchanged passages without their group before
-            # it embeds the new ones; a run killed in between leaves records that its
-            # incremental cleanup never finds. Chroma still knows their document.
-            batches.append((docs, sorted(before - now - grouped)))
-
-        total = sum(len(b) for b, _ in batches)
-        done = 0
-        if progress:
-            progress(0, total)
-        for docs, strays in batches:
-            # One call per document, in one batch: LangChain's incremental cleanup deletes a
-            # source's keys not yet seen in this run, so a document split across two batches
-            # loses its second half after the first batch and embeds it again.
-            result = index(
-                docs,
-                manager,
-                store.vectorstore,
-                cleanup="incremental",
-                source_id_key="doc_id",
-                key_encoder=lambda d: d.id,
-                batch_size=max(1, len(docs)),
-            )
-            store.forget_count()
-            report.embedded += result["num_added"] + result["num_updated"]
-            report.unchanged += result["num_skipped"]
-            report.deleted += result["num_deleted"]
-            if strays:
-                _delete_doc(store, docs[0].metadata["doc_id"], strays)
-                report.deleted += len(strays)
-            done += len(docs)
-            if progress:
-                progress(done, total)
-
-        register.remember([loaded.records[d.doc_id] for d in loaded.docs
-                           if d.doc_id in loaded.records])
-        failed_origins = {str(located(Path(f.origin))) for f in report.failed}
-        seen = {d.doc_id for d in loaded.docs}
-        gone = [] if rebuild else _find_removed(store, loaded.scanned_dirs, seen, failed_origins)
-        keep = _withheld(gone, loaded, store, report, prune, confirm_prune, len(indexed_before))
-        for doc_id in [d for d in gone if d not in keep] + sorted(replaced):
-            ids = _ids_of(store, doc_id)
-            _delete_doc(store, doc_id, ids)
-            report.docs_deleted.append(doc_id)
-            report.deleted += len(ids)
-        register.forget([d for d in report.docs_deleted if d not in seen])
-        if report.embedded or report.deleted or rebuild or _lexical_stale(store):
-            store.refresh_lexical()
+        if not rebuild:
+            store.check_embedder()  # refused before the index is marked as being written
+        with _writing(store, whole=rebuild) as recovering:
+            report = _ingest_locked(store, loaded, register, named, rebuild, recovering, prune,
+                                    confirm_prune, progress)
         return report
+
+
+def _ingest_locked(store, loaded, register, named, rebuild, recovering, prune, confirm_prune,
+                   progress) -> IngestReport:
+    settings = store.settings
+    carry.restore_pending(store)
+    indexed_before = _indexed_ids(store, tolerate_damage=rebuild)
+    replaced = carry.replaced_legacy_ids(loaded, indexed_before)
+    report = IngestReport(failed=loaded.failed, notes=loaded.notes)
+    if rebuild:
+        kept = carry.kept_through_rebuild(store, loaded, indexed_before - replaced, bool(named),
+                                          report, prune, confirm_prune)
+        carried = carry.snapshot(store, kept) if kept else carry.Carried()
+        if carried.ids:
+            carry.save_pending(store, carried)
+        store.drop_everything()
+        if carried.ids:
+            carry.put_back(store, carried)
+            carry.pending_path(store).unlink(missing_ok=True)
+    store.check_embedder()
+    # The whole check runs only after a run that did not finish (see _writing); a rebuild
+    # starts from nothing, so there is nothing to reconcile but the carried passages.
+    report_orphans, held = _reconcile(store) if recovering and not rebuild else (0, {})
+    report.deleted += report_orphans
+    manager = store.record_manager
+
+    batches: list[tuple[list[Document], list[str]]] = []
+    for doc in loaded.docs:
+        try:
+            chunks = _chunk_within_cap(doc, settings)
+        except IngestError as err:
+            report.failed.append(err)
+            continue
+        docs = to_documents(doc, chunks)
+        grouped = set(manager.list_keys(group_ids=[doc.doc_id]))
+        before = grouped | held.get(doc.doc_id, set())
+        now = {d.id for d in docs}
+        if not before:
+            report.docs_added.append(doc.doc_id)
+            report.added += len(now)
+        elif before == now:
+            report.docs_unchanged.append(doc.doc_id)
+        else:
+            report.docs_updated.append(doc.doc_id)
+            report.updated += len(now - before)
+        report.flagged.extend(
+            {"doc_id": doc.doc_id, "sentence": s} for s in find_planted_instructions(doc.text)
+        )
+        # index() re-stamps a document's unchanged passages without their group before
+        # it embeds the new ones; a run killed in between leaves records that its
+        # incremental cleanup never finds. Chroma still knows their document.
+        batches.append((docs, sorted(before - now - grouped)))
+
+    total = sum(len(b) for b, _ in batches)
+    done = 0
+    if progress:
+        progress(0, total)
+    for docs, strays in batches:
+        # One call per document, in one batch: LangChain's incremental cleanup deletes a
+        # source's keys not yet seen in this run, so a document split across two batches
+        # loses its second half after the first batch and embeds it again.
+        result = index(
+            docs,
+            manager,
+            store.vectorstore,
+            cleanup="incremental",
+            source_id_key="doc_id",
+            key_encoder=lambda d: d.id,
+            batch_size=max(1, len(docs)),
+        )
+        store.forget_count()
+        # After Chroma, as every write: a crash in between is repaired by the next run.
+        store.lexical().replace_document(docs[0].metadata["doc_id"], [
+            (d.id, d.metadata["position"], d.page_content) for d in docs])
+        report.embedded += result["num_added"] + result["num_updated"]
+        report.unchanged += result["num_skipped"]
+        report.deleted += result["num_deleted"]
+        if strays:
+            _delete_doc(store, docs[0].metadata["doc_id"], strays)
+            report.deleted += len(strays)
+        done += len(docs)
+        if progress:
+            progress(done, total)
+
+    register.remember([loaded.records[d.doc_id] for d in loaded.docs
+                       if d.doc_id in loaded.records])
+    failed_origins = {str(located(Path(f.origin))) for f in report.failed}
+    seen = {d.doc_id for d in loaded.docs}
+    gone = [] if rebuild else _find_removed(store, loaded.scanned_dirs, seen, failed_origins)
+    keep = _withheld(gone, loaded, store, report, prune, confirm_prune, len(indexed_before))
+    for doc_id in [d for d in gone if d not in keep] + sorted(replaced):
+        ids = _ids_of(store, doc_id)
+        _delete_doc(store, doc_id, ids)
+        report.docs_deleted.append(doc_id)
+        report.deleted += len(ids)
+    register.forget([d for d in report.docs_deleted if d not in seen])
+    return report
 
 
 def remove_document(store: Store, doc_id: str) -> int:
     """Delete one document's passages; returns how many were removed."""
-    with writer_lock(store.settings):
+    with writer_lock(store.settings), _writing(store) as recovering:
+        if recovering:
+            _reconcile(store)
         ids = _ids_of(store, doc_id)
         if not ids:
             raise BackstoryError(f"no indexed document has the id {doc_id!r}; see `backstory "
                                  "sources`")
         _delete_doc(store, doc_id, ids)
         SourceRegister(store.settings.data_dir).forget([doc_id])
-        store.refresh_lexical()
         return len(ids)
+
+
+@contextmanager
+def _writing(store: Store, whole: bool = False):
+    """Mark the index as being written until the writes end; yields whether the last run
+    ended half-way, in which case the whole index is checked first (the one whole pass a
+    normal ingest makes only after a crash; `whole`: a rebuild, which drops it all anyway).
+
+    Every write goes Chroma first, then records and the lexical index. Checking everything
+    on each run cost time in proportion to the index (34 s at 100,000 passages); the mark
+    makes that check happen only when a run did not finish. An error leaves the mark too.
+    """
+    lexical = store.lexical()
+    if store.settings.chroma_url and not whole:
+        follow_server(lexical, store)  # start from what other machines wrote
+    recovering = lexical.get_mark(DIRTY) == "1"
+    written = lexical.rows_written
+    lexical.set_mark(DIRTY, "1")
+    if recovering and not whole:  # (a rebuild drops everything first)
+        logger.info("the last write to the index did not finish; checking the whole index")
+        if store.collection_exists():
+            sync_with_chroma(lexical, store)
+    try:
+        yield recovering
+        lexical.set_mark(DIRTY, "0")
+    finally:
+        store.mark_changed()  # running processes reopen on their next question (follow())
+    if store.settings.chroma_url and lexical.rows_written != written:
+        publish_change(lexical, store)
 
 
 def _ids_of(store: Store, doc_id: str) -> list[str]:
@@ -326,13 +351,6 @@ def _indexed_ids(store: Store, tolerate_damage: bool) -> set[str]:
         if tolerate_damage:
             return set()
         raise
-
-
-def _lexical_stale(store: Store) -> bool:
-    """True when the saved BM25 index is not over Chroma's passages (a run died before saving)."""
-    saved = LexicalIndex.saved_ids(store.lexical_dir)
-    present = store.collection.get(include=[])["ids"] if store.collection_exists() else []
-    return saved is None or sorted(saved) != sorted(present)
 
 
 def _reconcile(store: Store) -> tuple[int, dict[str, set[str]]]:

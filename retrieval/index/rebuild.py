@@ -96,6 +96,9 @@ def put_back(store: Store, carried: Carried) -> None:
         store.collection.add(ids=ids, embeddings=vectors, documents=documents,
                              metadatas=metadatas)
         store.record_manager.update(ids, group_ids=[m.get("doc_id") for m in metadatas])
+        # After Chroma and the records, as every write (retrieval/index/fts.py).
+        store.lexical().put((chunk_id, m.get("doc_id", ""), m.get("position", 0), text)
+                            for chunk_id, m, text in zip(ids, metadatas, documents))
     store.forget_count()
 
 

@@ -21,7 +21,7 @@ from retrieval.index.following import (
     write_stamp,
     written_here,
 )
-from retrieval.index.lexical import LexicalIndex
+from retrieval.index.fts import FtsIndex, follow_server, open_lexical
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -31,6 +31,9 @@ EMBEDDER_KEY = "backstory_embedder"
 # Our own writes reset the cached value at once; another process's (server mode) show up
 # within this many seconds.
 COUNT_TTL_S = 5.0
+# Whole-collection reads go in pages: chromadb 1.5.9 refuses one get() of more than 32,766
+# passages' metadata or documents ("too many SQL variables").
+PAGE_SIZE = 5000
 
 
 class Store:
@@ -45,9 +48,10 @@ class Store:
         self._collection = None
         self._count: tuple[float, int] | None = None
         self._record_manager = None
-        self._lexical: LexicalIndex | None = None
+        self._lexical: FtsIndex | None = None
         self._lexical_lock = threading.Lock()
         self._seen_stamp: str | None = None  # the last write we know of (see follow())
+        self._followed = float("-inf")
 
     # --- connections --------------------------------------------------------------------
     @property
@@ -209,6 +213,8 @@ class Store:
         self._vectorstore = None
         self._count = None
         with self._lexical_lock:
+            if self._lexical is not None:
+                self._lexical.close()
             self._lexical = None
         if reconnect and self._client is not None and not self.settings.chroma_url:
             # One cached Chroma system per path per process: only closing the last client
@@ -232,6 +238,10 @@ class Store:
     def count(self) -> int:
         if self._collection is None and not self.collection_exists():
             return 0
+        if not self.settings.chroma_url:
+            # The lexical index keeps its passage count in one row, in step with Chroma's
+            # writes; Chroma's count() held the GIL for 68 ms at 1M passages.
+            return len(self.lexical())
         now = time.monotonic()
         if self._count is None or now - self._count[0] > COUNT_TTL_S:
             self._count = (now, self.collection.count())
@@ -241,10 +251,24 @@ class Store:
         """Called after every write of ours, so the next count() asks Chroma again."""
         self._count = None
 
+    def pages(self, include: list[str]):
+        """Every passage, PAGE_SIZE at a time: Chroma's get() results, one page each."""
+        offset = 0
+        while True:
+            got = self.collection.get(include=include, limit=PAGE_SIZE, offset=offset)
+            if not got["ids"]:
+                return
+            yield got
+            offset += len(got["ids"])
+
     @reopened_on_not_found
     def all_metadata(self) -> tuple[list[str], list[dict]]:
-        got = self.collection.get(include=["metadatas"])
-        return list(got["ids"]), [m or {} for m in got["metadatas"]]
+        ids: list[str] = []
+        metas: list[dict] = []
+        for got in self.pages(["metadatas"]):
+            ids.extend(got["ids"])
+            metas.extend(m or {} for m in got["metadatas"])
+        return ids, metas
 
     @reopened_on_not_found
     def get_passages(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
@@ -295,37 +319,19 @@ class Store:
         )
         return [(i, 1.0 - float(d)) for i, d in zip(got["ids"][0], got["distances"][0])]
 
-    def lexical(self) -> LexicalIndex:
-        """The saved BM25 index, rebuilt from Chroma when missing or stale."""
+    def lexical(self) -> FtsIndex:
+        """The on-disk BM25 index (retrieval/index/fts.py), built from Chroma the first time."""
         with self._lexical_lock:
-            if self._lexical is None or len(self._lexical.ids) != self.count():
-                loaded = LexicalIndex.load(self.lexical_dir)
-                if loaded is None or len(loaded.ids) != self.count():
-                    loaded = self._build_lexical()
-                self._lexical = loaded
+            if self._lexical is None:
+                self._lexical = open_lexical(self)
+            if self.settings.chroma_url and time.monotonic() - self._followed > COUNT_TTL_S:
+                follow_server(self._lexical, self)  # another machine may have written
+                self._followed = time.monotonic()
             return self._lexical
 
     @property
-    def lexical_dir(self) -> Path:
-        return self.settings.data_dir / f"bm25-{self.settings.collection}"
-
-    def _build_lexical(self) -> LexicalIndex:
-        if self.count() == 0:
-            return LexicalIndex.build([], [])
-        got = self.collection.get(include=["documents"])
-        index = LexicalIndex.build(list(got["ids"]), [d or "" for d in got["documents"]])
-        try:
-            index.save(self.lexical_dir)
-        except OSError:
-            logger.warning("could not save the lexical index", exc_info=True)
-        return index
-
-    def refresh_lexical(self) -> None:
-        """Rebuild and save the BM25 index after the collection changed."""
-        self.forget_count()
-        with self._lexical_lock:
-            self._lexical = self._build_lexical()
-        self.mark_changed()
+    def lexical_path(self) -> Path:
+        return self.settings.data_dir / f"lexical-{self.settings.collection}.sqlite"
 
     # --- writing ------------------------------------------------------------------------
     def _set_aside_damaged_index(self) -> None:
@@ -344,10 +350,12 @@ class Store:
         self._client = None
         self._record_manager = None
         self.settings.record_db.unlink(missing_ok=True)
+
     def delete_ids(self, ids: list[str]) -> None:
         for start in range(0, len(ids), 5000):
             self.collection.delete(ids=ids[start : start + 5000])
         self.forget_count()
+        self.lexical().delete(ids)  # after Chroma: a crash between is repaired (see ingest)
 
     def drop_everything(self) -> None:
         """Delete the collection, the records and the lexical cache (for --rebuild)."""
@@ -365,10 +373,7 @@ class Store:
         keys = manager.list_keys()
         for start in range(0, len(keys), 5000):
             manager.delete_keys(keys[start : start + 5000])
-        import shutil
-
-        shutil.rmtree(self.lexical_dir, ignore_errors=True)
-        self._lexical = None
+        self.lexical().clear()
         self.mark_changed()
 
 

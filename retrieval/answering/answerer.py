@@ -16,10 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval.answering import extractive, sourcing
+from retrieval.answering import extractive, phrases, sourcing
 from retrieval.answering.citations import Verified, compose_extract, verify_generated
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
-from retrieval.answering.language import english_only_reply
+from retrieval.answering.language import (
+    ENGLISH_ONLY_EMBEDDERS,
+    english_only_reply,
+    foreign_language,
+)
 from retrieval.answering.retriever import hybrid_search, with_lead_passage
 from retrieval.answering.scorer import SentenceScorer, shared_scorer
 from retrieval.answering.support import ContentScorer, lexical_scorer
@@ -36,6 +40,7 @@ if TYPE_CHECKING:  # LangChain's model and indexing modules load only on the pat
 
     from retrieval.answering.lc_retriever import HybridRetriever
     from retrieval.index.ingest import IngestReport, Progress
+    from retrieval.index.multilingual import MultilingualIndex
 
 logger = logging.getLogger(__name__)
 
@@ -81,6 +86,9 @@ class Prepared:
     # that?"): what the offline reader scores sentences against, since "him" tells its
     # cross-encoder nothing.
     standalone: str | None = None
+    # The question's language when it is not English (offline path only): it is searched
+    # with the multilingual embedder and told, in its language, that the quotes are English.
+    language: str | None = None
 
 
 def _freeze_loaded_objects() -> None:
@@ -118,6 +126,8 @@ class Answerer:
         self._support_scorer = support_scorer or lexical_scorer()
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
         self.scorer = scorer or shared_scorer(settings.embed_threads)
+        self._multilingual: MultilingualIndex | None = None
+        self._multilingual_vectors: extractive.SentenceVectors | None = None
         self._loaded = False  # set after the first answer, when models and index are loaded
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
@@ -160,6 +170,51 @@ class Answerer:
             )
         return ingest(self.store, progress=progress)
 
+    # --- questions in other languages ------------------------------------------------------
+    @property
+    def reads_english_only(self) -> bool:
+        return self.settings.embedder in ENGLISH_ONLY_EMBEDDERS
+
+    @property
+    def multilingual(self) -> MultilingualIndex:
+        """The e5 mirror of the index that questions in other languages are searched in."""
+        if self._multilingual is None:
+            from retrieval.index.multilingual import MultilingualIndex
+
+            self._multilingual = MultilingualIndex(self.store)
+            self._multilingual_vectors = extractive.SentenceVectors(self._multilingual.embedder)
+        return self._multilingual
+
+    def needs_multilingual_index(self, question: str) -> bool:
+        """True when `question` would be searched in a multilingual index not built yet (a
+        front end that can wait, like `ask`, builds it first with a progress bar)."""
+        if not self.reads_english_only or self.settings.multilingual == "off" \
+                or self.uses_llm or foreign_language(question) is None:
+            return False
+        return not self.multilingual.ready()
+
+    def build_multilingual_index(self, progress: Progress | None = None) -> int:
+        """Build or bring up to date the multilingual index, in this thread."""
+        self.multilingual.wait()  # a background build in this process finishes first
+        return self.multilingual.sync(progress)
+
+    def _multilingual_unavailable(self, question: str, language: str) -> str | None:
+        """None when a question in `language` can be searched now; else what to tell its
+        asker (in that language): the setting is off, or the index is still being built."""
+        from retrieval.index.multilingual import CATCH_UP_INLINE
+
+        if self.settings.multilingual == "off":
+            return english_only_reply(question, self.settings.embedder)
+        mirror = self.multilingual
+        if mirror.ready():
+            return None
+        if not mirror.building and mirror.behind() <= CATCH_UP_INLINE:
+            mirror.sync()  # a few passages (a fresh upload, a small corpus): seconds
+            return None
+        if mirror.start_background():
+            logger.info("building the multilingual index in the background")
+        return phrases.say(phrases.BUILDING, language)
+
     # --- the flow -----------------------------------------------------------------------
     def validate(self, question: str, k: int | None) -> tuple[str, int]:
         question = " ".join(question.split())
@@ -186,13 +241,9 @@ class Answerer:
         question, k = self.validate(question, k)
         history = self._history(history)
         started = time.perf_counter()
-        if search_query is None:
-            # Without an LLM's translation, the English-only embedder cannot read a question
-            # in another language: say so in the reader's language, not an English decline.
-            language_reply = english_only_reply(question, self.settings.embedder)
-            if language_reply is not None:
-                return Prepared(question, question, "", [],
-                                (time.perf_counter() - started) * 1000, language_reply)
+        language = foreign_language(question) if search_query is None else None
+        if language is not None:
+            return self._prepare_foreign(question, history, k, language, started)
         context, standalone = "", None
         if search_query is None:
             # A follow-up is searched with what its pronouns mean as context ("What happened
@@ -210,6 +261,28 @@ class Answerer:
             retrieved = with_lead_passage(self.store, retrieved)
         return Prepared(question, search_query, context, retrieved,
                         (time.perf_counter() - started) * 1000, standalone=standalone)
+
+    def _prepare_foreign(self, question: str, history: list[Turn], k: int, language: str,
+                         started: float) -> Prepared:
+        """Retrieve for a question in another language than the sources, without an LLM.
+
+        Dense search with the multilingual embedder (the mirror when the configured one reads
+        English only), BM25 on whatever words it shares with the sources (names, numbers).
+        English pronoun rules cannot read a follow-up in another language, so the previous
+        question goes along as context: searched at a lower weight, beside the question."""
+        dense_store = None
+        if self.reads_english_only:
+            unavailable = self._multilingual_unavailable(question, language)
+            if unavailable is not None:
+                return Prepared(question, question, "", [],
+                                (time.perf_counter() - started) * 1000, unavailable,
+                                language=language)
+            dense_store = self.multilingual.store
+        context = history[-1].question if history else ""
+        retrieved = hybrid_search(self.store, question, k, context=context,
+                                  dense_store=dense_store)
+        return Prepared(question, question, context, retrieved,
+                        (time.perf_counter() - started) * 1000, language=language)
 
     async def _search_query(self, question: str, history: list[Turn] | None) -> str | None:
         """With an LLM: a follow-up condensed into a standalone question, and a question in
@@ -271,6 +344,8 @@ class Answerer:
             answer = await self._llm_answer(prepared, on_token, on_status)
         else:
             answer = await self._in_thread(self._extractive_answer, prepared)
+        if prepared.language is not None and prepared.language_reply is None:
+            answer = _in_their_language(answer, prepared.language)
         # The article over a note's paraphrase of it; the date an article-only answer holds for.
         answer = sourcing.finish(answer)
         answer.timings_ms = {
@@ -289,9 +364,17 @@ class Answerer:
         # the sentence; without it (an LLM-condensed follow-up), the standalone question.
         question = prepared.standalone or (
             prepared.question if prepared.context else prepared.search_query)
+        vectors, cross_lingual = self.sentence_vectors, None
+        if prepared.language is not None:
+            # Sentences are judged by multilingual similarity alone: the question shares few
+            # words with them, and the learned reader reads English only.
+            cross_lingual = True
+            if self.reads_english_only:
+                vectors = self._multilingual_vectors or self.sentence_vectors
         picked = extractive.choose(question, prepared.retrieved,
-                                   self.sentence_vectors, context=prepared.context,
-                                   lexicon=self.store.lexical(), scorer=self.scorer)
+                                   vectors, context=prepared.context,
+                                   lexicon=self.store.lexical(), scorer=self.scorer,
+                                   cross_lingual=cross_lingual)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)
@@ -357,6 +440,20 @@ class Answerer:
     def _abstain(self, prepared: Prepared, generator: str, notice: str | None = None) -> Answer:
         return Answer(question=prepared.question, answer=ABSTAIN_MESSAGE, abstained=True,
                       generator=generator, retrieved=prepared.retrieved, notice=notice)
+
+
+def _in_their_language(answer: Answer, language: str) -> Answer:
+    """Quotes stay as the sources wrote them; one line in the reader's language says so. A
+    decline is said in that language."""
+    if answer.generator != "extractive":
+        return answer
+    if answer.abstained and answer.answer == ABSTAIN_MESSAGE:
+        return answer.model_copy(update={"answer": phrases.say(phrases.DECLINE, language)})
+    if answer.abstained:
+        return answer
+    line = phrases.say(phrases.SOURCES_IN_ENGLISH, language)
+    notice = f"{line} {answer.notice}" if answer.notice else line
+    return answer.model_copy(update={"notice": notice})
 
 
 def _plain_reason(dropped: list[tuple[str, str]], poss: str = "their") -> str:

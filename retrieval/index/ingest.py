@@ -190,6 +190,10 @@ def ingest(
             report.deleted += len(ids)
         if report.embedded or report.deleted or rebuild or _lexical_stale(store):
             store.refresh_lexical()
+        # The multilingual mirror (questions in other languages) follows every change.
+        from retrieval.index.multilingual import sync_after_ingest
+
+        sync_after_ingest(store)
         return report
 
 

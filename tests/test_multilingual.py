@@ -1,0 +1,157 @@
+"""Questions in other languages on the default settings: the e5 mirror beside the MiniLM index.
+
+Real embedders, real Chroma in a temp dir. Only the article is indexed (6 passages), so
+the multilingual mirror builds in seconds; the corpus-size timings are in bench/xquad.py and
+docs/languages.md, not here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from retrieval.answering import phrases
+from retrieval.answering.language import ENGLISH_ONLY_REPLIES
+from tests.conftest import make_corpus
+
+# Written for these tests; each is answered by one sentence of the article.
+ASKED = {
+    "ru": ("Где находится российская военная база в Армении?", "Gyumri"),
+    "es": ("¿Cuántos soldados de paz rusos se desplegaron en Nagorno Karabaj?", "2,000"),
+    "hy": ("Ո՞վ է Ստանիսլավ Տարասովը", "Stanislav Tarasov"),
+}
+
+
+@pytest.fixture(scope="module")
+def fresh_install(tmp_path_factory):
+    """A corpus folder and an empty data folder: nothing indexed yet."""
+    root = tmp_path_factory.mktemp("multilingual")
+    return make_corpus(root, background=[]), root / "data"
+
+
+def ask(fresh_install, question: str):
+    from bot.cli import app
+
+    corpus, data = fresh_install
+    result = CliRunner().invoke(app, ["--data-dir", str(data), "ask", "--json", question],
+                                env={"BACKSTORY_CORPUS_DIR": str(corpus)})
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout), result.stderr
+
+
+def collections(data) -> set[str]:
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    client = chromadb.PersistentClient(path=str(data / "chroma"),
+                                       settings=ChromaSettings(anonymized_telemetry=False))
+    return {getattr(c, "name", c) for c in client.list_collections()}
+
+
+def test_english_first_ask_builds_no_multilingual_index(fresh_install):
+    """The README's first command stays as fast as before: only the MiniLM index is built."""
+    payload, _ = ask(fresh_install, "Where does Russia have a military base in Armenia?")
+    assert "Gyumri" in payload["answer"]
+    assert collections(fresh_install[1]) == {"backstory"}
+    assert "notice" not in payload
+
+
+@pytest.mark.parametrize("language", ["ru", "es", "hy"])
+def test_question_in_another_language_gets_cited_english_quotes(fresh_install, language):
+    question, expected = ASKED[language]
+    payload, stderr = ask(fresh_install, question)
+    assert not payload["abstained"], payload["answer"]
+    assert expected in payload["answer"]
+    assert payload["citations"] and all(c["quote"] in c["text"] for c in payload["citations"])
+    assert any(expected in c["quote"] for c in payload["citations"])
+    # One line in the asker's language says the quotes are the sources' English words.
+    assert payload["notice"] == phrases.SOURCES_IN_ENGLISH[language]
+    assert payload["answer"] not in ENGLISH_ONLY_REPLIES.values()
+    assert collections(fresh_install[1]) == {"backstory", "backstory-multilingual"}
+
+
+def test_unanswerable_question_is_declined_in_its_language(fresh_install):
+    payload, _ = ask(fresh_install, "¿Quién ganó el Mundial de fútbol de 2018?")
+    assert payload["abstained"]
+    assert payload["answer"] == phrases.DECLINE["es"]
+    assert payload["citations"] == []
+
+
+@pytest.fixture
+def answerer_over_article(tmp_path):
+    from retrieval.answering.answerer import Answerer
+    from retrieval.settings import Settings
+
+    settings = Settings(data_dir=tmp_path / "data", _env_file=None,
+                        corpus_dir=make_corpus(tmp_path, background=[]))
+    answerer = Answerer(settings)
+    answerer.ensure_index()
+    return answerer
+
+
+def test_follow_up_in_the_same_language(answerer_over_article):
+    from retrieval.answering.followup import Turn
+
+    first = "Где находится российская военная база в Армении?"
+    answerer_over_article.build_multilingual_index()
+    history = [Turn(first, answerer_over_article.answer(first).answer)]
+    answer = answerer_over_article.answer("А сколько там миротворцев?", history)
+    assert not answer.abstained
+    assert "2,000" in answer.answer
+
+
+def test_chat_and_discord_get_a_notice_while_the_index_builds(answerer_over_article,
+                                                                monkeypatch):
+    """Without a front end that waits, the first question starts the build in the
+    background and is told so in its language; once built, it is answered."""
+    from retrieval.index import multilingual
+
+    monkeypatch.setattr(multilingual, "CATCH_UP_INLINE", 0)
+    question, expected = ASKED["ru"]
+    waiting = answerer_over_article.answer(question)
+    assert waiting.answer == phrases.BUILDING["ru"] and waiting.abstained
+    assert answerer_over_article.multilingual.wait(timeout=300)
+    assert answerer_over_article.multilingual.error is None
+    answer = answerer_over_article.answer(question)
+    assert not answer.abstained and expected in answer.answer
+
+
+def test_off_keeps_the_english_only_reply(answerer_over_article):
+    from retrieval.answering.answerer import Answerer
+
+    settings = answerer_over_article.settings.model_copy(update={"multilingual": "off"})
+    answer = Answerer(settings, store=answerer_over_article.store).answer(ASKED["ru"][0])
+    assert answer.answer == ENGLISH_ONLY_REPLIES["ru"] and answer.abstained
+    assert not answerer_over_article.multilingual.exists()
+
+
+def test_ingest_keeps_the_mirror_in_step(answerer_over_article, tmp_path):
+    """A document added or removed after the mirror was built is added to or removed from
+    it by the ingest itself; without a mirror (auto), ingest builds none."""
+    import shutil
+
+    from retrieval.index.ingest import ingest, remove_document
+    from tests.conftest import CORPUS
+
+    store = answerer_over_article.store
+    mirror = answerer_over_article.multilingual
+    background = store.settings.corpus_dir / "background"
+    shutil.copy(CORPUS / "background" / "csto.md", background / "csto.md")
+    ingest(store)
+    assert not mirror.exists()
+
+    answerer_over_article.build_multilingual_index()
+    assert mirror.store.count() == store.count()
+    shutil.copy(CORPUS / "background" / "stanislav-tarasov.md", background)
+    ingest(store)
+    assert mirror.store.count() == store.count() and mirror.ready()
+    remove_document(store, "background/csto.md")
+    # remove_document is not an ingest: the mirror catches up on the next question.
+    assert not mirror.ready()
+    answer = answerer_over_article.answer("Ո՞վ է Ստանիսլավ Տարասովը")
+    assert mirror.ready() and not answer.abstained
+    ingest(store)
+    mirror_ids = set(mirror.store.collection.get(include=[])["ids"])
+    assert mirror_ids == set(store.collection.get(include=[])["ids"])

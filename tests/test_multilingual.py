@@ -61,7 +61,7 @@ def test_english_first_ask_builds_no_multilingual_index(fresh_install):
 @pytest.mark.parametrize("language", ["ru", "es", "hy"])
 def test_question_in_another_language_gets_cited_english_quotes(fresh_install, language):
     question, expected = ASKED[language]
-    payload, stderr = ask(fresh_install, question)
+    payload, _ = ask(fresh_install, question)
     assert not payload["abstained"], payload["answer"]
     assert expected in payload["answer"]
     assert payload["citations"] and all(c["quote"] in c["text"] for c in payload["citations"])
@@ -95,7 +95,7 @@ def test_follow_up_in_the_same_language(answerer_over_article):
     from retrieval.answering.followup import Turn
 
     first = "Где находится российская военная база в Армении?"
-    answerer_over_article.build_multilingual_index()
+    answerer_over_article.other_languages.build_index()
     history = [Turn(first, answerer_over_article.answer(first).answer)]
     answer = answerer_over_article.answer("А сколько там миротворцев?", history)
     assert not answer.abstained
@@ -112,8 +112,8 @@ def test_chat_and_discord_get_a_notice_while_the_index_builds(answerer_over_arti
     question, expected = ASKED["ru"]
     waiting = answerer_over_article.answer(question)
     assert waiting.answer == phrases.BUILDING["ru"] and waiting.abstained
-    assert answerer_over_article.multilingual.wait(timeout=300)
-    assert answerer_over_article.multilingual.error is None
+    assert answerer_over_article.other_languages.index.wait(timeout=300)
+    assert answerer_over_article.other_languages.index.error is None
     answer = answerer_over_article.answer(question)
     assert not answer.abstained and expected in answer.answer
 
@@ -124,7 +124,7 @@ def test_off_keeps_the_english_only_reply(answerer_over_article):
     settings = answerer_over_article.settings.model_copy(update={"multilingual": "off"})
     answer = Answerer(settings, store=answerer_over_article.store).answer(ASKED["ru"][0])
     assert answer.answer == ENGLISH_ONLY_REPLIES["ru"] and answer.abstained
-    assert not answerer_over_article.multilingual.exists()
+    assert not answerer_over_article.other_languages.index.exists()
 
 
 def test_ingest_keeps_the_mirror_in_step(answerer_over_article, tmp_path):
@@ -136,13 +136,13 @@ def test_ingest_keeps_the_mirror_in_step(answerer_over_article, tmp_path):
     from tests.conftest import CORPUS
 
     store = answerer_over_article.store
-    mirror = answerer_over_article.multilingual
+    mirror = answerer_over_article.other_languages.index
     background = store.settings.corpus_dir / "background"
     shutil.copy(CORPUS / "background" / "csto.md", background / "csto.md")
     ingest(store)
     assert not mirror.exists()
 
-    answerer_over_article.build_multilingual_index()
+    answerer_over_article.other_languages.build_index()
     assert mirror.store.count() == store.count()
     shutil.copy(CORPUS / "background" / "stanislav-tarasov.md", background)
     ingest(store)

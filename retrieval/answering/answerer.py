@@ -16,14 +16,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval.answering import extractive, phrases, sourcing
+from retrieval.answering import extractive, sourcing
 from retrieval.answering.citations import Verified, compose_extract, verify_generated
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
-from retrieval.answering.language import (
-    ENGLISH_ONLY_EMBEDDERS,
-    english_only_reply,
-    foreign_language,
-)
+from retrieval.answering.language import foreign_language
+from retrieval.answering.other_languages import OtherLanguages, in_their_language
 from retrieval.answering.retriever import hybrid_search, with_lead_passage
 from retrieval.answering.scorer import SentenceScorer, shared_scorer
 from retrieval.answering.support import ContentScorer, lexical_scorer
@@ -40,7 +37,6 @@ if TYPE_CHECKING:  # LangChain's model and indexing modules load only on the pat
 
     from retrieval.answering.lc_retriever import HybridRetriever
     from retrieval.index.ingest import IngestReport, Progress
-    from retrieval.index.multilingual import MultilingualIndex
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +122,7 @@ class Answerer:
         self._support_scorer = support_scorer or lexical_scorer()
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
         self.scorer = scorer or shared_scorer(settings.embed_threads)
-        self._multilingual: MultilingualIndex | None = None
-        self._multilingual_vectors: extractive.SentenceVectors | None = None
+        self.other_languages = OtherLanguages(settings, self.store, self.sentence_vectors)
         self._loaded = False  # set after the first answer, when models and index are loaded
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
@@ -169,51 +164,6 @@ class Answerer:
                 "run `backstory ingest PATH` or set BACKSTORY_CORPUS_DIR"
             )
         return ingest(self.store, progress=progress)
-
-    # --- questions in other languages ------------------------------------------------------
-    @property
-    def reads_english_only(self) -> bool:
-        return self.settings.embedder in ENGLISH_ONLY_EMBEDDERS
-
-    @property
-    def multilingual(self) -> MultilingualIndex:
-        """The e5 mirror of the index that questions in other languages are searched in."""
-        if self._multilingual is None:
-            from retrieval.index.multilingual import MultilingualIndex
-
-            self._multilingual = MultilingualIndex(self.store)
-            self._multilingual_vectors = extractive.SentenceVectors(self._multilingual.embedder)
-        return self._multilingual
-
-    def needs_multilingual_index(self, question: str) -> bool:
-        """True when `question` would be searched in a multilingual index not built yet (a
-        front end that can wait, like `ask`, builds it first with a progress bar)."""
-        if not self.reads_english_only or self.settings.multilingual == "off" \
-                or self.uses_llm or foreign_language(question) is None:
-            return False
-        return not self.multilingual.ready()
-
-    def build_multilingual_index(self, progress: Progress | None = None) -> int:
-        """Build or bring up to date the multilingual index, in this thread."""
-        self.multilingual.wait()  # a background build in this process finishes first
-        return self.multilingual.sync(progress)
-
-    def _multilingual_unavailable(self, question: str, language: str) -> str | None:
-        """None when a question in `language` can be searched now; else what to tell its
-        asker (in that language): the setting is off, or the index is still being built."""
-        from retrieval.index.multilingual import CATCH_UP_INLINE
-
-        if self.settings.multilingual == "off":
-            return english_only_reply(question, self.settings.embedder)
-        mirror = self.multilingual
-        if mirror.ready():
-            return None
-        if not mirror.building and mirror.behind() <= CATCH_UP_INLINE:
-            mirror.sync()  # a few passages (a fresh upload, a small corpus): seconds
-            return None
-        if mirror.start_background():
-            logger.info("building the multilingual index in the background")
-        return phrases.say(phrases.BUILDING, language)
 
     # --- the flow -----------------------------------------------------------------------
     def validate(self, question: str, k: int | None) -> tuple[str, int]:
@@ -264,23 +214,12 @@ class Answerer:
 
     def _prepare_foreign(self, question: str, history: list[Turn], k: int, language: str,
                          started: float) -> Prepared:
-        """Retrieve for a question in another language than the sources, without an LLM.
-
-        Dense search with the multilingual embedder (the mirror when the configured one reads
-        English only), BM25 on whatever words it shares with the sources (names, numbers).
-        English pronoun rules cannot read a follow-up in another language, so the previous
-        question goes along as context: searched at a lower weight, beside the question."""
-        dense_store = None
-        if self.reads_english_only:
-            unavailable = self._multilingual_unavailable(question, language)
-            if unavailable is not None:
-                return Prepared(question, question, "", [],
-                                (time.perf_counter() - started) * 1000, unavailable,
-                                language=language)
-            dense_store = self.multilingual.store
-        context = history[-1].question if history else ""
-        retrieved = hybrid_search(self.store, question, k, context=context,
-                                  dense_store=dense_store)
+        """Retrieve for a question in another language than the sources, without an LLM."""
+        unavailable = self.other_languages.unavailable(question, language)
+        if unavailable is not None:
+            return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000,
+                            unavailable, language=language)
+        context, retrieved = self.other_languages.retrieve(question, history, k)
         return Prepared(question, question, context, retrieved,
                         (time.perf_counter() - started) * 1000, language=language)
 
@@ -345,7 +284,7 @@ class Answerer:
         else:
             answer = await self._in_thread(self._extractive_answer, prepared)
         if prepared.language is not None and prepared.language_reply is None:
-            answer = _in_their_language(answer, prepared.language)
+            answer = in_their_language(answer, prepared.language, ABSTAIN_MESSAGE)
         # The article over a note's paraphrase of it; the date an article-only answer holds for.
         answer = sourcing.finish(answer)
         answer.timings_ms = {
@@ -369,8 +308,7 @@ class Answerer:
             # Sentences are judged by multilingual similarity alone: the question shares few
             # words with them, and the learned reader reads English only.
             cross_lingual = True
-            if self.reads_english_only:
-                vectors = self._multilingual_vectors or self.sentence_vectors
+            vectors = self.other_languages.sentence_vectors()
         picked = extractive.choose(question, prepared.retrieved,
                                    vectors, context=prepared.context,
                                    lexicon=self.store.lexical(), scorer=self.scorer,
@@ -440,20 +378,6 @@ class Answerer:
     def _abstain(self, prepared: Prepared, generator: str, notice: str | None = None) -> Answer:
         return Answer(question=prepared.question, answer=ABSTAIN_MESSAGE, abstained=True,
                       generator=generator, retrieved=prepared.retrieved, notice=notice)
-
-
-def _in_their_language(answer: Answer, language: str) -> Answer:
-    """Quotes stay as the sources wrote them; one line in the reader's language says so. A
-    decline is said in that language."""
-    if answer.generator != "extractive":
-        return answer
-    if answer.abstained and answer.answer == ABSTAIN_MESSAGE:
-        return answer.model_copy(update={"answer": phrases.say(phrases.DECLINE, language)})
-    if answer.abstained:
-        return answer
-    line = phrases.say(phrases.SOURCES_IN_ENGLISH, language)
-    notice = f"{line} {answer.notice}" if answer.notice else line
-    return answer.model_copy(update={"notice": notice})
 
 
 def _plain_reason(dropped: list[tuple[str, str]], poss: str = "their") -> str:

@@ -67,7 +67,10 @@ class LanguageRun:
         rows = self.run.results
         n = len(rows)
         latencies = sorted(r.latency_ms for r in rows if r.latency_ms is not None)
-        share = lambda count: round(count / n, 3) if n else None  # noqa: E731
+
+        def share(count: int) -> float | None:
+            return round(count / n, 3) if n else None
+
         return {
             "language": self.language,
             "questions": n,
@@ -95,7 +98,7 @@ class CrossLingualReport:
 def _percentile(values: list[float], q: int) -> float | None:
     if not values:
         return None
-    return round(values[min(len(values) - 1, int(round(q / 100 * (len(values) - 1))))], 1)
+    return round(values[min(len(values) - 1, round(q / 100 * (len(values) - 1)))], 1)
 
 
 def prepare_index(settings: Settings, articles: list[dict], progress=None):
@@ -108,8 +111,8 @@ def prepare_index(settings: Settings, articles: list[dict], progress=None):
     squad.as_documents(articles, settings.corpus_dir / "background")
     answerer = Answerer(settings)
     ingest(answerer.store, progress=progress)
-    if answerer.reads_english_only and settings.multilingual != "off":
-        answerer.build_multilingual_index(progress)
+    if answerer.other_languages.reads_english_only and settings.multilingual != "off":
+        answerer.other_languages.build_index(progress)
     return answerer
 
 

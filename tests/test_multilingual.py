@@ -155,3 +155,56 @@ def test_ingest_keeps_the_mirror_in_step(answerer_over_article, tmp_path):
     ingest(store)
     mirror_ids = set(mirror.store.collection.get(include=[])["ids"])
     assert mirror_ids == set(store.collection.get(include=[])["ids"])
+
+
+def _squad_file(path, articles):
+    path.write_text(json.dumps({"version": "1.0", "data": [
+        {"title": title, "paragraphs": [{"context": context, "qas": [
+            {"id": qid, "question": question,
+             "answers": [{"text": answer, "answer_start": max(0, context.find(answer))}]}]}]}
+        for title, context, qid, question, answer in articles]}), encoding="utf-8")
+
+
+def test_eval_xquad_mode_matches_questions_across_languages_by_id(tmp_path):
+    """`backstory eval --xquad`: English paragraphs as documents, each language's questions
+    matched to them by id, scored against the English gold answer, per language."""
+    from bot.cli import app
+
+    english = [
+        ("Gyumri", "Russia has a military base in Gyumri, in northwestern Armenia. The base "
+         "has been there since the 1990s and is home to several thousand soldiers.",
+         "q1", "Where does Russia have a military base in Armenia?", "Gyumri"),
+        ("Peacekeepers", "Moscow deployed a 2,000 troop-strong peacekeeping contingent in "
+         "Nagorno-Karabakh after the war of 2020. The contingent left in 2024.",
+         "q2", "How many peacekeepers did Moscow deploy in Nagorno-Karabakh?", "2,000"),
+    ]
+    russian = [
+        (english[0][0], "(не используется)", "q1",
+         "Где находится российская военная база в Армении?", "Гюмри"),
+        (english[1][0], "(не используется)", "q2",
+         "Сколько миротворцев Москва разместила в Нагорном Карабахе?", "2000"),
+    ]
+    _squad_file(tmp_path / "xquad.en.json", english)
+    _squad_file(tmp_path / "xquad.ru.json", russian)
+    result = CliRunner().invoke(app, ["--data-dir", str(tmp_path / "data"), "eval", "--json",
+                                      "--xquad", "en,ru", "--split", "held-out",
+                                      str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.stdout)
+    assert report["split"] == "held-out" and len(report["articles"]) == 1
+    rows = {row["language"]: row for row in report["languages"]}
+    assert set(rows) == {"en", "ru"}
+    assert rows["en"]["questions"] == rows["ru"]["questions"] == 1
+    assert rows["en"]["answer_rate"] == 1.0
+    assert rows["ru"]["latency_ms_p50"] is not None and rows["ru"]["errors"] == 0
+
+    # Each language's question is scored against the English gold answer, matched by id.
+    from retrieval.evaluation import crosslingual
+
+    documents = crosslingual.load(tmp_path / "xquad.en.json")
+    asked = crosslingual.load(tmp_path / "xquad.ru.json")
+    items = {i.id: i for i in crosslingual.items(documents, asked, None, 7, "ru")}
+    assert items["q1"].q == russian[0][3] and items["q1"].answer_any == [["Gyumri"]]
+    assert items["q2"].answer_any == [["2,000"]] and items["q2"].kind == "xquad-ru"
+    halves = crosslingual.split_articles(documents)
+    assert [len(halves["tuning"]), len(halves["held-out"])] == [1, 1]

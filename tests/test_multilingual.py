@@ -208,3 +208,15 @@ def test_eval_xquad_mode_matches_questions_across_languages_by_id(tmp_path):
     assert items["q2"].answer_any == [["2,000"]] and items["q2"].kind == "xquad-ru"
     halves = crosslingual.split_articles(documents)
     assert [len(halves["tuning"]), len(halves["held-out"])] == [1, 1]
+
+
+@pytest.mark.parametrize("table", ["SOURCES_IN_ENGLISH", "DECLINE", "BUILDING"])
+def test_each_line_reads_as_its_language(table):
+    """The model that picks a line must read the line as written in that language."""
+    from retrieval.answering.language import detect_language
+
+    lines = getattr(phrases, table)
+    siblings = {"az": {"az", "tr"}, "tr": {"tr", "az"}}
+    wrong = {code: detect_language(line) for code, line in lines.items()
+             if detect_language(line) not in siblings.get(code, {code})}
+    assert wrong == {}

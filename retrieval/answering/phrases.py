@@ -6,26 +6,26 @@ language without a line here gets the English one.
 
 from __future__ import annotations
 
-# Said above the quotes: the answer is the sources' own English words, untranslated.
+# Said with the quotes: the answer is the sources' own English words, untranslated.
 SOURCES_IN_ENGLISH = {
-    "en": "The sources are in English; below are quotes from them, untranslated.",
-    "ru": "Источники на английском языке; ниже приведены цитаты из них без перевода.",
-    "uk": "Джерела англійською мовою; нижче наведено цитати з них без перекладу.",
-    "es": "Las fuentes están en inglés; a continuación, citas textuales sin traducir.",
-    "fr": "Les sources sont en anglais ; voici des citations, sans traduction.",
-    "de": "Die Quellen sind auf Englisch; unten stehen wörtliche Zitate ohne Übersetzung.",
-    "it": "Le fonti sono in inglese; di seguito citazioni testuali, non tradotte.",
-    "pt": "As fontes estão em inglês; abaixo, citações literais sem tradução.",
-    "tr": "Kaynaklar İngilizcedir; aşağıda çevrilmemiş alıntılar yer alıyor.",
-    "az": "Mənbələr ingilis dilindədir; aşağıda tərcüməsiz sitatlar verilib.",
-    "hy": "Աղբյուրներն անգլերեն են․ ստորև դրանցից մեջբերումներ են՝ առանց թարգմանության։",
-    "ka": "წყაროები ინგლისურ ენაზეა; ქვემოთ მოცემულია ციტატები თარგმანის გარეშე.",
-    "fa": "منابع به زبان انگلیسی هستند؛ در زیر نقل‌قول‌هایی از آن‌ها بدون ترجمه آمده است.",
-    "ar": "المصادر باللغة الإنجليزية؛ وفيما يلي اقتباسات منها دون ترجمة.",
-    "zh": "资料来源为英文；以下为未经翻译的原文引文。",
-    "el": "Οι πηγές είναι στα αγγλικά· ακολουθούν αυτούσια αποσπάσματα χωρίς μετάφραση.",
-    "ro": "Sursele sunt în limba engleză; mai jos sunt citate din ele, netraduse.",
-    "pl": "Źródła są w języku angielskim; poniżej cytaty z nich bez tłumaczenia.",
+    "en": "The sources are in English; the quotes are their own words, untranslated.",
+    "ru": "Источники на английском языке; цитаты из них приведены без перевода.",
+    "uk": "Джерела написані англійською мовою; цитати з них наведено без перекладу.",
+    "es": "Las fuentes están en inglés; las citas se reproducen sin traducir.",
+    "fr": "Les sources sont en anglais ; les citations sont reproduites sans traduction.",
+    "de": "Die Quellen sind auf Englisch; die Zitate sind unübersetzt wiedergegeben.",
+    "it": "Le fonti sono in inglese; le citazioni sono riportate senza traduzione.",
+    "pt": "As fontes estão em inglês; as citações são reproduzidas sem tradução.",
+    "tr": "Kaynaklar İngilizcedir; alıntılar çevrilmeden verilmiştir.",
+    "az": "Mənbələr ingilis dilindədir; onlardan sitatlar tərcüməsiz verilib.",
+    "hy": "Աղբյուրներն անգլերեն են․ մեջբերումները ներկայացված են առանց թարգմանության։",
+    "ka": "წყაროები ინგლისურ ენაზეა; ციტატები მოცემულია თარგმანის გარეშე.",
+    "fa": "منابع به زبان انگلیسی هستند؛ نقل‌قول‌ها بدون ترجمه آمده‌اند.",
+    "ar": "المصادر باللغة الإنجليزية؛ والاقتباسات واردة دون ترجمة.",
+    "zh": "资料来源为英文；引文均为未经翻译的原文。",
+    "el": "Οι πηγές είναι στα αγγλικά· τα αποσπάσματα παρατίθενται χωρίς μετάφραση.",
+    "ro": "Sursele sunt în limba engleză; citatele sunt redate netraduse.",
+    "pl": "Źródła są w języku angielskim; cytaty podano bez tłumaczenia.",
 }
 
 # Said instead of quotes when nothing retrieved answers the question.

@@ -5,11 +5,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filelock import FileLock, Timeout
 from langchain_core.documents import Document
 from langchain_core.indexing import index
 
@@ -17,6 +15,7 @@ from retrieval.errors import BackstoryError, IngestError
 from retrieval.index.chunking import chunk_document, to_documents
 from retrieval.index.corpus import load_targets, located
 from retrieval.index.lexical import LexicalIndex
+from retrieval.index.locking import writer_lock
 from retrieval.index.safety import find_planted_instructions
 from retrieval.index.store import Store
 from retrieval.settings import Settings
@@ -68,23 +67,6 @@ class IngestReport:
         }
 
 
-@contextmanager
-def writer_lock(settings: Settings):
-    """One writer per data dir: Chroma's embedded mode is not safe for concurrent writers."""
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(settings.lock_path), timeout=settings.lock_timeout_s)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise BackstoryError(
-            f"another backstory process is writing to {settings.data_dir} (waited "
-            f"{settings.lock_timeout_s:g} s); try again when it finishes, or run a Chroma "
-            "server and set BACKSTORY_CHROMA_URL for several writers"
-        ) from None
-    try:
-        yield
-    finally:
-        lock.release()
 
 
 def ingest(

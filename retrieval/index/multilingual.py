@@ -16,6 +16,7 @@ from collections.abc import Callable
 from contextlib import nullcontext
 
 from retrieval.index.embeddings import make_embedder
+from retrieval.index.locking import writer_lock
 from retrieval.index.store import Store
 
 logger = logging.getLogger(__name__)
@@ -73,8 +74,6 @@ class MultilingualIndex:
         Embedding happens outside the writer lock (it takes most of the time); each batch is
         written under it. `locked`: the caller holds the lock already (ingest). Returns the
         number of passages embedded."""
-        from retrieval.index.ingest import writer_lock
-
         with self._sync_lock:
             main_ids = set(self.main.collection.get(include=[])["ids"])
             have = set(self.store.collection.get(include=[])["ids"])

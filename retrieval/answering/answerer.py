@@ -82,9 +82,7 @@ class Prepared:
     # that?"): what the offline reader scores sentences against, since "him" tells its
     # cross-encoder nothing.
     standalone: str | None = None
-    # The question's language when it is not English (offline path only): it is searched
-    # with the multilingual embedder and told, in its language, that the quotes are English.
-    language: str | None = None
+    language: str | None = None  # a question not in English, searched multilingually
 
 
 def _freeze_loaded_objects() -> None:
@@ -304,10 +302,8 @@ class Answerer:
         question = prepared.standalone or (
             prepared.question if prepared.context else prepared.search_query)
         vectors, cross_lingual = self.sentence_vectors, None
-        if prepared.language is not None:
-            # Sentences are judged by multilingual similarity alone: the question shares few
-            # words with them, and the learned reader reads English only.
-            cross_lingual = True
+        if prepared.language is not None:  # judged by multilingual similarity alone: the
+            cross_lingual = True  # question shares few words, the reader reads English only
             vectors = self.other_languages.sentence_vectors()
         picked = extractive.choose(question, prepared.retrieved,
                                    vectors, context=prepared.context,

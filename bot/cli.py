@@ -16,7 +16,7 @@ import typer
 
 from bot.commands.evaluate import eval_command
 from bot.commands.index import ingest, sources_app
-from bot.startup import load_settings, make_answerer, state
+from bot.startup import load_settings, make_answerer, ready_for, state
 from bot.terminal_text import json_line, say
 from bot.user_errors import user_errors
 from retrieval.redact import install_log_redaction
@@ -67,6 +67,7 @@ def ask(
     with user_errors():
         settings = load_settings()
         answerer = make_answerer(settings)
+        ready_for(answerer, question)
         answer = answerer.answer(question, k=k)
         if as_json:
             typer.echo(json_line(answer.to_json_dict()))

@@ -56,3 +56,18 @@ def make_answerer(settings, announce_build: bool = True):
             for failure in report.failed:
                 say(f"skipped {failure.origin}: {failure.reason}", err=True)
     return answerer
+
+
+def ready_for(answerer, question: str) -> None:
+    """Build the multilingual index first when `question` needs it and it is not built yet
+    (`ask` can wait; chat and Discord build it in the background and say so)."""
+    if answerer.uses_llm or not answerer.other_languages.needs_index(question):
+        return
+    say("Building the index for questions in other languages than English (once; about a "
+        "minute)…", err=True)
+    progress, update = progress_bar("Embedding passages (multilingual)")
+    if progress:
+        with progress:
+            answerer.other_languages.build_index(progress=update)
+    else:
+        answerer.other_languages.build_index()

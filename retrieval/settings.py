@@ -48,6 +48,14 @@ class Settings(BaseSettings):
         description="minilm: packaged English all-MiniLM-L6-v2 (fast); e5: packaged "
         "multilingual-e5-small (slower ingest, questions in other languages); openai.",
     )
+    multilingual: Literal["auto", "ingest", "off"] = Field(
+        "auto",
+        description="With the English-only minilm embedder, questions in other languages are "
+        "searched in a second, multilingual (e5) index over the same passages. auto: built "
+        "the first time someone asks in another language (in the background in chat and "
+        "Discord, with a notice meanwhile), then kept in step by every ingest; ingest: built "
+        "by every ingest; off: such questions are asked to be put in English.",
+    )
     openai_embedding_model: str = Field(
         "text-embedding-3-small", description="Embedding model when embedder=openai."
     )

@@ -94,7 +94,12 @@ def test_language_without_a_written_reply_gets_the_english_one():
 
 
 @pytest.mark.parametrize("language", ["ru", "hy", "es", "de"])
-def test_minilm_answerer_replies_in_the_question_language(answerer, language):
+def test_minilm_answerer_replies_in_the_question_language(ready_settings, language):
+    """With the multilingual index switched off (BACKSTORY_MULTILINGUAL=off), the English-only
+    embedder turns the question away in its language (tests/test_multilingual.py: on)."""
+    from retrieval.answering.answerer import Answerer
+
+    answerer = Answerer(ready_settings.model_copy(update={"multilingual": "off"}))
     answer = answerer.answer(FOREIGN[language][0])
     assert answer.answer == ENGLISH_ONLY_REPLIES[language]
     assert answer.abstained and answer.citations == [] and answer.retrieved == []

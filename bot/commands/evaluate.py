@@ -30,7 +30,13 @@ def eval_command(
         "--split", help="With --squad: which articles, test (held out), val or train.")
     ] = "test",
     sample: Annotated[int, typer.Option(
-        "--sample", help="With --squad: questions to ask, a seeded sample (0: all).")] = 300,
+        "--sample", help="With --squad or --xquad: questions to ask (per language with "
+                         "--xquad), a seeded sample (0: all).")] = 300,
+    xquad: Annotated[str | None, typer.Option(
+        "--xquad", help="Questions in other languages instead: XQuAD's English paragraphs as "
+                        "documents, these languages' questions (e.g. en,ru,es,de,ar,tr,zh; "
+                        "FILE: the XQuAD folder, default the shared copy); --split tuning or "
+                        "held-out (default).")] = None,
 ) -> None:
     """Score answers, citations, abstentions, retrieval and latency on an eval set."""
     with user_errors():
@@ -40,6 +46,10 @@ def eval_command(
 
         if squad:
             _squad_eval(file, split, sample, k, as_json)
+            return
+        if xquad:
+            _xquad_eval(file, xquad, "held-out" if split == "test" else split, sample, k,
+                        as_json)
             return
 
         if baseline not in (None, "naive"):
@@ -92,6 +102,32 @@ def _squad_eval(file: Path | None, split: str, sample: int, k: int | None,
         return
     for key, value in summary.items():
         say(f"{key:22} {', '.join(value) if isinstance(value, list) else value}")
+
+
+def _xquad_eval(folder: Path | None, languages: str, split: str, sample: int,
+                k: int | None, as_json: bool) -> None:
+    from retrieval.errors import BackstoryError
+    from retrieval.evaluation import crosslingual
+
+    if split not in crosslingual.SPLITS:
+        raise BackstoryError(f"with --xquad, --split is tuning or held-out, not {split!r}")
+    folder = folder or crosslingual.DEFAULT_XQUAD
+    wanted = tuple(code.strip() for code in languages.split(",") if code.strip())
+    missing = [c for c in ("en", *wanted) if not (folder / f"xquad.{c}.json").is_file()]
+    if missing:
+        raise BackstoryError(f"no xquad.{missing[0]}.json in {folder}")
+    say(f"Indexing XQuAD's {split} articles (English and multilingual; first run only)…",
+        err=True)
+    report = crosslingual.evaluate(load_settings(), folder, split, wanted, sample or None,
+                                   k=k).to_json_dict()
+    if as_json:
+        typer.echo(json_line(report))
+        return
+    say(f"{len(report['articles'])} articles, {report['passages']} passages")
+    for row in report["languages"]:
+        say(f"{row['language']:3} n={row['questions']:<4} answer {row['answer_rate']:.2f}  "
+            f"citation {row['citation_rate']:.2f}  answered {row['answered_rate']:.2f}  "
+            f"p50 {row['latency_ms_p50']} ms  p95 {row['latency_ms_p95']} ms")
 
 
 def _eval_run(system, items, k: int, name: str):

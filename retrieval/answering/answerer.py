@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING
 from retrieval.answering import extractive, sourcing
 from retrieval.answering.citations import Verified, compose_extract, verify_generated
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
-from retrieval.answering.language import english_only_reply
+from retrieval.answering.language import foreign_language
+from retrieval.answering.other_languages import OtherLanguages, in_their_language
 from retrieval.answering.retriever import hybrid_search, with_lead_passage
 from retrieval.answering.scorer import SentenceScorer, shared_scorer
 from retrieval.answering.support import ContentScorer, lexical_scorer
@@ -81,6 +82,7 @@ class Prepared:
     # that?"): what the offline reader scores sentences against, since "him" tells its
     # cross-encoder nothing.
     standalone: str | None = None
+    language: str | None = None  # a question not in English, searched multilingually
 
 
 def _freeze_loaded_objects() -> None:
@@ -118,6 +120,7 @@ class Answerer:
         self._support_scorer = support_scorer or lexical_scorer()
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
         self.scorer = scorer or shared_scorer(settings.embed_threads)
+        self.other_languages = OtherLanguages(settings, self.store, self.sentence_vectors)
         self._loaded = False  # set after the first answer, when models and index are loaded
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
@@ -187,13 +190,9 @@ class Answerer:
         history = self._history(history)
         started = time.perf_counter()
         self.store.follow()  # another process may have ingested or rebuilt since the last one
-        if search_query is None:
-            # Without an LLM's translation, the English-only embedder cannot read a question
-            # in another language: say so in the reader's language, not an English decline.
-            language_reply = english_only_reply(question, self.settings.embedder)
-            if language_reply is not None:
-                return Prepared(question, question, "", [],
-                                (time.perf_counter() - started) * 1000, language_reply)
+        language = foreign_language(question) if search_query is None else None
+        if language is not None:
+            return self._prepare_foreign(question, history, k, language, started)
         context, standalone = "", None
         if search_query is None:
             # A follow-up is searched with what its pronouns mean as context ("What happened
@@ -211,6 +210,17 @@ class Answerer:
             retrieved = with_lead_passage(self.store, retrieved)
         return Prepared(question, search_query, context, retrieved,
                         (time.perf_counter() - started) * 1000, standalone=standalone)
+
+    def _prepare_foreign(self, question: str, history: list[Turn], k: int, language: str,
+                         started: float) -> Prepared:
+        """Retrieve for a question in another language than the sources, without an LLM."""
+        unavailable = self.other_languages.unavailable(question, language)
+        if unavailable is not None:
+            return Prepared(question, question, "", [], (time.perf_counter() - started) * 1000,
+                            unavailable, language=language)
+        context, retrieved = self.other_languages.retrieve(question, history, k)
+        return Prepared(question, question, context, retrieved,
+                        (time.perf_counter() - started) * 1000, language=language)
 
     async def _search_query(self, question: str, history: list[Turn] | None) -> str | None:
         """With an LLM: a follow-up condensed into a standalone question, and a question in
@@ -272,6 +282,8 @@ class Answerer:
             answer = await self._llm_answer(prepared, on_token, on_status)
         else:
             answer = await self._in_thread(self._extractive_answer, prepared)
+        if prepared.language is not None and prepared.language_reply is None:
+            answer = in_their_language(answer, prepared.language, ABSTAIN_MESSAGE)
         # The article over a note's paraphrase of it; the date an article-only answer holds for.
         answer = sourcing.finish(answer)
         answer.timings_ms = {
@@ -290,9 +302,14 @@ class Answerer:
         # the sentence; without it (an LLM-condensed follow-up), the standalone question.
         question = prepared.standalone or (
             prepared.question if prepared.context else prepared.search_query)
+        vectors, cross_lingual = self.sentence_vectors, None
+        if prepared.language is not None:  # judged by multilingual similarity alone: the
+            cross_lingual = True  # question shares few words, the reader reads English only
+            vectors = self.other_languages.sentence_vectors()
         picked = extractive.choose(question, prepared.retrieved,
-                                   self.sentence_vectors, context=prepared.context,
-                                   lexicon=self.store.lexical(), scorer=self.scorer)
+                                   vectors, context=prepared.context,
+                                   lexicon=self.store.lexical(), scorer=self.scorer,
+                                   cross_lingual=cross_lingual)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)

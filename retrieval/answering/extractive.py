@@ -237,6 +237,7 @@ def choose(
     context: str = "",
     lexicon=None,
     scorer=None,
+    cross_lingual: bool | None = None,
 ) -> Extract:
     """Pick the quotes that answer `question`, or none.
 
@@ -256,7 +257,8 @@ def choose(
     overlaps = [
         _lexical_coverage(weights, _tokens(c.quote) | titles[c.passage]) for c in pool
     ]
-    cross_lingual = max(overlaps) == 0.0 or _foreign(question, lexicon)
+    if cross_lingual is None:  # the caller may know the question's language already
+        cross_lingual = max(overlaps) == 0.0 or _foreign(question, lexicon)
     min_similarity = getattr(vectors.embedder, "cross_lingual_min_similarity",
                              DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY)
     # Shortlist by rare words shared with the question, earlier passages first on ties (with

@@ -112,6 +112,12 @@ def detect_language(text: str) -> str | None:
     return language if score >= MIN_CONFIDENCE else None
 
 
+def foreign_language(text: str) -> str | None:
+    """The question's language when it is surely not English; None for English or unsure."""
+    language = detect_language(text)
+    return None if language in (None, "en") else language
+
+
 def english_only_reply(question: str, embedder: str) -> str | None:
     """The reply for a question the index cannot read, in the question's language, or None.
 

@@ -30,8 +30,13 @@ def rrf(rankings: list[tuple[list[str], float]]) -> dict[str, float]:
     return fused
 
 
-def hybrid_search(store: Store, query: str, k: int, context: str = "") -> list[Retrieved]:
-    """The k best passages for a question; `context` carries earlier turns' key terms."""
+def hybrid_search(store: Store, query: str, k: int, context: str = "",
+                  dense_store: Store | None = None) -> list[Retrieved]:
+    """The k best passages for a question; `context` carries earlier turns' key terms.
+
+    `dense_store` holds the vectors to search when they are not the main store's own (the
+    multilingual mirror, same passage ids); texts and BM25 always come from `store`."""
+    dense_store = dense_store or store
     if store.count() == 0:
         return []
     n = max(MIN_CANDIDATES, 3 * k)
@@ -43,7 +48,7 @@ def hybrid_search(store: Store, query: str, k: int, context: str = "") -> list[R
         # The new question counts more than what is carried over from earlier turns.
         queries = [(query, 1.0), (f"{query} {context}", 0.8)]
     for text, weight in queries:
-        dense = store.dense_search(store.embedder.embed_query(text), n)
+        dense = dense_store.dense_search(dense_store.embedder.embed_query(text), n)
         for chunk_id, sim in dense:
             dense_sim[chunk_id] = max(dense_sim.get(chunk_id, -1.0), sim)
         rankings.append(([i for i, _ in dense], weight))

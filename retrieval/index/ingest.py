@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -205,6 +204,10 @@ def _ingest_locked(store, loaded, register, named, rebuild, recovering, prune, c
         report.docs_deleted.append(doc_id)
         report.deleted += len(ids)
     register.forget([d for d in report.docs_deleted if d not in seen])
+    # The multilingual mirror (questions in other languages) follows every change.
+    from retrieval.index.multilingual import sync_after_ingest
+
+    sync_after_ingest(store)
     return report
 
 

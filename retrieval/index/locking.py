@@ -1,4 +1,5 @@
-"""The one-writer-per-data-dir lock, re-entrant within a thread."""
+"""The writer lock: one process writes to a data dir at a time (ingest, the multilingual
+mirror); re-entrant within a thread."""
 
 from __future__ import annotations
 

@@ -1,0 +1,69 @@
+"""Tune the cross-lingual similarity bar on XQuAD's *tuning* articles only.
+
+    python bench/xquad.py --split tuning     # builds bench/work/xquad-tuning first
+    python bench/xquad_tune.py --bars 0.79,0.77,0.75
+
+Reuses the index bench/xquad.py built, asks each language's questions once per bar, and
+prints gold-in-answer and answered shares; the held-out articles are never touched here.
+XQuAD has no unanswerable questions, so each bar is also run on the real corpus (index and
+mirror built once under bench/work/corpus-default) with bench/multilingual.jsonl (answerable
+and two off-topic) and bench/multilingual-unanswerable.jsonl (on-topic, not in the sources),
+whose declines the XQuAD numbers cannot show.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def main() -> None:
+    from retrieval.answering.answerer import Answerer
+    from retrieval.evaluation import crosslingual
+    from retrieval.index.embeddings import E5Embeddings
+    from retrieval.settings import Settings
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--bars", default="0.79,0.77,0.75")
+    parser.add_argument("--languages", default="ru,es,de,ar,tr,zh")
+    parser.add_argument("--sample", type=int, default=30)
+
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    args = parser.parse_args()
+    root = args.work / "xquad-tuning"
+    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", _env_file=None)
+    answerer = Answerer(settings)
+    from retrieval.evaluation.harness import load_questions, run_eval
+    from retrieval.index.ingest import ingest
+
+    corpus = Settings(data_dir=args.work / "corpus-default", corpus_dir=HERE.parent / "corpus",
+                      _env_file=None)
+    on_corpus = Answerer(corpus)
+    if on_corpus.store.count() == 0:
+        ingest(on_corpus.store)
+    on_corpus.other_languages.build_index()
+    checks = {name: load_questions(HERE / name) for name in
+              ("multilingual.jsonl", "multilingual-unanswerable.jsonl")}
+    for bar in (float(b) for b in args.bars.split(",")):
+        E5Embeddings.cross_lingual_min_similarity = bar
+        for name, items in checks.items():
+            rows = run_eval(on_corpus, items, corpus.k, name=name).results
+            right = [r.id for r in rows if r.passed]
+            print(f"bar {bar:.2f}: {name}: {len(right)}/{len(rows)} right; wrong: "
+                  f"{' '.join(r.id for r in rows if not r.passed)}", flush=True)
+        if not args.languages:
+            continue
+        report = crosslingual.evaluate(settings, crosslingual.DEFAULT_XQUAD, "tuning",
+                                       tuple(args.languages.split(",")), args.sample,
+                                       answerer=answerer)
+        cells = [f"{m['language']} {m['answer_rate']:.2f}/{m['answered_rate']:.2f}"
+                 for m in report.to_json_dict()["languages"]]
+        print(f"bar {bar:.2f}: " + "  ".join(cells), flush=True)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(HERE.parent))
+    main()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from retrieval.answering.declines import is_decline
 from retrieval.answering.extractive import Candidate, passage_body
+from retrieval.answering.meaning import check_across
 from retrieval.answering.support import (
     MIN_CONTENT,
     ContentScorer,
@@ -206,7 +207,8 @@ def verify_generated(text: str, retrieved: list[Retrieved],
     kept: list[str] = []
     result = Verified("", citations)
     for claim in attach_markers(text.strip()):
-        if is_decline(claim.text):
+        opened_with_decline = is_decline(claim.text)
+        if opened_with_decline:
             # "The sources do not mention X [2]" is no claim about X, whatever it cites;
             # "... do not give the date, but the mission began in 2020 [2]" keeps its claim.
             rest = _after_contrast(claim.text)
@@ -217,16 +219,18 @@ def verify_generated(text: str, retrieved: list[Retrieved],
         valid = [n for n in claim.cited if 1 <= n <= len(retrieved)]
         if not claim.cited and claim.text.endswith(":"):
             continue  # "Here is what the sources say:" introduces, it claims nothing
-        why = _unsupported(claim.text, [_checkable(retrieved[n - 1]) for n in valid],
-                           scorer, min_content) if valid else "cites no retrieved source"
+        checked = [_checkable(retrieved[n - 1]) for n in valid]
+        why, used = _unsupported(claim.text, checked, scorer, min_content) if valid else (
+            "cites no retrieved source", [])
         if why is None:
-            supporting = _supporting(claim.text, valid,
-                                     [_checkable(retrieved[n - 1]) for n in valid],
-                                     scorer, min_content)
+            supporting = [valid[i] for i in used]
         else:
             found = attribute(claim.text, retrieved, scorer)
             if found is None:
                 result.dropped.append((claim.text, why))
+                if opened_with_decline:
+                    # The hedge held and what followed it did not: the model declined.
+                    result.declined.append(claim.text)
                 continue
             supporting = [found]
             result.attributed.append((claim.text, "re-pointed" if valid else "uncited"))
@@ -245,14 +249,19 @@ def verify_generated(text: str, retrieved: list[Retrieved],
 
 
 def _unsupported(claim: str, passages: Sequence[str], scorer: ContentScorer,
-                 min_content: float) -> str | None:
-    """Why these passages together do not support the claim; None when they do."""
+                 min_content: float) -> tuple[str | None, list[int]]:
+    """Why these passages do not support the claim (None when they do), and the indexes of
+    the passages whose sentences say it (retrieval/answering/meaning.py)."""
     missing = missing_facts(claim, passages)
     if missing:
-        return "not in its sources: " + ", ".join(missing)
-    if _comparable(claim, passages) and content_support(claim, passages, scorer) < min_content:
-        return "its sources do not say this"
-    return None
+        return "not in its sources: " + ", ".join(missing), []
+    if not _comparable(claim, passages):
+        # Another script: only its numbers and dates can be checked (and were).
+        return None, list(range(len(passages)))
+    if content_support(claim, passages, scorer) < min_content:
+        return "its sources do not say this", []
+    verdict = check_across(claim, passages)
+    return verdict.reason, verdict.passages
 
 
 def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
@@ -271,7 +280,8 @@ def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
         if not _comparable(claim, [text]) or missing_facts(claim, [text]):
             continue
         score = content_support(claim, [text], scorer)
-        if score >= best_score and (best is None or score > best_score):
+        if score >= best_score and (best is None or score > best_score) and \
+                check_across(claim, [text]).passages:  # a sentence of it says the claim
             best, best_score = n, score
     return best
 
@@ -292,19 +302,6 @@ def _checkable(passage: Retrieved) -> str:
     meta = passage.metadata
     tag = " ".join(str(meta.get(key) or "") for key in ("title", "outlet", "published"))
     return f"{tag}\n{passage.text}"
-
-
-def _supporting(claim: str, cited: list[int], passages: Sequence[str],
-                scorer: ContentScorer, min_content: float) -> list[int]:
-    """Of the cited sources, those that hold part of the claim: each alone, or, when none
-    alone suffices, all that hold some of its words (the claim joins them)."""
-    if len(cited) == 1:
-        return cited
-    alone = scorer([claim] * len(passages), list(passages))
-    strong = [n for n, s in zip(cited, alone, strict=True) if s >= min_content]
-    if strong:
-        return strong
-    return [n for n, s in zip(cited, alone, strict=True) if s > 0] or cited
 
 
 def _comparable(claim: str, passages: Sequence[str]) -> bool:

@@ -1,0 +1,342 @@
+"""Does one passage sentence (or two adjacent ones) say what a claim says?
+
+The fact check in support.py finds a claim's numbers, dates and names anywhere in its
+passages; this module asks one sentence of a passage, or two adjacent ones (a "unit"), to
+hold all of them and to agree with the claim on meaning, read from spaCy's parse
+(retrieval/linguistics):
+
+- polarity: a predicate the unit shares with the claim is negated in both or in neither
+  ("did not set up", "never produced", "denied sending"); "only" in the claim is in the unit;
+- antonyms: a predicate whose opposite the unit states (backed/boycotted, won/lost) must have
+  the opposite polarity there ("did not grant" = "rejected");
+- roles: the subject, object and recipient of a shared predicate are not swapped, active or
+  passive, and a speaker is not replaced by another name the unit holds;
+- a name that modifies a noun ("an Azerbaijani victory") modifies it in the unit too;
+- attachment: a number counts the same thing (a small table of synonyms and of the general
+  words a specific one may stand for); a date belongs to the same event.
+
+Paraphrase passes: a shared predicate is the same lemma, a derived form (restore/restoration)
+or a synonym from a short list; a pronoun or "the republic" may stand for a name the passage
+gives elsewhere; "Russian"/"Russia", number and date formats are the fact check's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+
+from retrieval.answering.lexicon import (
+    LIGHT_VERBS,
+    SPEECH_VERBS,
+    antonyms,
+    may_stand_for,
+    same_predicate,
+)
+from retrieval.answering.support import (
+    _same_place,
+    claim_text,
+    extract_dates,
+    extract_numbers,
+    lexical_scorer,
+    missing_facts,
+)
+from retrieval.text import split_sentences
+
+# Share of the claim's content words (stemmed) that its unit must hold. The passage-level
+# share (support.MIN_CONTENT) still applies; this keeps the unit from being any sentence
+# that happens to hold the claim's names. Chosen on the tuning split of
+# tests/eval/claims_adversarial.jsonl (`python -m bench.support_measure --adversarial`).
+UNIT_MIN_CONTENT = 0.5
+_PRONOUNS = frozenset(["he", "she", "it", "they", "his", "her", "its", "their", "him",
+                       "them", "this", "these"])
+
+
+@dataclass(frozen=True)
+class Unit:
+    passage: int  # index into the passages given
+    sentences: tuple[str, ...]
+    context: str  # where names a pronoun stands for may be found: the passage's tag, or all
+
+    @property
+    def text(self) -> str:
+        return " ".join(self.sentences)
+
+
+def passage_sentences(passage: str) -> tuple[str, list[str]]:
+    """A passage as the checker reads it: its tag and label lines, and its sentences."""
+    head, sep, body = passage.partition("\n\n")
+    if not sep:
+        head, _, body = passage.partition("\n")
+    sentences = [s for line in body.split("\n") for _, _, s in split_sentences(line)]
+    return head, sentences
+
+
+def units(passages: Sequence[str]) -> list[Unit]:
+    """Each sentence of each passage, and each pair of adjacent ones."""
+    found = []
+    for n, passage in enumerate(passages):
+        head, sentences = passage_sentences(passage)
+        for i, sentence in enumerate(sentences):
+            found.append(Unit(n, (sentence,), head))
+            if i + 1 < len(sentences):
+                found.append(Unit(n, (sentence, sentences[i + 1]), head))
+    return found
+
+
+@dataclass
+class Verdict:
+    """Which passages (indexes) support the claim, or why none does."""
+
+    passages: list[int]
+    reason: str | None = None
+
+
+def check(claim: str, passages: Sequence[str]) -> Verdict:
+    """The passages holding a unit that says what the claim says; else the best reason."""
+    claim = claim_text(claim)
+    every = units(passages)
+    candidates = [u for u in every if _holds_facts(claim, u, passages)]
+    if not candidates:
+        return Verdict([], "no single sentence of its sources holds all of it")
+    score = lexical_scorer()
+    scores = score([claim] * len(candidates), [u.text for u in candidates])
+    ranked = [u for s, u in sorted(zip(scores, candidates, strict=True), key=lambda x: -x[0])
+              if s >= UNIT_MIN_CONTENT]
+    if not ranked:
+        return Verdict([], "no sentence of its sources says this")
+    reason = None
+    supported: list[int] = []
+    for unit in ranked:
+        why = disagreement(claim, unit.sentences)
+        if why is None:
+            if unit.passage not in supported:
+                supported.append(unit.passage)
+        elif reason is None:
+            reason = why
+    if supported:
+        return Verdict(sorted(supported))
+    return Verdict([], reason)
+
+
+def check_across(claim: str, passages: Sequence[str]) -> Verdict:
+    """For a claim citing several passages: one unit, or one sentence from each of two
+    passages that hold all its facts between them (the claim joins them)."""
+    verdict = check(claim, passages)
+    if verdict.passages or len(passages) < 2:
+        return verdict
+    claim = claim_text(claim)
+    pieces = []
+    for n, passage in enumerate(passages):
+        head, sentences = passage_sentences(passage)
+        for sentence in sentences:
+            if len(missing_facts(claim, [sentence, head])) < len(missing_facts(claim, [head])):
+                pieces.append((n, sentence))
+    for i, (a, first) in enumerate(pieces):
+        for b, second in pieces[i + 1:]:
+            if a == b or missing_facts(claim, [first, second]):
+                continue
+            if disagreement(claim, (first, second)) is None:
+                return Verdict(sorted({a, b}))
+    return verdict
+
+
+def _holds_facts(claim: str, unit: Unit, passages: Sequence[str]) -> bool:
+    missing = missing_facts(claim, [unit.text])
+    if not missing:
+        return True
+    # Numbers and dates must be in the unit itself; a name may be in the passage's tag, or
+    # anywhere in the passage when the unit refers to something by pronoun or by a noun of
+    # a name the passage gives ("the republic" for "the Republic of Artsakh").
+    if any(_is_number_or_date(m) for m in missing):
+        return False
+    context = unit.context
+    if _refers_back(unit.text, passages[unit.passage]):
+        context = passages[unit.passage]
+    return not missing_facts(claim, [unit.text, context])
+
+
+def _is_number_or_date(missing: str) -> bool:
+    return missing.startswith("date ") or bool(re.fullmatch(r"[\d.e+-]+", missing))
+
+
+def _refers_back(text: str, passage: str) -> bool:
+    words = re.findall(r"[\w'’-]+", text)
+    if any(w.lower() in _PRONOUNS for w in words):
+        return True
+    named = {w.lower() for w in re.findall(r"\b[A-Z][a-z]+", passage)}
+    return any(words[i].lower() == "the" and words[i + 1].islower()
+               and words[i + 1] in named for i in range(len(words) - 1))
+
+
+# --- where a claim and its unit disagree ----------------------------------------------------
+
+
+def disagreement(claim: str, sentences: Sequence[str]) -> str | None:
+    """Why the sentences do not say what the claim says; None when they agree."""
+    from retrieval.linguistics import parse, parse_all
+
+    claim_doc = parse(claim)
+    docs = parse_all(list(sentences))
+    return (_polarity_or_roles(claim_doc, docs) or _only(claim_doc, docs)
+            or _modifiers(claim_doc, docs) or _numbers(claim_doc, docs)
+            or _dates(claim_doc, docs))
+
+
+def _polarity_or_roles(claim_doc, docs) -> str | None:
+    from retrieval.linguistics.clauses import name_words, verb_frames
+
+    unit_frames = [f for doc in docs for _, f in verb_frames(doc)]
+    unit_names = frozenset().union(*(name_words(d) for d in docs))
+    claim_names = name_words(claim_doc)
+    for _, frame in verb_frames(claim_doc):
+        same = [f for f in unit_frames if same_predicate(frame.predicate, f.predicate)]
+        opposite = [f for f in unit_frames
+                    if any(same_predicate(a, f.predicate) for a in antonyms(frame.predicate))]
+        agreeing = [f for f in same if f.negated == frame.negated] + \
+            [f for f in opposite if f.negated != frame.negated]
+        if (same or opposite) and not agreeing:
+            kind = "says the opposite" if not same else "negates it" if not frame.negated \
+                else "does not negate it"
+            return f"its source {kind} ('{frame.predicate}')"
+        if not (same or opposite) and frame.negated and frame.predicate not in LIGHT_VERBS:
+            # "X did not do V" with V nowhere in the unit: nothing there says it did not.
+            if not any(f.negated for f in unit_frames):
+                return f"its source does not say '{frame.predicate}' did not happen"
+        if agreeing and all(_roles_swapped(frame, f, claim_names, unit_names)
+                            for f in agreeing):
+            return f"its source gives '{frame.predicate}' other roles"
+    return None
+
+
+def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names) -> bool:
+    """Does the unit put the claim's subject, object or recipient name in another role (or
+    give the claim's speaker's words to someone else)?"""
+    roles = ("subject", "object", "recipient")
+    for role in roles:
+        mine = _names_in(getattr(claim_frame, role), claim_names)
+        theirs = _names_in(getattr(unit_frame, role), unit_names)
+        if not mine or not theirs or _overlap(mine, theirs):
+            continue
+        others = set().union(*(_names_in(getattr(unit_frame, r), unit_names)
+                               for r in roles if r != role))
+        if _overlap(mine, others):
+            return True  # "Azerbaijan was to return Kalbajar to Armenia": roles swapped
+        if role == "subject" and claim_frame.predicate.split()[0] in SPEECH_VERBS \
+                and _overlap(mine, unit_names):
+            return True  # the unit gives these words to another speaker it names
+        if role == "subject" and _overlap(mine, unit_names):
+            return True  # another name does what the claim says this one did
+    return False
+
+
+def _names_in(words: frozenset[str], names: frozenset[str]) -> set[str]:
+    return {w for w in words if w in names}
+
+
+def _overlap(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> bool:
+    return any(x == y or _same_place(x, y) for x in a for y in b)
+
+
+def _only(claim_doc, docs) -> str | None:
+    if any(t.lower_ == "only" for t in claim_doc) and not any(
+            t.lower_ == "only" for d in docs for t in d):
+        return "its source does not say 'only'"
+    return None
+
+
+def _modifiers(claim_doc, docs) -> str | None:
+    from retrieval.linguistics.clauses import name_modifiers
+
+    theirs: dict[str, set[str]] = {}
+    for doc in docs:
+        for noun, words in name_modifiers(doc).items():
+            theirs.setdefault(noun, set()).update(words)
+    for noun, words in name_modifiers(claim_doc).items():
+        if noun in theirs and not _overlap(words, theirs[noun]):
+            return f"its source says {'/'.join(sorted(theirs[noun]))} {noun}, not " \
+                   f"{'/'.join(sorted(words))}"
+    return None
+
+
+def _numbers(claim_doc, docs) -> str | None:
+    from retrieval.linguistics import number_attachments
+
+    theirs = [(_value(a.text), a) for d in docs for a in number_attachments(d)]
+    text = " ".join(d.text for d in docs)
+    for mine in number_attachments(claim_doc):
+        value = _value(mine.text)
+        if value is None:
+            continue
+        same_value = [a for v, a in theirs if v == value]
+        fits = [a for a in same_value if _counts_same(mine, a, text)]
+        if same_value and not fits:
+            return f"its source counts {mine.text} {same_value[0].head}, not {mine.head}"
+        if not same_value:
+            same_noun = [a for v, a in theirs if _counts_same(mine, a, text)]
+            if same_noun:
+                return f"its source gives {same_noun[0].text} {same_noun[0].head}"
+    return None
+
+
+def _value(written: str) -> float | None:
+    values = extract_numbers(written, words_too=True)
+    return next(iter(values)) if len(values) == 1 else None
+
+
+def _counts_same(mine, theirs, unit_text: str) -> bool:
+    """Does the unit's number count what the claim's does (or something the claim's noun
+    may stand for: "troops" for a "contingent" of servicemen, "vehicles" for carriers)?"""
+    if mine.head == theirs.head or mine.head in theirs.context:
+        return True
+    if may_stand_for(mine.head, theirs.head) or any(may_stand_for(mine.head, w)
+                                                     for w in theirs.context):
+        return True
+    return _is_acronym_of(mine.head, unit_text)
+
+
+def _is_acronym_of(word: str, text: str) -> bool:
+    """ "APCs" for "armoured personnel carriers"."""
+    letters = word.rstrip("s").lower()
+    if not 2 <= len(letters) <= 5:
+        return False
+    words = re.findall(r"[A-Za-z]+", text)
+    initials = "".join(w[0].lower() for w in words)
+    return letters in initials and any(
+        "".join(w[0].lower() for w in words[i:i + len(letters)]) == letters
+        for i in range(len(words)))
+
+
+def _dates(claim_doc, docs) -> str | None:
+    from retrieval.linguistics import date_attachments
+
+    theirs = [(d, a) for doc in docs for a in date_attachments(doc) for d in _dates_of(a.text)]
+    unit_lemmas = {t.lemma_.lower() for d in docs for t in d}
+    for mine in date_attachments(claim_doc):
+        if mine.head in LIGHT_VERBS:
+            continue
+        for date in _dates_of(mine.text):
+            at = [a for d, a in theirs if _same_date(date, d)]
+            if not at or any(a.head in LIGHT_VERBS or same_predicate(mine.head, a.head)
+                             for a in at):
+                continue
+            elsewhere = any(same_predicate(mine.head, lemma) for lemma in unit_lemmas)
+            return (f"its source dates '{at[0].head}' {mine.text}"
+                    + (f", not '{mine.head}'" if elsewhere else f"; it does not say "
+                       f"'{mine.head}' then"))
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _dates_of(written: str) -> tuple[tuple[int | None, int | None, int | None], ...]:
+    dates = extract_dates(written)
+    if dates:
+        return tuple(sorted(dates, key=str))
+    years = re.findall(r"\b(1[89]\d\d|20\d\d)\b", written)
+    return tuple((int(y), None, None) for y in years)
+
+
+def _same_date(a, b) -> bool:
+    return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True)) and \
+        a[0] == b[0]

@@ -160,7 +160,9 @@ def adversarial(path: Path, paragraphs: list[tuple[str, str]], index: LexicalInd
             counts[0] += shown
             counts[1] += 1
         if show and shown != row["supported"]:
-            why = "; ".join(r for _, r in verified.dropped) or verified.text
+            why = "; ".join(r for _, r in verified.dropped) or verified.text + " | " + " | ".join(
+                f"{how}: {c.quote}" for c, (_, how) in zip(verified.citations,
+                                                        verified.attributed or [("", "cited")]))
             print(f"  {'MISSED' if row['supported'] else 'SHOWN'} [{row['split']}/{row['kind']}] "
                   f"{row['claim']}\n      -> {why[:200]}")
     print(f"\n{path.name}: whole checker (verify_generated), k={k}\n")

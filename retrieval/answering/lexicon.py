@@ -13,7 +13,7 @@ _SYNONYMS = [
     {"return", "give back", "hand back", "hand over", "pass", "transfer", "cede", "give"},
     {"deploy", "send", "station", "place", "dispatch"},
     {"back", "support", "endorse", "favour", "favor"},
-    {"boycott", "stay away", "shun"},
+    {"boycott", "stay away", "stay", "shun"},
     {"capture", "take", "seize", "retake", "occupy"},
     {"found", "establish", "create", "set up", "set"},
     {"approve", "authorise", "authorize", "endorse", "adopt"},
@@ -23,13 +23,14 @@ _SYNONYMS = [
     {"appoint", "name", "make"},
     {"lead", "head", "chair", "run"},
     {"kill", "die"},
-    {"say", "tell", "state", "add", "note", "announce", "claim", "argue", "report",
-     "describe", "call", "write", "warn", "put"},
+    {"say", "tell", "state", "add", "note", "report", "announce"},
+    {"describe", "call", "term", "characterise", "characterize", "label"},
+    {"claim", "argue", "allege"},
     {"proclaim", "declare", "announce"},
     {"fix", "set", "put"},
     {"make up", "number", "comprise", "consist", "include", "have"},
     {"criticise", "criticize", "condemn", "denounce"},
-    {"win", "prevail", "defeat"},
+    {"win", "prevail", "defeat", "victory"},
     {"end", "finish", "conclude", "stop"},
     {"begin", "start", "launch", "open"},
     {"block", "obstruct", "blockade", "halt"},
@@ -49,8 +50,11 @@ _ANTONYMS = [
     ("succeed", "fail"), ("remove", "keep"), ("recognise", "reject"),
 ]
 # Verbs too general to date an event by themselves ("it was on 10 November").
+# Nor do verbs of composition ("was made up of 1,960 soldiers"): what they say is carried
+# by the number and what it counts, which are checked as such.
 LIGHT_VERBS = frozenset(["be", "have", "do", "happen", "occur", "take", "take place", "come",
-                         "hold", "become", "get"])
+                         "hold", "become", "get", "make up", "consist", "comprise", "number",
+                         "total"])
 SPEECH_VERBS = frozenset(["say", "tell", "state", "add", "note", "announce", "claim", "argue",
                           "report", "describe", "call", "write", "warn", "accuse", "deny",
                           "confirm", "quote", "dismiss"])

@@ -69,7 +69,13 @@ def passage_sentences(passage: str) -> tuple[str, list[str]]:
     head, sep, body = passage.partition("\n\n")
     if not sep:
         head, _, body = passage.partition("\n")
-    sentences = [s for line in body.split("\n") for _, _, s in split_sentences(line)]
+    sentences = []
+    for line in body.split("\n"):
+        # A list item's number belongs to its first sentence ("6. **Kalbajar ...**" is
+        # what "point 6" refers to).
+        item = re.match(r"\s*(\d{1,2})\.\s", line)
+        for i, (_, _, sentence) in enumerate(split_sentences(line)):
+            sentences.append(f"{item.group(1)}. {sentence}" if item and i == 0 else sentence)
     return head, sentences
 
 
@@ -179,9 +185,35 @@ def disagreement(claim: str, sentences: Sequence[str]) -> str | None:
 
     claim_doc = parse(claim)
     docs = parse_all(list(sentences))
-    return (_polarity_or_roles(claim_doc, docs) or _only(claim_doc, docs)
+    return (_predicate_missing(claim_doc, docs) or _polarity_or_roles(claim_doc, docs)
+            or _only(claim_doc, docs)
             or _modifiers(claim_doc, docs) or _numbers(claim_doc, docs)
             or _dates(claim_doc, docs))
+
+
+def _predicate_missing(claim_doc, docs) -> str | None:
+    """The claim's main verb, or its synonym, antonym or a derived word ("restoration" for
+    "restored"), must be in the unit: a sentence that shares the claim's names but not what
+    it says they did does not say it."""
+    from retrieval.linguistics.clauses import predicate_name
+
+    root = next((t for t in claim_doc if t.dep_ == "ROOT"), None)
+    from retrieval.linguistics.clauses import predicate_name as name_of
+
+    if root is not None and name_of(root) in LIGHT_VERBS | {"be", "have"}:
+        # "Azerbaijan was to guarantee ...": what is said is the complement's verb.
+        root = next((c for c in root.children if c.dep_ == "xcomp" and c.pos_ == "VERB"),
+                    None)
+    if root is None or root.pos_ != "VERB" or predicate_name(root) in LIGHT_VERBS:
+        return None
+    lemma = predicate_name(root)
+    wanted = {lemma} | antonyms(lemma)
+    for doc in docs:
+        for token in doc:
+            if token.pos_ in ("VERB", "NOUN", "ADJ") and any(
+                    same_predicate(w, predicate_name(token)) for w in wanted):
+                return None
+    return f"its source does not say '{lemma}'"
 
 
 def _polarity_or_roles(claim_doc, docs) -> str | None:
@@ -211,23 +243,20 @@ def _polarity_or_roles(claim_doc, docs) -> str | None:
 
 
 def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names) -> bool:
-    """Does the unit put the claim's subject, object or recipient name in another role (or
-    give the claim's speaker's words to someone else)?"""
+    """Does the unit put the claim's subject, object or recipient in another role, or fill
+    that role with another name it also holds ("Peskov described" for "Zakharova
+    described" in a unit naming both; "appointed Kiselyov" for "appointed Simonyan")?"""
     roles = ("subject", "object", "recipient")
     for role in roles:
-        mine = _names_in(getattr(claim_frame, role), claim_names)
-        theirs = _names_in(getattr(unit_frame, role), unit_names)
+        mine, theirs = getattr(claim_frame, role), getattr(unit_frame, role)
         if not mine or not theirs or _overlap(mine, theirs):
             continue
-        others = set().union(*(_names_in(getattr(unit_frame, r), unit_names)
-                               for r in roles if r != role))
+        others = set().union(*(getattr(unit_frame, r) for r in roles if r != role))
         if _overlap(mine, others):
             return True  # "Azerbaijan was to return Kalbajar to Armenia": roles swapped
-        if role == "subject" and claim_frame.predicate.split()[0] in SPEECH_VERBS \
-                and _overlap(mine, unit_names):
-            return True  # the unit gives these words to another speaker it names
-        if role == "subject" and _overlap(mine, unit_names):
-            return True  # another name does what the claim says this one did
+        my_names = _names_in(mine, claim_names)
+        if my_names and _names_in(theirs, unit_names) and _overlap(my_names, unit_names):
+            return True  # another name the unit holds fills this role
     return False
 
 
@@ -253,7 +282,10 @@ def _modifiers(claim_doc, docs) -> str | None:
     for doc in docs:
         for noun, words in name_modifiers(doc).items():
             theirs.setdefault(noun, set()).update(words)
+    lemmas = {t.lemma_.lower() for d in docs for t in d}
     for noun, words in name_modifiers(claim_doc).items():
+        if noun not in lemmas and not any(same_predicate(noun, w) for w in lemmas):
+            return f"its source does not say '{noun}'"
         if noun in theirs and not _overlap(words, theirs[noun]):
             return f"its source says {'/'.join(sorted(theirs[noun]))} {noun}, not " \
                    f"{'/'.join(sorted(words))}"
@@ -314,14 +346,16 @@ def _dates(claim_doc, docs) -> str | None:
     theirs = [(d, a) for doc in docs for a in date_attachments(doc) for d in _dates_of(a.text)]
     unit_lemmas = {t.lemma_.lower() for d in docs for t in d}
     for mine in date_attachments(claim_doc):
-        if mine.head in LIGHT_VERBS:
+        event = next(iter(mine.context), mine.head)  # the verb with its particle
+        if event in LIGHT_VERBS:
             continue
         for date in _dates_of(mine.text):
             at = [a for d, a in theirs if _same_date(date, d)]
-            if not at or any(a.head in LIGHT_VERBS or same_predicate(mine.head, a.head)
+            if not at or any(next(iter(a.context), a.head) in LIGHT_VERBS
+                             or same_predicate(event, next(iter(a.context), a.head))
                              for a in at):
                 continue
-            elsewhere = any(same_predicate(mine.head, lemma) for lemma in unit_lemmas)
+            elsewhere = any(same_predicate(event, lemma) for lemma in unit_lemmas)
             return (f"its source dates '{at[0].head}' {mine.text}"
                     + (f", not '{mine.head}'" if elsewhere else f"; it does not say "
                        f"'{mine.head}' then"))

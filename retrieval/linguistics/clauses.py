@@ -300,6 +300,9 @@ def clause_negated(verb: Token) -> bool:
     parse makes "sending" the object of "denied" rather than an xcomp.
     """
     negated = is_negated(verb)
+    if any(c.dep_ in ("nsubj", "nsubjpass") and any(
+            g.dep_ == "neg" and g.i < c.i for g in c.subtree) for c in verb.children):
+        negated = not negated  # "Not even Armenia recognised it": the neg sits on the subject
     head = verb.head
     if head is not verb and verb.dep_ in ("ccomp", "dobj", "pcomp") and (
             head.lemma_ in _DENYING_VERBS):
@@ -336,6 +339,11 @@ def _relative_subject(verb: Token) -> list[Token]:
            for c in verb.children):
         return [verb.head]
     return []
+
+
+def predicate_name(verb: Token) -> str:
+    """A verb's lemma with its particle: "set up", "hand over", "make up"."""
+    return _predicate_name(verb)
 
 
 def name_words(span: Span | Doc) -> frozenset[str]:

@@ -127,3 +127,17 @@ def may_stand_for(claimed: str, stated: str) -> bool:
         return True
     return any(claimed in _GENERAL.get(s, ()) or claimed.rstrip("s") in _GENERAL.get(s, ())
                for s in _forms(stated))
+
+
+# A capital or seat of government written for its state ("Moscow deployed", "Baku said").
+_SAME_ENTITY = {
+    "moscow": "russia", "baku": "azerbaijan", "yerevan": "armenia",
+    "washington": "us", "tehran": "iran", "ankara": "turkey", "stepanakert": "karabakh",
+    "khankendi": "karabakh", "artsakh": "karabakh", "america": "us", "american": "us",
+    "united": "us", "states": "us",  # "the United States" (its words are compared one by one)
+}
+
+
+def entity(word: str) -> str:
+    """The state a capital stands for; the word itself otherwise."""
+    return _SAME_ENTITY.get(word, word)

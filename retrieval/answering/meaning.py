@@ -29,6 +29,7 @@ from functools import lru_cache
 
 from retrieval.answering.lexicon import (
     LIGHT_VERBS,
+    entity,
     SPEECH_VERBS,
     antonyms,
     may_stand_for,
@@ -191,19 +192,26 @@ def disagreement(claim: str, sentences: Sequence[str]) -> str | None:
             or _dates(claim_doc, docs))
 
 
+def _main_verb(claim_doc):
+    """The verb that says what the claim says: the root, or the complement of a light root
+    ("Azerbaijan was to guarantee ...", "Armenia had to hand back ...")."""
+    from retrieval.linguistics.clauses import predicate_name
+
+    root = next((t for t in claim_doc if t.dep_ == "ROOT"), None)
+    if root is not None and predicate_name(root) in LIGHT_VERBS:
+        complement = next((c for c in root.children if c.dep_ == "xcomp" and c.pos_ == "VERB"),
+                          None)
+        return complement or root
+    return root
+
+
 def _predicate_missing(claim_doc, docs) -> str | None:
     """The claim's main verb, or its synonym, antonym or a derived word ("restoration" for
     "restored"), must be in the unit: a sentence that shares the claim's names but not what
     it says they did does not say it."""
     from retrieval.linguistics.clauses import predicate_name
 
-    root = next((t for t in claim_doc if t.dep_ == "ROOT"), None)
-    from retrieval.linguistics.clauses import predicate_name as name_of
-
-    if root is not None and name_of(root) in LIGHT_VERBS | {"be", "have"}:
-        # "Azerbaijan was to guarantee ...": what is said is the complement's verb.
-        root = next((c for c in root.children if c.dep_ == "xcomp" and c.pos_ == "VERB"),
-                    None)
+    root = _main_verb(claim_doc)
     if root is None or root.pos_ != "VERB" or predicate_name(root) in LIGHT_VERBS:
         return None
     lemma = predicate_name(root)
@@ -219,10 +227,14 @@ def _predicate_missing(claim_doc, docs) -> str | None:
 def _polarity_or_roles(claim_doc, docs) -> str | None:
     from retrieval.linguistics.clauses import name_words, verb_frames
 
-    unit_frames = [f for doc in docs for _, f in verb_frames(doc)]
+    from retrieval.linguistics.clauses import name_modifiers
+
+    unit_frames = _resolved_frames(docs)
+    main = _main_verb(claim_doc)
+    modified = {noun: words for d in docs for noun, words in name_modifiers(d).items()}
     unit_names = frozenset().union(*(name_words(d) for d in docs))
     claim_names = name_words(claim_doc)
-    for _, frame in verb_frames(claim_doc):
+    for verb, frame in verb_frames(claim_doc):
         same = [f for f in unit_frames if same_predicate(frame.predicate, f.predicate)]
         opposite = [f for f in unit_frames
                     if any(same_predicate(a, f.predicate) for a in antonyms(frame.predicate))]
@@ -239,7 +251,36 @@ def _polarity_or_roles(claim_doc, docs) -> str | None:
         if agreeing and all(_roles_swapped(frame, f, claim_names, unit_names)
                             for f in agreeing):
             return f"its source gives '{frame.predicate}' other roles"
+        doer = _names_in(frame.subject, claim_names)
+        by_noun = [w for noun, w in modified.items() if same_predicate(frame.predicate, noun)]
+        if main is not None and verb.i == main.i and doer and not any(
+                _overlap(doer, f.subject | f.object | f.recipient) for f in agreeing) and \
+                not any(_overlap(doer, words) for words in by_noun):
+            # "Armenia recognised X" against "X was internationally recognised", or "US
+            # officials commented" against "who gave that comment": the unit does not say
+            # that the claim's doer did it.
+            return f"its source does not say who did '{frame.predicate}'"
     return None
+
+
+def _resolved_frames(docs) -> list:
+    """The frames of a unit, a pronoun subject ("she said") taking the last named subject
+    before it in the unit: the nearest antecedent, which is what a reader takes it for."""
+    import dataclasses
+
+    from retrieval.linguistics.clauses import verb_frames
+
+    frames, last = [], frozenset()
+    for doc in docs:
+        for verb, frame in verb_frames(doc):
+            pronoun = any(c.dep_ in ("nsubj", "nsubjpass") and c.pos_ == "PRON"
+                          for c in verb.children)
+            if pronoun and not frame.subject and last:
+                frame = dataclasses.replace(frame, subject=last)
+            if frame.subject and not pronoun:
+                last = frame.subject
+            frames.append(frame)
+    return frames
 
 
 def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names) -> bool:
@@ -255,8 +296,8 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names) -> bool:
         if _overlap(mine, others):
             return True  # "Azerbaijan was to return Kalbajar to Armenia": roles swapped
         my_names = _names_in(mine, claim_names)
-        if my_names and _names_in(theirs, unit_names) and _overlap(my_names, unit_names):
-            return True  # another name the unit holds fills this role
+        if my_names and _names_in(theirs, unit_names):
+            return True  # another name fills this role in the unit
     return False
 
 
@@ -265,7 +306,8 @@ def _names_in(words: frozenset[str], names: frozenset[str]) -> set[str]:
 
 
 def _overlap(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> bool:
-    return any(x == y or _same_place(x, y) for x in a for y in b)
+    return any(x == y or _same_place(x, y) or entity(x) == entity(y)
+               or _same_place(entity(x), entity(y)) for x in a for y in b)
 
 
 def _only(claim_doc, docs) -> str | None:

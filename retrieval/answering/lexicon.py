@@ -37,6 +37,10 @@ _SYNONYMS = [
     {"reach", "arrive"},
     {"want", "seek", "aim", "mean"},
     {"contain", "block"},
+    {"give", "provide", "offer", "supply"},
+    {"flee", "flight", "leave", "exodus", "escape"},
+    # nouns, for the nouns a claim's demonyms modify ("a Russian-Iranian deal")
+    {"agreement", "deal", "accord", "pact", "treaty"},
 ]
 # Pairs that flip a claim when one is put for the other.
 _ANTONYMS = [

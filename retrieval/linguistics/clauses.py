@@ -358,12 +358,19 @@ def name_words(span: Span | Doc) -> frozenset[str]:
     return frozenset(found)
 
 
+_DEMONYM_ENDS = ("an", "ani", "ese", "ish", "ch", "ic", "i")
+
+
 def name_modifiers(span: Span | Doc) -> dict[str, frozenset[str]]:
-    """For each noun, the capitalised words that modify it: "an Azerbaijani victory" ->
-    {"victory": {"azerbaijani"}}, "Azerbaijani protesters" -> {"protester": ...}."""
+    """For each noun, the demonyms that modify it: "an Azerbaijani victory" ->
+    {"victory": {"azerbaijani"}}, "Armenian protesters" -> {"protester": {"armenian"}}.
+    (Only words with a demonym's ending: a name before a noun, as in "the Regnum news
+    agency", names the thing rather than saying whose it is. The tagger calls a demonym
+    ADJ or PROPN by turns, so the ending decides.)"""
     found: dict[str, set[str]] = {}
     for token in span:
         if token.dep_ in ("amod", "compound", "nmod") and token.head.pos_ == "NOUN" and (
-                token.text[:1].isupper() and token.is_alpha and token.pos_ in ("ADJ", "PROPN")):
+                token.text[:1].isupper() and token.is_alpha and token.pos_ in ("ADJ", "PROPN")
+                and token.lower_.endswith(_DEMONYM_ENDS)):
             found.setdefault(token.head.lemma_.lower(), set()).add(token.lower_)
     return {noun: frozenset(words) for noun, words in found.items()}

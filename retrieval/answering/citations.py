@@ -220,12 +220,13 @@ def verify_generated(text: str, retrieved: list[Retrieved],
         if not claim.cited and claim.text.endswith(":"):
             continue  # "Here is what the sources say:" introduces, it claims nothing
         checked = [_checkable(retrieved[n - 1]) for n in valid]
-        why, used = _unsupported(claim.text, checked, scorer, min_content) if valid else (
-            "cites no retrieved source", [])
+        why, said_by = _unsupported(claim.text, checked, scorer, min_content) if valid else (
+            "cites no retrieved source", {})
         if why is None:
-            supporting = [valid[i] for i in used]
+            supporting = [valid[i] for i in said_by]
+            quotes = {valid[i]: said for i, said in said_by.items()}
         else:
-            found = attribute(claim.text, retrieved, scorer)
+            found, said = attribute_with_quote(claim.text, retrieved, scorer)
             if found is None:
                 result.dropped.append((claim.text, why))
                 if opened_with_decline:
@@ -233,6 +234,7 @@ def verify_generated(text: str, retrieved: list[Retrieved],
                     result.declined.append(claim.text)
                 continue
             supporting = [found]
+            quotes = {found: said}
             result.attributed.append((claim.text, "re-pointed" if valid else "uncited"))
         markers = []
         for n in supporting:
@@ -240,7 +242,8 @@ def verify_generated(text: str, retrieved: list[Retrieved],
                 numbers[n] = len(numbers) + 1
                 passage = retrieved[n - 1]
                 citations.append(citation_for(numbers[n], passage,
-                                              best_quote(claim.text, passage.text)))
+                                              _verbatim(quotes.get(n), passage.text)
+                                              or best_quote(claim.text, passage.text)))
             markers.append(f"[{numbers[n]}]")
         kept.append(_attach(claim.text, "".join(markers), claim.list_item))
     result.text = " ".join(kept)
@@ -249,23 +252,43 @@ def verify_generated(text: str, retrieved: list[Retrieved],
 
 
 def _unsupported(claim: str, passages: Sequence[str], scorer: ContentScorer,
-                 min_content: float) -> tuple[str | None, list[int]]:
-    """Why these passages do not support the claim (None when they do), and the indexes of
-    the passages whose sentences say it (retrieval/answering/meaning.py)."""
+                 min_content: float) -> tuple[str | None, dict[int, tuple[str, ...]]]:
+    """Why these passages do not support the claim (None when they do), and for each passage
+    whose sentences say it, those sentences (retrieval/answering/meaning.py)."""
     missing = missing_facts(claim, passages)
     if missing:
-        return "not in its sources: " + ", ".join(missing), []
+        return "not in its sources: " + ", ".join(missing), {}
     if not _comparable(claim, passages):
         # Another script: only its numbers and dates can be checked (and were).
-        return None, list(range(len(passages)))
+        return None, {i: () for i in range(len(passages))}
     if content_support(claim, passages, scorer) < min_content:
-        return "its sources do not say this", []
+        return "its sources do not say this", {}
     verdict = check_across(claim, passages)
-    return verdict.reason, verdict.passages
+    return verdict.reason, verdict.said_by
+
+
+def _verbatim(sentences: tuple[str, ...] | None, text: str) -> str | None:
+    """The checked sentences as the passage writes them (a pair as one span), or None."""
+    if not sentences:
+        return None
+    cleaned = [re.sub(r"^\d{1,2}\. ", "", s) if s not in text else s for s in sentences]
+    start = text.find(cleaned[0])
+    if start < 0:
+        return None
+    end = text.find(cleaned[-1], start)
+    return text[start:end + len(cleaned[-1])] if end >= 0 else cleaned[0]
 
 
 def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
               min_content: float = ATTRIBUTE_MIN_CONTENT) -> int | None:
+    """The 1-based number of the retrieved passage that best supports the claim (see
+    `attribute_with_quote`)."""
+    return attribute_with_quote(claim, retrieved, scorer, min_content)[0]
+
+
+def attribute_with_quote(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
+                         min_content: float = ATTRIBUTE_MIN_CONTENT
+                         ) -> tuple[int | None, tuple[str, ...]]:
     """The 1-based number of the retrieved passage that best supports the claim on its own,
     under the fact check and `min_content`; None when none does. A sentence in another
     script than the passages is never attributed: only its numbers could be checked, and a
@@ -273,17 +296,18 @@ def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
     word and no number or date: one word is found in many passages and says nothing."""
     facts = facts_of(claim)
     if len(set(tokenize(claim))) < 2 and not (facts.numbers or facts.dates):
-        return None  # "This source is.": too little to find in a passage, nothing to cite
-    best, best_score = None, min_content
+        return None, ()  # "This source is.": too little to find in a passage, nothing to cite
+    best, best_score, said = None, min_content, ()
     for n, passage in enumerate(retrieved, start=1):
         text = _checkable(passage)
         if not _comparable(claim, [text]) or missing_facts(claim, [text]):
             continue
         score = content_support(claim, [text], scorer)
-        if score >= best_score and (best is None or score > best_score) and \
-                check_across(claim, [text]).passages:  # a sentence of it says the claim
-            best, best_score = n, score
-    return best
+        if score >= best_score and (best is None or score > best_score):
+            verdict = check_across(claim, [text])  # a sentence of it must say the claim
+            if verdict.passages:
+                best, best_score, said = n, score, verdict.said_by.get(0, ())
+    return best, said
 
 
 def _after_contrast(sentence: str) -> str:

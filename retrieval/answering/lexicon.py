@@ -58,7 +58,10 @@ _ANTONYMS = [
 # by the number and what it counts, which are checked as such.
 LIGHT_VERBS = frozenset(["be", "have", "do", "happen", "occur", "take", "take place", "come",
                          "hold", "become", "get", "make up", "consist", "comprise", "number",
-                         "total"])
+                         "total",
+                         # "is located in", "was supposed to be": the place or the complement
+                         # says it
+                         "locate", "situate", "suppose"])
 SPEECH_VERBS = frozenset(["say", "tell", "state", "add", "note", "announce", "claim", "argue",
                           "report", "describe", "call", "write", "warn", "accuse", "deny",
                           "confirm", "quote", "dismiss"])

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
 from retrieval.answering.lexicon import (
@@ -98,6 +98,8 @@ class Verdict:
 
     passages: list[int]
     reason: str | None = None
+    # For each supporting passage, the sentence (or pair) that says the claim: its quote.
+    said_by: dict[int, tuple[str, ...]] = field(default_factory=dict)
 
 
 def check(claim: str, passages: Sequence[str]) -> Verdict:
@@ -114,16 +116,17 @@ def check(claim: str, passages: Sequence[str]) -> Verdict:
     if not ranked:
         return Verdict([], "no sentence of its sources says this")
     reason = None
-    supported: list[int] = []
+    said_by: dict[int, tuple[str, ...]] = {}
     for unit in ranked:
+        if unit.passage in said_by:
+            continue
         why = disagreement(claim, unit.sentences)
         if why is None:
-            if unit.passage not in supported:
-                supported.append(unit.passage)
+            said_by[unit.passage] = unit.sentences
         elif reason is None:
             reason = why
-    if supported:
-        return Verdict(sorted(supported))
+    if said_by:
+        return Verdict(sorted(said_by), said_by=said_by)
     return Verdict([], reason)
 
 
@@ -145,7 +148,7 @@ def check_across(claim: str, passages: Sequence[str]) -> Verdict:
             if a == b or missing_facts(claim, [first, second]):
                 continue
             if disagreement(claim, (first, second)) is None:
-                return Verdict(sorted({a, b}))
+                return Verdict(sorted({a, b}), said_by={a: (first,), b: (second,)})
     return verdict
 
 
@@ -188,7 +191,8 @@ def disagreement(claim: str, sentences: Sequence[str]) -> str | None:
 
     claim_doc = parse(claim)
     docs = parse_all(list(sentences))
-    return (_predicate_missing(claim_doc, docs) or _polarity_or_roles(claim_doc, docs)
+    return (_predicate_missing(claim_doc, docs) or _argument_missing(claim_doc, docs)
+            or _polarity_or_roles(claim_doc, docs)
             or _only(claim_doc, docs)
             or _modifiers(claim_doc, docs) or _numbers(claim_doc, docs)
             or _dates(claim_doc, docs))
@@ -230,6 +234,32 @@ def _predicate_missing(claim_doc, docs) -> str | None:
                     same_predicate(w, predicate_name(token)) for w in wanted):
                 return None
     return f"its source does not say '{lemma}'"
+
+
+def _argument_missing(claim_doc, docs) -> str | None:
+    """Each argument of the claim's main verb (its object, or what a preposition adds:
+    "died *of natural causes*") must share a word with the unit; numbers and dates in it
+    are checked as such elsewhere."""
+    from retrieval.linguistics.clauses import phrase_words
+
+    main = _main_verb(claim_doc)
+    if main is None or main.pos_ != "VERB":
+        return None
+    unit_words = {t.lemma_.lower() for d in docs for t in d} | {
+        t.lower_ for d in docs for t in d}
+    for child in main.children:
+        heads = [child] if child.dep_ in ("dobj", "attr", "oprd", "acomp") else [
+            g for g in child.children if g.dep_ == "pobj"] if child.dep_ in ("prep", "agent") \
+            else []
+        for head in heads:
+            if head.ent_type_ in ("DATE", "TIME", "CARDINAL") or head.pos_ in ("PRON", "NUM"):
+                continue
+            words = {w for w in phrase_words(head) if not any(ch.isdigit() for ch in w)}
+            if words and not any(w in unit_words or any(
+                    same_predicate(w, u) or may_stand_for(w, u) or may_stand_for(u, w)
+                    for u in unit_words) for w in words):
+                return f"its source does not say '{head.text}'"
+    return None
 
 
 def _polarity_or_roles(claim_doc, docs) -> str | None:
@@ -316,8 +346,10 @@ def _resolved_frames(docs) -> list:
                            for c in verb.children)
             if personal and not frame.subject and last:
                 frame = dataclasses.replace(frame, subject=last)
-            if frame.subject and not pronoun:
-                last = frame.subject
+            if frame.subject and not pronoun and (
+                    verb.lemma_.lower() in SPEECH_VERBS or any(
+                        c.dep_ == "nsubj" and c.ent_type_ == "PERSON" for c in verb.children)):
+                last = frame.subject  # a speaker or a person: what "he"/"she" can stand for
             # A subject inherited along a conjunction or complement is where the small model
             # errs ("told Sputnik that ... and block a deal" gives "block" the teller): not
             # firm enough to call another name there a conflict.

@@ -238,12 +238,16 @@ def verify_generated(text: str, retrieved: list[Retrieved],
             result.attributed.append((claim.text, "re-pointed" if valid else "uncited"))
         markers = []
         for n in supporting:
+            passage = retrieved[n - 1]
+            quote = _verbatim(quotes.get(n), passage.text) or best_quote(claim.text,
+                                                                          passage.text)
             if n not in numbers:
                 numbers[n] = len(numbers) + 1
-                passage = retrieved[n - 1]
-                citations.append(citation_for(numbers[n], passage,
-                                              _verbatim(quotes.get(n), passage.text)
-                                              or best_quote(claim.text, passage.text)))
+                citations.append(citation_for(numbers[n], passage, quote))
+            else:  # several sentences cite it: quote the span that holds what each rests on
+                i = numbers[n] - 1
+                citations[i] = citation_for(numbers[n], passage,
+                                            _span(citations[i].quote, quote, passage.text))
             markers.append(f"[{numbers[n]}]")
         kept.append(_attach(claim.text, "".join(markers), claim.list_item))
     result.text = " ".join(kept)
@@ -277,6 +281,15 @@ def _verbatim(sentences: tuple[str, ...] | None, text: str) -> str | None:
         return None
     end = text.find(cleaned[-1], start)
     return text[start:end + len(cleaned[-1])] if end >= 0 else cleaned[0]
+
+
+def _span(first: str, second: str, text: str) -> str:
+    """The verbatim stretch of the passage from the earlier quote to the end of the later."""
+    a, b = text.find(first), text.find(second)
+    if a < 0 or b < 0:
+        return first
+    start, end = min(a, b), max(a + len(first), b + len(second))
+    return text[start:end]
 
 
 def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,

@@ -35,6 +35,7 @@ _SYNONYMS = [
     {"begin", "start", "launch", "open"},
     {"block", "obstruct", "blockade", "halt"},
     {"reach", "arrive"},
+    {"reach", "achieve", "produce", "secure"},  # a settlement, an agreement
     {"want", "seek", "aim", "mean"},
     {"contain", "block"},
     {"give", "provide", "offer", "supply"},

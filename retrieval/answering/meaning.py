@@ -137,15 +137,16 @@ def check_across(claim: str, passages: Sequence[str]) -> Verdict:
     if verdict.passages or len(passages) < 2:
         return verdict
     claim = claim_text(claim)
+    everything = len(missing_facts(claim, []))
     pieces = []
     for n, passage in enumerate(passages):
         head, sentences = passage_sentences(passage)
         for sentence in sentences:
-            if len(missing_facts(claim, [sentence, head])) < len(missing_facts(claim, [head])):
-                pieces.append((n, sentence))
-    for i, (a, first) in enumerate(pieces):
-        for b, second in pieces[i + 1:]:
-            if a == b or missing_facts(claim, [first, second]):
+            if len(missing_facts(claim, [sentence])) < everything:
+                pieces.append((n, head, sentence))
+    for i, (a, head_a, first) in enumerate(pieces):
+        for b, head_b, second in pieces[i + 1:]:
+            if a == b or missing_facts(claim, [first, second, head_a, head_b]):
                 continue
             if disagreement(claim, (first, second)) is None:
                 return Verdict(sorted({a, b}), said_by={a: (first,), b: (second,)})
@@ -267,7 +268,8 @@ def _polarity_or_roles(claim_doc, docs) -> str | None:
 
     from retrieval.linguistics.clauses import name_modifiers, phrase_words
 
-    resolved = _resolved_frames(docs)
+    unknown: set = set()  # frames whose subject is unknown
+    resolved = _resolved_frames(docs, unknown)
     unit_frames = [f for f, _ in resolved]
     firm = {id(f): own for f, own in resolved}
     main = _main_verb(claim_doc)
@@ -303,7 +305,9 @@ def _polarity_or_roles(claim_doc, docs) -> str | None:
         if main is not None and verb.i == main.i and doer and \
                 frame.predicate not in LIGHT_VERBS and not any(
                 _overlap(doer, f.subject | f.object | f.recipient) for f in agreeing) and \
-                not any(_overlap(doer, words) for words in by_noun):
+                not any(_overlap(doer, words) for words in by_noun) and \
+                not (any(f in unknown for f in agreeing) and _overlap(doer, unit_names)):
+            # ("it never produced" in a sentence about the Minsk Group may be the Group.)
             # "Armenia recognised X" against "X was internationally recognised", or "US
             # officials commented" against "who gave that comment": the unit does not say
             # that the claim's doer did it.
@@ -328,7 +332,7 @@ def _named_subject(verb) -> bool:
     return False
 
 
-def _resolved_frames(docs) -> list:
+def _resolved_frames(docs, unknown: set) -> list:
     """The frames of a unit (each with whether its subject is its own), a pronoun subject ("she said") taking the last named subject
     before it in the unit: the nearest antecedent, which is what a reader takes it for."""
     import dataclasses
@@ -354,6 +358,14 @@ def _resolved_frames(docs) -> list:
             # errs ("told Sputnik that ... and block a deal" gives "block" the teller): not
             # firm enough to call another name there a conflict.
             firm = any(c.dep_ in ("nsubj", "nsubjpass", "agent", "csubj") for c in verb.children)
+            # "a state internationally recognised as part of Azerbaijan": a participle is
+            # passive too, and without "by" it names no agent.
+            passive = any(c.dep_ == "nsubjpass" for c in verb.children) or (
+                verb.dep_ == "acl" and verb.tag_ == "VBN")
+            if not frame.subject and (pronoun or not passive):
+                # "it never produced", or a subject the parse lost ("On 23 April 2023
+                # Azerbaijan set up ..."): unknown, unlike a passive that names no agent.
+                unknown.add(frame)
             frames.append((frame, firm))
     return frames
 
@@ -467,7 +479,7 @@ def _dates(claim_doc, docs) -> str | None:
     unit_lemmas = {t.lemma_.lower() for d in docs for t in d}
     for mine in date_attachments(claim_doc):
         event = next(iter(mine.context), mine.head)  # the verb with its particle
-        if event in LIGHT_VERBS:
+        if event in LIGHT_VERBS or _dates_a_noun(claim_doc, mine.text):
             continue
         for date in _dates_of(mine.text):
             at = [a for d, a in theirs if _same_date(date, d)]
@@ -480,6 +492,20 @@ def _dates(claim_doc, docs) -> str | None:
                     + (f", not '{mine.head}'" if elsewhere else f"; it does not say "
                        f"'{mine.head}' then"))
     return None
+
+
+def _dates_a_noun(doc, written: str) -> bool:
+    """ "the referendum of 10 December 1991": the date names which referendum; it does not
+    date the verb ("boycotted") the noun hangs from."""
+    for entity in doc.ents:
+        if entity.text != written:
+            continue
+        root = entity.root
+        if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.pos_ == "NOUN":
+            return True
+        if root.dep_ in ("compound", "nmod") and root.head.pos_ == "NOUN":
+            return True
+    return False
 
 
 @lru_cache(maxsize=4096)

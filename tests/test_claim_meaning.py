@@ -154,3 +154,16 @@ def test_the_quote_is_the_sentence_that_says_the_claim():
                                 "21 October 2022 [1].", retrieved(KAPAN))
     quote = verified.citations[0].quote
     assert "21 October 2022" in quote and quote in verified.citations[0].text
+
+
+def test_the_parser_is_not_loaded_before_a_claim_is_checked():
+    """`ask` and `chat` import the answering code before their first prompt: no spaCy yet."""
+    import subprocess
+    import sys
+
+    code = ("import sys, bot.cli, bot.chat, retrieval.answering.answerer, "
+            "retrieval.answering.citations, retrieval.answering.meaning; "
+            "print('spacy' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=REPO, check=True).stdout.strip()
+    assert out == "False"

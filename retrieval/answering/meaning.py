@@ -361,7 +361,7 @@ def _resolved_frames(docs, unknown: set) -> list:
             # "a state internationally recognised as part of Azerbaijan": a participle is
             # passive too, and without "by" it names no agent.
             passive = any(c.dep_ == "nsubjpass" for c in verb.children) or (
-                verb.dep_ == "acl" and verb.tag_ == "VBN")
+                verb.dep_ in ("acl", "advcl") and verb.tag_ == "VBN")
             if not frame.subject and (pronoun or not passive):
                 # "it never produced", or a subject the parse lost ("On 23 April 2023
                 # Azerbaijan set up ..."): unknown, unlike a passive that names no agent.

@@ -113,6 +113,15 @@ def test_a_name_the_passage_gives_may_be_a_pronoun_or_a_noun_of_it():
     assert not kept("Armenia recognised the Republic of Artsakh [1].", ARTSAKH)
 
 
+def test_the_main_verb_must_be_in_the_sentence_that_says_it():
+    """A sentence holding the claim's names and words but not what it says they did."""
+    silent = "Prime Minister Pashinyan said the Lachin corridor was the peacekeepers"
+    assert not kept("The Russian peacekeepers praised Pashinyan for keeping the Lachin "
+                    "corridor open [1].", silent)
+    assert kept("Pashinyan called the Russian peacekeepers silent witnesses to the "
+                "depopulation of Nagorno-Karabakh [1].", silent)
+
+
 def test_the_doer_must_be_said():
     """The unit names what was done but not that the claim's doer did it."""
     assert not kept("US officials commented on the Komsomolskaya Pravda reports [1].",

@@ -59,7 +59,8 @@ async def run_one(answerer: Answerer, item: EvalItem) -> dict:
     answer = await answerer.aanswer(item.q or "", on_token=on_token)
     total = time.perf_counter() - started
     verified = verify_generated("".join(raw), answer.retrieved) if raw else None
-    cited = [c.text for c in answer.citations]
+    # Judged on what is shown: the quotes under the answer and the answer's text.
+    cited = [c.quote for c in answer.citations]
     llm_kept = answer.generator == "llm" and not answer.abstained
     return {
         "id": item.id, "kind": item.kind, "question": item.q, "abstain_expected": item.abstain,
@@ -67,7 +68,8 @@ async def run_one(answerer: Answerer, item: EvalItem) -> dict:
         "abstained": answer.abstained, "notice": answer.notice,
         "llm_kept": llm_kept,
         "citations_correct": bool(llm_kept and item.cite_any
-                                  and all(groups_met(item.cite_any, cited))),
+                                  and all(groups_met(item.cite_any, cited))
+                                  and all(groups_met(item.answer_any, [answer.answer]))),
         "answer_correct": bool(llm_kept and all(groups_met(item.answer_any, [answer.answer]))),
         "evidence_retrieved": bool(item.cite_any and all(
             groups_met(item.cite_any, [r.text for r in answer.retrieved]))),
@@ -94,6 +96,9 @@ def fallback_reason(row: dict) -> str | None:
 
 
 def summarise(rows: list[dict]) -> dict:
+    # A row the model did not finish before the deadline says nothing about the checker.
+    cut_off = [r for r in rows if fallback_reason(r) == "deadline"]
+    rows = [r for r in rows if fallback_reason(r) != "deadline"]
     answerable = [r for r in rows if not r["abstain_expected"]]
     unanswerable = [r for r in rows if r["abstain_expected"]]
     kept = [r for r in answerable if r["llm_kept"]]
@@ -113,6 +118,7 @@ def summarise(rows: list[dict]) -> dict:
 
     return {
         "questions": len(rows),
+        "cut_off_at_deadline": len(cut_off),
         "answerable": len(answerable),
         "kept_by_checker": share(len(kept), len(answerable)),
         "kept_with_correct_citations": share(sum(r["citations_correct"] for r in answerable),

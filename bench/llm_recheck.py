@@ -8,6 +8,12 @@ k, so the passages the model saw, as long as the index and retriever are unchang
 runs `verify_generated` on the stored text, printing per answer what is kept now, with
 which citations, and what is dropped and why. It shows what a checker change does to real
 model output; it is no substitute for a new run (the model's text does not change).
+
+"Cited right" is judged on what is shown: the quotes under the answer (each citation's
+quote is the passage sentence the checker found saying the claim) must hold the question's
+evidence (`cite_any`), and the shown text its answer (`answer_any`); an evidence string
+somewhere else in the cited passage does not count. Rows the model did not finish before
+the run's deadline are reported apart.
 """
 
 from __future__ import annotations
@@ -39,16 +45,18 @@ def main() -> None:
     items = {i.id: i for path in args.sets if Path(path).exists()
              for i in load_questions(Path(path))}
     answerable = kept = cited_right = 0
+    cut_off = []
     for name, rows in stored["rows"].items():
         for row in rows:
+            if "did not finish" in (row.get("notice") or ""):
+                cut_off.append(row["id"])  # the model's text stops mid-answer
+                continue
             if not row["raw"].strip() or "NOT_IN_SOURCES" in row["raw"]:
                 continue
             item = items.get(row["id"])
             retrieved = answerer.prepare(row["question"]).retrieved
             verified = verify_generated(row["raw"], retrieved)
-            quotes = [c.text for c in verified.citations]
-            right = bool(item and item.cite_any and verified.kept
-                         and all(groups_met(item.cite_any, quotes)))
+            right = shown_right(item, verified)
             if not row["abstain_expected"]:
                 answerable += 1
                 kept += bool(verified.kept)
@@ -59,8 +67,18 @@ def main() -> None:
                 print(f"  - shown: {verified.text[:300]}")
             for sentence, why in verified.dropped:
                 print(f"  - dropped ({why}): {sentence[:160]}")
-    print(f"\nanswerable with text: {answerable}; kept: {kept}; kept with correct citations: "
-          f"{cited_right}")
+    print(f"\nanswerable with text: {answerable}; kept: {kept}; kept and right on the shown "
+          f"quotes: {cited_right}; cut off at the deadline (not counted): "
+          f"{', '.join(cut_off) or 'none'}")
+
+
+def shown_right(item, verified) -> bool:
+    """Kept, the shown quotes hold the evidence, and the shown text holds the answer."""
+    if not (item and item.cite_any and verified.kept):
+        return False
+    quotes = [c.quote for c in verified.citations]
+    return all(groups_met(item.cite_any, quotes)) and all(
+        groups_met(item.answer_any, [verified.text]))
 
 
 if __name__ == "__main__":

@@ -28,8 +28,11 @@ BEFORE = "c6ac821"
 
 
 def old_support():
-    source = subprocess.run(["git", "-C", str(REPO), "show", f"{BEFORE}:retrieval/answering/support.py"],
+    # At that commit the module lived at retrieval/support.py and imported the tokenizer from
+    # retrieval/lexical.py (both moved by the layout change of issue 16).
+    source = subprocess.run(["git", "-C", str(REPO), "show", f"{BEFORE}:retrieval/support.py"],
                             check=True, capture_output=True, text=True).stdout
+    source = source.replace("from retrieval.lexical import", "from retrieval.index.lexical import")
     path = Path(tempfile.mkdtemp()) / "support_before.py"
     path.write_text(source)
     spec = importlib.util.spec_from_file_location("support_before", path)

@@ -1,11 +1,19 @@
 """How well do support checks tell real paraphrases from inventions? (not CI; rerunnable)
 
     python -m bench.support_measure [--claims tests/eval/support_claims.jsonl]
+    python -m bench.support_measure --adversarial [tests/eval/claims_adversarial.jsonl]
 
 Each line of the claims file names a passage of the corpus (a paragraph holding `anchor`)
 and a sentence a model might write citing it, with whether the passage supports it. Prints,
 for each check, how many supported sentences it keeps and how many inventions it lets
 through, and the content scores, so MIN_CONTENT in retrieval/answering/support.py can be re-checked.
+
+With --adversarial, each line is an answer sentence as a model writes it (markers included,
+or none) over its passage (`anchor`, and `anchor2` for "[1][2]") and the BM25 neighbours
+that make up k passages; the whole checker (`verify_generated`) runs on it, and the report
+gives false claims shown and true paraphrases kept, for the tuning split and the held-out
+split apart (the held-out lines were written with the rest, before the check, and were not
+looked at while tuning).
 """
 
 from __future__ import annotations
@@ -19,6 +27,7 @@ from retrieval.index.fts import FtsIndex
 from retrieval.index.lexical import tokenize
 
 REPO = Path(__file__).resolve().parent.parent
+ADVERSARIAL = REPO / "tests/eval/claims_adversarial.jsonl"
 
 
 def corpus_paragraphs(corpus: Path) -> list[tuple[str, str]]:
@@ -49,10 +58,17 @@ def main() -> None:
     parser.add_argument("--claims", default=str(REPO / "tests/eval/support_claims.jsonl"))
     parser.add_argument("--corpus", default=str(REPO / "corpus"))
     parser.add_argument("--embed", action="store_true", help="also score with the MiniLM embedder")
+    parser.add_argument("--adversarial", nargs="?", const=str(ADVERSARIAL), default=None,
+                        help="run the whole checker on an adversarial claims file")
+    parser.add_argument("--split", default=None, help="only this split (tune or holdout)")
+    parser.add_argument("--show", action="store_true", help="print every wrong verdict")
     args = parser.parse_args()
     paragraphs = corpus_paragraphs(Path(args.corpus))
     index = FtsIndex.build([str(i) for i in range(len(paragraphs))],
                                [p for _, p in paragraphs])
+    if args.adversarial:
+        adversarial(Path(args.adversarial), paragraphs, index, args.split, args.show)
+        return
     scorers = {"lexical": lexical_scorer(), "lexical-idf": lexical_scorer(index.idf)}
     if args.embed:
         from retrieval.answering.support import embedding_scorer
@@ -117,6 +133,48 @@ def attribution(rows: list[dict], paragraphs: list[tuple[str, str]], index: FtsI
           f"(attribution at {ATTRIBUTE_MIN_CONTENT}):")
     for name, n in counts.items():
         print(f"  {name}: {n}")
+
+
+def adversarial(path: Path, paragraphs: list[tuple[str, str]], index: LexicalIndex,
+                split: str | None, show: bool, k: int = 6) -> None:
+    """The whole checker on answer sentences: false ones shown, true ones kept."""
+    from retrieval.answering.citations import verify_generated
+    from retrieval.models import Retrieved
+
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line]
+    tally: dict[tuple[str, bool], list[int]] = {}
+    by_kind: dict[tuple[str, bool], list[int]] = {}
+    for row in rows:
+        if split and row["split"] != split:
+            continue
+        anchors = [row["anchor"]] + ([row["anchor2"]] if row.get("anchor2") else [])
+        chosen = [next(i for i, (_, p) in enumerate(paragraphs) if a in p) for a in anchors]
+        near = [int(i) for i, _ in index.search(row["claim"], k + 2) if int(i) not in chosen]
+        chosen += near[: k - len(chosen)]
+        retrieved = [Retrieved(chunk_id=str(i), doc_id=str(i), text=paragraphs[i][1],
+                               score=1.0, metadata={}) for i in chosen]
+        verified = verify_generated(row["claim"], retrieved)
+        shown = verified.kept > 0
+        for key, store in (((row["split"], row["supported"]), tally),
+                           ((row["kind"], row["supported"]), by_kind)):
+            counts = store.setdefault(key, [0, 0])
+            counts[0] += shown
+            counts[1] += 1
+        if show and shown != row["supported"]:
+            why = "; ".join(r for _, r in verified.dropped) or verified.text + " | " + " | ".join(
+                f"{how}: {c.quote}" for c, (_, how) in zip(verified.citations,
+                                                        verified.attributed or [("", "cited")]))
+            print(f"  {'MISSED' if row['supported'] else 'SHOWN'} [{row['split']}/{row['kind']}] "
+                  f"{row['claim']}\n      -> {why[:200]}")
+    print(f"\n{path.name}: whole checker (verify_generated), k={k}\n")
+    print("| split | false claims shown | true paraphrases kept |\n|---|---|---|")
+    for name in sorted({s for s, _ in tally}, key=lambda s: s != "tune"):
+        false, true = tally.get((name, False), [0, 0]), tally.get((name, True), [0, 0])
+        print(f"| {name} | {false[0]}/{false[1]} | {true[0]}/{true[1]} |")
+    print("\n| kind | false shown | true kept |\n|---|---|---|")
+    for kind in sorted({k for k, _ in by_kind}):
+        false, true = by_kind.get((kind, False), [0, 0]), by_kind.get((kind, True), [0, 0])
+        print(f"| {kind} | {false[0]}/{false[1]} | {true[0]}/{true[1]} |")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from retrieval.answering.declines import is_decline
 from retrieval.answering.extractive import Candidate, passage_body
+from retrieval.answering.meaning import check_across
 from retrieval.answering.support import (
     MIN_CONTENT,
     ContentScorer,
@@ -206,7 +207,8 @@ def verify_generated(text: str, retrieved: list[Retrieved],
     kept: list[str] = []
     result = Verified("", citations)
     for claim in attach_markers(text.strip()):
-        if is_decline(claim.text):
+        opened_with_decline = is_decline(claim.text)
+        if opened_with_decline:
             # "The sources do not mention X [2]" is no claim about X, whatever it cites;
             # "... do not give the date, but the mission began in 2020 [2]" keeps its claim.
             rest = _after_contrast(claim.text)
@@ -217,26 +219,35 @@ def verify_generated(text: str, retrieved: list[Retrieved],
         valid = [n for n in claim.cited if 1 <= n <= len(retrieved)]
         if not claim.cited and claim.text.endswith(":"):
             continue  # "Here is what the sources say:" introduces, it claims nothing
-        why = _unsupported(claim.text, [_checkable(retrieved[n - 1]) for n in valid],
-                           scorer, min_content) if valid else "cites no retrieved source"
+        checked = [_checkable(retrieved[n - 1]) for n in valid]
+        why, said_by = _unsupported(claim.text, checked, scorer, min_content) if valid else (
+            "cites no retrieved source", {})
         if why is None:
-            supporting = _supporting(claim.text, valid,
-                                     [_checkable(retrieved[n - 1]) for n in valid],
-                                     scorer, min_content)
+            supporting = [valid[i] for i in said_by]
+            quotes = {valid[i]: said for i, said in said_by.items()}
         else:
-            found = attribute(claim.text, retrieved, scorer)
+            found, said = attribute_with_quote(claim.text, retrieved, scorer)
             if found is None:
                 result.dropped.append((claim.text, why))
+                if opened_with_decline:
+                    # The hedge held and what followed it did not: the model declined.
+                    result.declined.append(claim.text)
                 continue
             supporting = [found]
+            quotes = {found: said}
             result.attributed.append((claim.text, "re-pointed" if valid else "uncited"))
         markers = []
         for n in supporting:
+            passage = retrieved[n - 1]
+            quote = _verbatim(quotes.get(n), passage.text) or best_quote(claim.text,
+                                                                          passage.text)
             if n not in numbers:
                 numbers[n] = len(numbers) + 1
-                passage = retrieved[n - 1]
-                citations.append(citation_for(numbers[n], passage,
-                                              best_quote(claim.text, passage.text)))
+                citations.append(citation_for(numbers[n], passage, quote))
+            else:  # several sentences cite it: quote the span that holds what each rests on
+                i = numbers[n] - 1
+                citations[i] = citation_for(numbers[n], passage,
+                                            _span(citations[i].quote, quote, passage.text))
             markers.append(f"[{numbers[n]}]")
         kept.append(_attach(claim.text, "".join(markers), claim.list_item))
     result.text = " ".join(kept)
@@ -245,18 +256,52 @@ def verify_generated(text: str, retrieved: list[Retrieved],
 
 
 def _unsupported(claim: str, passages: Sequence[str], scorer: ContentScorer,
-                 min_content: float) -> str | None:
-    """Why these passages together do not support the claim; None when they do."""
+                 min_content: float) -> tuple[str | None, dict[int, tuple[str, ...]]]:
+    """Why these passages do not support the claim (None when they do), and for each passage
+    whose sentences say it, those sentences (retrieval/answering/meaning.py)."""
     missing = missing_facts(claim, passages)
     if missing:
-        return "not in its sources: " + ", ".join(missing)
-    if _comparable(claim, passages) and content_support(claim, passages, scorer) < min_content:
-        return "its sources do not say this"
-    return None
+        return "not in its sources: " + ", ".join(missing), {}
+    if not _comparable(claim, passages):
+        # Another script: only its numbers and dates can be checked (and were).
+        return None, {i: () for i in range(len(passages))}
+    if content_support(claim, passages, scorer) < min_content:
+        return "its sources do not say this", {}
+    verdict = check_across(claim, passages)
+    return verdict.reason, verdict.said_by
+
+
+def _verbatim(sentences: tuple[str, ...] | None, text: str) -> str | None:
+    """The checked sentences as the passage writes them (a pair as one span), or None."""
+    if not sentences:
+        return None
+    cleaned = [re.sub(r"^\d{1,2}\. ", "", s) if s not in text else s for s in sentences]
+    start = text.find(cleaned[0])
+    if start < 0:
+        return None
+    end = text.find(cleaned[-1], start)
+    return text[start:end + len(cleaned[-1])] if end >= 0 else cleaned[0]
+
+
+def _span(first: str, second: str, text: str) -> str:
+    """The verbatim stretch of the passage from the earlier quote to the end of the later."""
+    a, b = text.find(first), text.find(second)
+    if a < 0 or b < 0:
+        return first
+    start, end = min(a, b), max(a + len(first), b + len(second))
+    return text[start:end]
 
 
 def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
               min_content: float = ATTRIBUTE_MIN_CONTENT) -> int | None:
+    """The 1-based number of the retrieved passage that best supports the claim (see
+    `attribute_with_quote`)."""
+    return attribute_with_quote(claim, retrieved, scorer, min_content)[0]
+
+
+def attribute_with_quote(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
+                         min_content: float = ATTRIBUTE_MIN_CONTENT
+                         ) -> tuple[int | None, tuple[str, ...]]:
     """The 1-based number of the retrieved passage that best supports the claim on its own,
     under the fact check and `min_content`; None when none does. A sentence in another
     script than the passages is never attributed: only its numbers could be checked, and a
@@ -264,16 +309,18 @@ def attribute(claim: str, retrieved: list[Retrieved], scorer: ContentScorer,
     word and no number or date: one word is found in many passages and says nothing."""
     facts = facts_of(claim)
     if len(set(tokenize(claim))) < 2 and not (facts.numbers or facts.dates):
-        return None  # "This source is.": too little to find in a passage, nothing to cite
-    best, best_score = None, min_content
+        return None, ()  # "This source is.": too little to find in a passage, nothing to cite
+    best, best_score, said = None, min_content, ()
     for n, passage in enumerate(retrieved, start=1):
         text = _checkable(passage)
         if not _comparable(claim, [text]) or missing_facts(claim, [text]):
             continue
         score = content_support(claim, [text], scorer)
         if score >= best_score and (best is None or score > best_score):
-            best, best_score = n, score
-    return best
+            verdict = check_across(claim, [text])  # a sentence of it must say the claim
+            if verdict.passages:
+                best, best_score, said = n, score, verdict.said_by.get(0, ())
+    return best, said
 
 
 def _after_contrast(sentence: str) -> str:
@@ -292,19 +339,6 @@ def _checkable(passage: Retrieved) -> str:
     meta = passage.metadata
     tag = " ".join(str(meta.get(key) or "") for key in ("title", "outlet", "published"))
     return f"{tag}\n{passage.text}"
-
-
-def _supporting(claim: str, cited: list[int], passages: Sequence[str],
-                scorer: ContentScorer, min_content: float) -> list[int]:
-    """Of the cited sources, those that hold part of the claim: each alone, or, when none
-    alone suffices, all that hold some of its words (the claim joins them)."""
-    if len(cited) == 1:
-        return cited
-    alone = scorer([claim] * len(passages), list(passages))
-    strong = [n for n, s in zip(cited, alone, strict=True) if s >= min_content]
-    if strong:
-        return strong
-    return [n for n, s in zip(cited, alone, strict=True) if s > 0] or cited
 
 
 def _comparable(claim: str, passages: Sequence[str]) -> bool:

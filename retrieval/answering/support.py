@@ -24,6 +24,7 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from retrieval.index.lexical import tokenize
 
@@ -198,6 +199,7 @@ def claim_text(sentence: str) -> str:
                                  strip_non_claims(sentence))
 
 
+@lru_cache(maxsize=8192)
 def facts_of(sentence: str) -> Facts:
     sentence = claim_text(sentence)
     dates = list(_date_matches_in(sentence))
@@ -275,18 +277,13 @@ def missing_facts(sentence: str, passages: Sequence[str]) -> list[str]:
     facts = facts_of(sentence)
     joined = "\n".join(passages)
     missing: list[str] = []
-    passage_numbers = extract_numbers(joined, words_too=True)
-    # Day and month numbers of a passage's dates count as its numbers ("on the 19th").
-    passage_dates = extract_dates(joined) | range_dates(joined)
-    passage_numbers |= {float(d) for _, _, d in passage_dates if d} | \
-        {float(y) for y, _, _ in passage_dates if y}
+    passage_numbers, passage_dates, names = _passage_facts(joined)
     for n in sorted(facts.numbers):
         if n not in passage_numbers:
             missing.append(f"{n:g}")
     for year, month, day in sorted(facts.dates, key=str):
         if not any(_date_matches((year, month, day), d) for d in passage_dates):
             missing.append(f"date {year or ''}-{month}-{day or ''}")
-    names = _PassageNames(joined)
     written = claim_text(sentence)
     # "the United States" is found in a passage that writes "US" or "U.S.".
     spelled_out = {w.lower() for run in capitalised_runs(written)
@@ -300,6 +297,18 @@ def missing_facts(sentence: str, passages: Sequence[str]) -> list[str]:
         if not names.holds(name, as_acronym):
             missing.append(name)
     return missing
+
+
+@lru_cache(maxsize=8192)
+def _passage_facts(joined: str) -> tuple[set[float], set, _PassageNames]:
+    """A passage text's numbers, dates and names, read once: the claim check asks the same
+    sentences and passages about many claims."""
+    passage_numbers = extract_numbers(joined, words_too=True)
+    # Day and month numbers of a passage's dates count as its numbers ("on the 19th").
+    passage_dates = extract_dates(joined) | range_dates(joined)
+    passage_numbers |= {float(d) for _, _, d in passage_dates if d} | \
+        {float(y) for y, _, _ in passage_dates if y}
+    return passage_numbers, passage_dates, _PassageNames(joined)
 
 
 def _date_matches(claimed, stated) -> bool:

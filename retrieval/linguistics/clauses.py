@@ -284,3 +284,93 @@ def lemmas(texts: Iterable[str]) -> list[frozenset[str]]:
     """Content lemmas of each text (for overlap measures that should see "troops" = "troop")."""
     return [frozenset(t.lemma_.lower() for t in doc if t.pos_ in _CONTENT_POS | {"VERB"})
             for doc in parse_all(list(texts))]
+
+
+# --- what the claim check compares (added for issue 20) -------------------------------------
+
+# A verb whose complement did not happen, whatever form the complement takes: "denied
+# sending them" (the gerund is its object), "denied that there was any blockade" (a clause).
+_DENYING_VERBS = _NEGATING_VERBS | {"dismiss"}
+
+
+def clause_negated(verb: Token) -> bool:
+    """`is_negated`, and also true for the complement of a denying verb in any form.
+
+    "Turkey denied sending them": "send" did not happen by Turkey's account, though the
+    parse makes "sending" the object of "denied" rather than an xcomp.
+    """
+    negated = is_negated(verb)
+    if any(c.dep_ in ("nsubj", "nsubjpass") and any(
+            g.dep_ == "neg" and g.i < c.i for g in c.subtree) for c in verb.children):
+        negated = not negated  # "Not even Armenia recognised it": the neg sits on the subject
+    head = verb.head
+    if head is not verb and verb.dep_ in ("ccomp", "dobj", "pcomp") and (
+            head.lemma_ in _DENYING_VERBS):
+        negated = not negated if not is_negated(head) else negated
+    return negated
+
+
+def verb_frames(span: Span | Doc) -> list[tuple[Token, Frame]]:
+    """`frames`, each with the token of its predicate (for the claim check's polarity rule)."""
+    out = []
+    for token in span:
+        is_copula_root = token.lemma_ == "be" and any(c.dep_ == "attr" for c in token.children)
+        if token.pos_ != "VERB" and not is_copula_root:
+            continue
+        subjects, objects, recipients = _role_tokens(token)
+        if not subjects:
+            subjects = _inherited_subject(token) or _relative_subject(token)
+        out.append((token, Frame(
+            predicate=_predicate_name(token),
+            subject=frozenset().union(*(phrase_words(t) for t in subjects)),
+            object=frozenset().union(*(phrase_words(t) for t in objects)),
+            recipient=frozenset().union(*(phrase_words(t) for t in recipients)),
+            negated=clause_negated(token),
+        )))
+    return out
+
+
+def _relative_subject(verb: Token) -> list[Token]:
+    """ "Shahumyan, the leader who founded it": the subject of "founded" is the noun "who"
+    stands for (the head of the relative clause)."""
+    if verb.dep_ != "relcl":
+        return []
+    if any(c.dep_ in ("nsubj", "nsubjpass") and c.lower_ in ("who", "which", "that")
+           for c in verb.children):
+        return [verb.head]
+    return []
+
+
+def predicate_name(verb: Token) -> str:
+    """A verb's lemma with its particle: "set up", "hand over", "make up"."""
+    return _predicate_name(verb)
+
+
+def name_words(span: Span | Doc) -> frozenset[str]:
+    """Lower-cased lemmas of the words that name something: proper nouns, and capitalised
+    words inside a sentence ("Azerbaijani", "Russian") that are not its first word."""
+    found = set()
+    for token in span:
+        if token.pos_ == "PROPN" or (token.text[:1].isupper() and token.is_alpha
+                                     and not token.is_sent_start and token.pos_ != "PRON"):
+            found.add(token.lemma_.lower())
+            found.add(token.lower_)
+    return frozenset(found)
+
+
+_DEMONYM_ENDS = ("an", "ani", "ese", "ish", "ch", "ic", "i")
+
+
+def name_modifiers(span: Span | Doc) -> dict[str, frozenset[str]]:
+    """For each noun, the demonyms that modify it: "an Azerbaijani victory" ->
+    {"victory": {"azerbaijani"}}, "Armenian protesters" -> {"protester": {"armenian"}}.
+    (Only words with a demonym's ending: a name before a noun, as in "the Regnum news
+    agency", names the thing rather than saying whose it is. The tagger calls a demonym
+    ADJ or PROPN by turns, so the ending decides.)"""
+    found: dict[str, set[str]] = {}
+    for token in span:
+        if token.dep_ in ("amod", "compound", "nmod") and token.head.pos_ == "NOUN" and (
+                token.text[:1].isupper() and token.is_alpha and token.pos_ in ("ADJ", "PROPN")
+                and token.lower_.endswith(_DEMONYM_ENDS)):
+            found.setdefault(token.head.lemma_.lower(), set()).add(token.lower_)
+    return {noun: frozenset(words) for noun, words in found.items()}

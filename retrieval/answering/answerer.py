@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from retrieval.answering import extractive, sourcing
-from retrieval.answering.citations import Verified, compose_extract, verify_generated
+from retrieval.answering.citations import compose_extract, verify_generated
+from retrieval.answering.dropped import partial_notice, plain_reason
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
 from retrieval.answering.language import foreign_language
 from retrieval.answering.other_languages import OtherLanguages, in_their_language
@@ -56,15 +57,6 @@ LLM_UNVERIFIED_NOTICE = (
     "The language model's answer was not shown because its sentences {why}; showing quoted "
     "sentences instead."
 )
-LLM_PARTLY_VERIFIED_NOTICE = "{count} of the language model's sentences {were} left out because {why}."
-_REASONS = {  # Verified.dropped reason prefix -> plain words ({poss}: its / their)
-    "cites no": "cited none of the passages the model was given",
-    "not in its sources": "stated numbers, dates or names that {poss} cited passages do not "
-                          "contain",
-    "its sources do not say": "said things that {poss} cited passages do not say",
-}
-_UNKNOWN_REASON = "could not be checked against {poss} passages"
-
 OnToken = Callable[[str], Awaitable[None] | None]
 OnStatus = Callable[[str], Awaitable[None] | None]
 
@@ -369,12 +361,12 @@ class Answerer:
             if verified.declined:  # the model said in words that the sources do not answer
                 return self._abstain(prepared, "llm")
             return await self._fallback(prepared, LLM_UNVERIFIED_NOTICE.format(
-                why=_plain_reason(verified.dropped)))
+                why=plain_reason(verified.dropped)))
         allowed = {c.url for c in verified.citations if c.url}
         return Answer(question=prepared.question,
                       answer=sanitize_output(verified.text, allowed),
                       abstained=False, generator="llm", citations=verified.citations,
-                      retrieved=prepared.retrieved, notice=_partial_notice(verified))
+                      retrieved=prepared.retrieved, notice=partial_notice(verified))
 
     async def _fallback(self, prepared: Prepared, notice: str) -> Answer:
         return await self._in_thread(self._extractive_answer, prepared, notice)
@@ -382,25 +374,3 @@ class Answerer:
     def _abstain(self, prepared: Prepared, generator: str, notice: str | None = None) -> Answer:
         return Answer(question=prepared.question, answer=ABSTAIN_MESSAGE, abstained=True,
                       generator=generator, retrieved=prepared.retrieved, notice=notice)
-
-
-def _plain_reason(dropped: list[tuple[str, str]], poss: str = "their") -> str:
-    """The commonest reason the checker gave for dropping sentences, in plain words."""
-    counts: dict[str, int] = {}
-    for _, reason in dropped:
-        words = next((w for prefix, w in _REASONS.items() if reason.startswith(prefix)),
-                     _UNKNOWN_REASON)
-        counts[words] = counts.get(words, 0) + 1
-    if not counts:
-        return _REASONS["cites no"]
-    return max(counts, key=counts.get).format(poss=poss)
-
-
-def _partial_notice(verified: Verified) -> str | None:
-    """Say so when sentences were dropped from an answer that is still shown."""
-    count = len(verified.dropped)
-    if not count:
-        return None
-    one = count == 1
-    why = ("it " if one else "they ") + _plain_reason(verified.dropped, "its" if one else "their")
-    return LLM_PARTLY_VERIFIED_NOTICE.format(count=count, were="was" if one else "were", why=why)

@@ -15,6 +15,7 @@ from langchain_core.embeddings import Embeddings
 from retrieval.errors import BackstoryError
 from retrieval.index.embeddings import embedder_name
 from retrieval.index.lexical import LexicalIndex
+from retrieval.index.outlets import load_policy
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -218,8 +219,12 @@ class Store:
                 "sources": _source_urls(meta),
                 "origin": meta.get("origin", ""),
             })
+        policy = load_policy()
         for doc_id, row in rows.items():
             row["chunks"] = counts[doc_id]
+            # whom the document's outlet and each of its sources speak for (None: unlabelled)
+            row["outlet_label"] = policy.label_for(row["url"], row["outlet"])
+            row["source_labels"] = [policy.label_for(url) for url in row["sources"]]
         return sorted(rows.values(), key=lambda r: (r["kind"] != "article", r["id"]))
 
     def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:

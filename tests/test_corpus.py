@@ -75,7 +75,8 @@ def test_sources_that_speak_for_a_side_are_labelled(path):
         outlet = POLICY.outlet_for_url(url.strip())
         expected = outlet.display if outlet and outlet.side else ""
         if comment.strip() != expected:
-            wrong.append(f"{url.strip()}  # {expected}" if expected else f"{url.strip()} (no label)")
+            url = url.strip()
+            wrong.append(f"{url}  # {expected}" if expected else f"{url} (no label)")
     assert not wrong, f"write these lines as: {wrong}"
 
 

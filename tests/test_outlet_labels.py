@@ -12,7 +12,8 @@ from bot.render import answer_plain, passage_plain
 from retrieval.answering.citations import citation_for
 from retrieval.models import Answer, Retrieved
 
-ARTICLE_URL = "https://sputnikglobe.com/20230615/moscow-questions-washingtons-sanity-1111183621.html"
+ARTICLE_URL = ("https://sputnikglobe.com/20230615/"
+               "moscow-questions-washingtons-sanity-1111183621.html")
 SPUTNIK = "Sputnik, Russian state media"
 ALONE = "the account of Russia alone"
 
@@ -98,5 +99,6 @@ def test_sources_lists_each_documents_and_sources_label(ready_settings, monkeypa
     assert labels["http://www.odkb.gov.ru/a/aengl.htm"] == "CSTO, CSTO secretariat"
     assert labels["https://tass.com/world/1385739"] == "TASS, Russian state news agency"
     listing = CliRunner().invoke(app, base).stdout
-    assert f"Washington's sanity amid reports of US meddling in Karabakh — {SPUTNIK}, 2023-06-15" in listing
+    title = "Moscow questions Washington's sanity amid reports of US meddling in Karabakh"
+    assert f"{title} — {SPUTNIK}, 2023-06-15" in listing
     assert "    source: http://www.odkb.gov.ru/a/aengl.htm  (CSTO, CSTO secretariat)" in listing

@@ -16,6 +16,17 @@ def source_label(citation: Citation) -> str:
     return f"{citation.title} — {outlet}, {date}{as_of}"
 
 
+def whose_label(citation: Citation, one_sided: str | None = None) -> str | None:
+    """Who the source speaks for ("TASS, Russian state news agency"); when every source of the
+    answer speaks for one side, also that the answer is that side's account alone."""
+    if not citation.outlet_label:
+        return None
+    if one_sided:
+        return (f"{citation.outlet_label} — the account of {one_sided} alone: no source from "
+                "another side or an independent outlet backs this answer")
+    return citation.outlet_label
+
+
 def answer_plain(answer: Answer) -> str:
     """The whole answer as plain text: what `backstory ask` prints."""
     lines = [answer.answer]
@@ -23,8 +34,11 @@ def answer_plain(answer: Answer) -> str:
         lines += ["", f"Note: {answer.notice}"]
     if answer.citations:
         lines += ["", "Sources:"]
+        one_sided = answer.one_sided_account()
         for c in answer.citations:
             lines.append(f"[{c.n}] {source_label(c)}")
+            if whose := whose_label(c, one_sided):
+                lines.append(f"    {whose}")
             if c.url:
                 lines.append(f"    {c.url}")
             lines.append(f"    “{c.quote}”")
@@ -42,9 +56,12 @@ def answer_rich(answer: Answer):
         parts.append(Text(""))
     if answer.notice:
         parts.append(Text(printable(f"Note: {answer.notice}"), style="yellow"))
+    one_sided = answer.one_sided_account()
     for c in answer.citations:
         line = Text(f"[{c.n}] ", style="bold cyan")
         line.append(printable(source_label(c)), style="bold")
+        if whose := whose_label(c, one_sided):
+            line.append(printable(f"\n    {whose}"), style="yellow")
         if c.url:
             line.append(printable(f"  {c.url}"), style="dim underline")
         line.append(printable(f"\n    “{c.quote}”"), style="italic dim")
@@ -55,6 +72,8 @@ def answer_rich(answer: Answer):
 def passage_plain(citation: Citation) -> str:
     """The full passage behind one citation (chat's /sources n)."""
     head = f"[{citation.n}] {source_label(citation)}"
+    if whose := whose_label(citation):
+        head += f"\n{whose}"
     if citation.url:
         head += f"\n{citation.url}"
     return printable(f"{head}\n\n{citation.text}")

@@ -70,6 +70,17 @@ class Citation(BaseModel):
     text: str
     # The date a background note's facts run to; the article has none (its date is published).
     as_of: str | None = None
+    # Who published the cited document and whom it speaks for, from the source policy
+    # (retrieval/index/outlets.yaml): "Sputnik, Russian state media" and "Russia". None for
+    # our own notes, which rest on many outlets, and for an outlet nobody has labelled.
+    outlet_label: str | None = None
+    speaks_for: str | None = None
+
+
+def one_sided_account(citations: list[Citation]) -> str | None:
+    """The side every cited source speaks for, when an answer rests on one side alone."""
+    sides = {c.speaks_for for c in citations}
+    return sides.pop() if len(sides) == 1 and None not in sides else None
 
 
 class Answer(BaseModel):
@@ -83,6 +94,9 @@ class Answer(BaseModel):
     retrieved: list[Retrieved] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     notice: str | None = Field(None, description="One-line notice, e.g. an LLM fallback.")
+
+    def one_sided_account(self) -> str | None:
+        return one_sided_account(self.citations)
 
     def to_json_dict(self) -> dict:
         """The `--json` contract of `backstory ask`."""
@@ -98,4 +112,5 @@ class Answer(BaseModel):
             ],
             "timings_ms": self.timings_ms,
             **({"notice": self.notice} if self.notice else {}),
+            **({"one_sided_account": side} if (side := self.one_sided_account()) else {}),
         }

@@ -89,13 +89,16 @@ def test_ask_json_contract(ready_settings, monkeypatch):
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.stdout)
+    # "one_sided_account" appears only when every cited source speaks for the same side
+    sides = {c["speaks_for"] for c in payload["citations"]}
+    one_sided = {"one_sided_account"} if len(sides) == 1 and None not in sides else set()
     assert set(payload) == {"question", "answer", "abstained", "generator", "citations",
-                            "retrieved", "timings_ms"}
+                            "retrieved", "timings_ms"} | one_sided
     assert payload["question"] == QUESTIONS[0] and payload["abstained"] is False
     assert len(payload["retrieved"]) <= 4
     for citation in payload["citations"]:
         assert set(citation) == {"n", "doc_id", "title", "outlet", "published", "as_of", "url",
-                                 "chunk_id", "quote", "text"}
+                                 "chunk_id", "quote", "text", "outlet_label", "speaks_for"}
     for item in payload["retrieved"]:
         assert set(item) == {"chunk_id", "doc_id", "score", "text"}
     assert set(payload["timings_ms"]) == {"retrieve", "generate", "total"}

@@ -112,13 +112,16 @@ def sources(
         for row in rows:
             date = row["published"] or "undated"
             as_of = f", facts to {row['as_of']}" if row.get("as_of") else ""
+            # "Sputnik, Russian state media" rather than "Sputnik": whose outlet it is
+            outlet = row.get("outlet_label") or row["outlet"] or "unknown outlet"
             say(f"{row['id']}  [{row['kind']}] {row['title']} — "
-                       f"{row['outlet'] or 'unknown outlet'}, {date}{as_of}; "
+                       f"{outlet}, {date}{as_of}; "
                        f"{row['chunks']} passages" + (f"\n    {row['url']}" if row["url"] else ""))
-            shown = row["sources"][:SOURCE_URLS_SHOWN]
+            labels = row.get("source_labels") or [None] * len(row["sources"])
+            shown = list(zip(row["sources"], labels))[:SOURCE_URLS_SHOWN]
             more = len(row["sources"]) - len(shown)
-            for url in shown:
-                say(f"    source: {url}")
+            for url, label in shown:
+                say(f"    source: {url}" + (f"  ({label})" if label else ""))
             if more:
                 say(f"    … and {more} more sources (--json lists them all)")
 

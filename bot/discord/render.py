@@ -7,10 +7,10 @@ from urllib.parse import urlsplit
 
 import discord
 
-from bot.render import source_label
+from bot.render import source_label, whose_label
 from retrieval.answering.llm import ABSTAIN_TOKEN
 from retrieval.index.safety import sanitize_output, strip_mentions
-from retrieval.models import Answer, Citation
+from retrieval.models import Answer, Citation, one_sided_account
 from retrieval.redact import redact
 
 # Discord's limits (https://discord.com/developers/docs/resources/message).
@@ -238,11 +238,14 @@ def _source_lines(citations: list[Citation], answer_text: str) -> list[str]:
     for c in citations:  # several sentences of one document share one source line
         by_doc.setdefault(c.doc_id, []).append(c)
     lines = []
+    one_sided = one_sided_account(citations)
     for group in by_doc.values():
         first = group[0]
         label = as_text(clip(source_label(first), TITLE_MAX_CHARS))
         link = link_suffix(first.url)
         lines.append(f"**{' '.join(f'[{c.n}]' for c in group)}** {label}{link}")
+        if whose := whose_label(first, one_sided):  # Discord's small grey subtext line
+            lines.append(f"-# {as_text(clip(whose, TITLE_MAX_CHARS))}")
         for c in group:
             if c.quote and c.quote not in answer_text:
                 tag = f"[{c.n}] " if len(group) > 1 else ""

@@ -24,6 +24,7 @@ from retrieval.answering.support import (
     missing_facts,
 )
 from retrieval.index.lexical import tokenize
+from retrieval.index.outlets import load_policy
 from retrieval.models import Citation, Retrieved
 from retrieval.text import split_sentences
 
@@ -138,6 +139,7 @@ def citation_for(n: int, passage: Retrieved, quote: str) -> Citation:
     # Only a document's own URL: a background note's first listed source may be another
     # document (even the article), and linking it would credit that source with our words.
     url = meta.get("url") or None
+    outlet = load_policy().outlet_for(url, meta.get("outlet"))
     return Citation(
         n=n,
         doc_id=passage.doc_id,
@@ -149,6 +151,8 @@ def citation_for(n: int, passage: Retrieved, quote: str) -> Citation:
         chunk_id=passage.chunk_id,
         quote=quote,
         text=passage.text,
+        outlet_label=outlet.display if outlet else None,
+        speaks_for=outlet.side if outlet else None,
     )
 
 

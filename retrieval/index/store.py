@@ -22,6 +22,7 @@ from retrieval.index.following import (
     written_here,
 )
 from retrieval.index.fts import FtsIndex, follow_server, open_lexical
+from retrieval.index.outlets import load_policy
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -304,8 +305,12 @@ class Store:
             })
             # Newer indexes keep the list on a document's first passage only.
             rows[doc_id]["sources"] = rows[doc_id]["sources"] or _source_urls(meta)
+        policy = load_policy()
         for doc_id, row in rows.items():
             row["chunks"] = counts[doc_id]
+            # whom the document's outlet and each of its sources speak for (None: unlabelled)
+            row["outlet_label"] = policy.label_for(row["url"], row["outlet"])
+            row["source_labels"] = [policy.label_for(url) for url in row["sources"]]
         return sorted(rows.values(), key=lambda r: (r["kind"] != "article", r["id"]))
 
     @reopened_on_not_found

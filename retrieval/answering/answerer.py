@@ -64,6 +64,13 @@ _REASONS = {  # Verified.dropped reason prefix -> plain words ({poss}: its / the
 }
 _UNKNOWN_REASON = "could not be checked against {poss} passages"
 
+# What the offline reader says when the sources hold the kind of thing asked for, but about
+# something else: the decline, then what they do say, cited.
+NEAR_MISS_MESSAGE = "The sources do not say {missing}. The closest they come: {quote} [1]"
+AS_OF_PREFIX = "As of {date}: "
+# Follow-ups whose pronoun was resolved search with the name in place of the pronoun.
+FOLLOWUP_SEARCHES_STANDALONE = True
+
 OnToken = Callable[[str], Awaitable[None] | None]
 OnStatus = Callable[[str], Awaitable[None] | None]
 
@@ -205,6 +212,10 @@ class Answerer:
                                 (time.perf_counter() - started) * 1000)
             search_query, context = followup.search_query, followup.context
             standalone = followup.standalone if followup.entity else None
+            if standalone is not None and FOLLOWUP_SEARCHES_STANDALONE:
+                # "What did he do when Azerbaijan attacked?" is searched as "What did Antony
+                # Blinken do ...": with "he" alone, the search finds only Azerbaijan.
+                search_query = standalone
         retrieved = hybrid_search(self.store, search_query, k, context=context)
         if extractive.asks_for_definition(search_query):
             retrieved = with_lead_passage(self.store, retrieved)
@@ -292,12 +303,21 @@ class Answerer:
         picked = extractive.choose(question, prepared.retrieved,
                                    self.sentence_vectors, context=prepared.context,
                                    lexicon=self.store.lexical(), scorer=self.scorer)
+        if not picked.picks and picked.near_miss is not None:
+            _, citations = compose_extract([picked.near_miss], prepared.retrieved)
+            text = NEAR_MISS_MESSAGE.format(missing=picked.missing, quote=picked.near_miss.quote)
+            return Answer(question=prepared.question, answer=text, abstained=True,
+                          generator="extractive", citations=citations,
+                          retrieved=prepared.retrieved, notice=notice)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)
+        if picked.as_of:
+            text = AS_OF_PREFIX.format(date=picked.as_of) + text
         return Answer(question=prepared.question, answer=text, abstained=False,
                       generator="extractive", citations=citations,
-                      retrieved=prepared.retrieved, notice=notice)
+                      retrieved=prepared.retrieved, notice=notice,
+                      emphasis=extractive.emphasis(question, picked.picks[0].quote))
 
     async def _llm_answer(self, prepared: Prepared, on_token: OnToken | None,
                           on_status: OnStatus | None = None) -> Answer:

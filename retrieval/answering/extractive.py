@@ -14,6 +14,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from retrieval.answering import slots
 from retrieval.answering.answer_types import (
     asks_about_future,
     expected_type,
@@ -69,8 +70,9 @@ SEMANTIC_WEIGHT = 0.5
 # and cost no answer in tests/eval/questions.jsonl; 3 cost 3 background answers there.
 FOCUS_WEIGHT = 2.0
 CONTEXT_WEIGHT = 0.4  # earlier turns' words count for less than the new question's
-# Answer first: the sentence that answers leads, and at most two more support it.
-MAX_SENTENCES = 3
+# Answer first: the sentence that answers leads, and at most one more supports it
+# (counted in sentences: a two-sentence quote is the whole answer).
+MAX_SENTENCES = 2
 FOLLOWER_RATIO = 0.75  # a further sentence must score at least this share of the best
 MAX_ANSWER_CHARS = 700
 MIN_SENTENCE_CHARS = 25
@@ -110,6 +112,7 @@ class Candidate:
     evidence: float = 0.0  # how well the sentence itself answers; decides abstention
     lead: bool = False  # the document's first sentence: its one-line summary
     parts: tuple[str, ...] = ()  # a quote of two adjacent sentences that answer together
+    fills: bool | None = None  # fills the question's slot (slots.py); None: cannot tell
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,25 @@ class Extract:
     picks: list[Candidate]
     best_score: float
     reader_probability: float | None = None  # the learned reader's best, when it was asked
+    # The best sentence that held the kind of thing asked for, attached to something else
+    # ("5,000 civilians" for "how many peacekeepers"): what an honest decline can point to.
+    near_miss: Candidate | None = None
+    missing: str = ""  # what the sources do not say, in words ("how many peacekeepers ...")
+    as_of: str = ""  # for a question about now: the date the lead sentence speaks for
+
+
+# Levers of the question-reading reader, switchable for the ablation in
+# bench/reader_ablation.py: slot filling from the parse, and the latest-dated lead for
+# questions about now.
+SLOT_FILLING = True
+LATEST_FOR_NOW = True
+TYPED_SHORTLIST = True
+SLOT_OVERRIDES_VETO = True
+# The reader judges this many of the best sentences (as many as answers used to show).
+VETO_POOL = 3
+# A sentence whose number counts what the question counts ranks this much above one that
+# may count it under another word (the parse cannot tell).
+SLOT_BONUS = 0.1
 
 
 def passage_body(text: str) -> tuple[str, str]:
@@ -250,6 +272,7 @@ def choose(
     wanted = expected_type(question)
     future = asks_about_future(question)
     definition = asks_for_definition(question)
+    slot = slots.read_slot(question) if SLOT_FILLING else None
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
@@ -268,7 +291,12 @@ def choose(
                  for c in pool]
     else:
         ranks = overlaps
-    order = sorted(range(len(pool)), key=lambda i: (-ranks[i], pool[i].passage))
+    # Only a sentence holding the kind of thing asked for can answer, so those come first:
+    # "how many peacekeepers" filled the shortlist with sentences about peacekeepers
+    # without a number, and the 1,960 sentence never got scored.
+    typed = [TYPED_SHORTLIST and not c.parts and holds(wanted, c.quote, question)
+             for c in pool] if wanted else [False] * len(pool)
+    order = sorted(range(len(pool)), key=lambda i: (not typed[i], -ranks[i], pool[i].passage))
     singles = [i for i in order if not pool[i].parts]
     doubles = [i for i in order if pool[i].parts]
     chosen = singles[: SEMANTIC_SHORTLIST * (2 if cross_lingual else 1)]
@@ -288,7 +316,7 @@ def choose(
     similarity = [_mean_vector([by_text[t] for t in (c.parts or (c.quote,))]) @ qvec
                   for c in pool]
 
-    scored = []
+    scored, near_misses = [], []
     for cand, sim, lex in zip(pool, similarity, overlaps):
         if cross_lingual:
             score = float(sim) if sim >= min_similarity else 0.0
@@ -301,36 +329,84 @@ def choose(
             score = 0.0  # near the topic, but not the kind of thing that was asked
         if future and not any(looks_ahead(part) for part in parts):
             score = 0.0  # about the past; the question is about what is to come
+        fills = None
+        if score and slot is not None:
+            filled = [slot.fills(part) for part in parts]
+            if True in filled:
+                score += SLOT_BONUS
+                fills = True
+            elif False in filled:
+                near_misses.append(Candidate(cand.passage, cand.quote, score, score,
+                                             cand.lead, cand.parts))
+                score = 0.0  # the right kind of thing, attached to the wrong noun
         # The prior only orders sentences that answer; it never lifts one over the threshold.
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
             prior += LEAD_BONUS
         scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead,
-                                cand.parts))
+                                cand.parts, fills))
     threshold = min_similarity if cross_lingual else MIN_SCORE
     evidence = max(c.evidence for c in scored)
     scored = [c for c in scored if c.evidence >= threshold]
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
     if not scored:
-        return Extract([], evidence)
+        near = max((c for c in near_misses if c.evidence >= threshold),
+                   key=lambda c: c.evidence, default=None)
+        return Extract([], evidence, near_miss=near and _with_antecedent(near, pairs),
+                       missing=slot.missing() if near and slot else "")
     scored = [_with_antecedent(c, pairs) for c in scored]
     scored.sort(key=lambda c: c.score, reverse=True)
-    best = scored[0].score
-
-    picks = [scored[0]]
-    length = len(scored[0].quote)
-    for cand in scored[1:]:
-        if len(picks) == MAX_SENTENCES or cand.score < best * FOLLOWER_RATIO:
-            break
-        if length + len(cand.quote) > MAX_ANSWER_CHARS:
-            continue
-        if any(_same_content(cand.quote, p.quote) for p in picks):
-            continue
-        picks.append(cand)
-        length += len(cand.quote)
+    as_of = ""
+    if LATEST_FOR_NOW and slots.asks_now(question):
+        scored, as_of = _latest_first(scored)
+    picks = _brief(scored)
     if cross_lingual or scorer is False:
-        return Extract(picks, evidence)
-    return _read_closely(question, picks, retrieved, scorer, evidence)
+        return Extract(picks, evidence, as_of=as_of)
+    if picks[0].fills and SLOT_OVERRIDES_VETO:
+        return Extract(picks, evidence, as_of=as_of)  # the parse saw the count asked for
+    # The reader vetoes only when none of the sentences that answer about as well as the
+    # lead holds the answer: the brief answer shows fewer of them than it judges.
+    judged = picks + [c for c in scored[1:VETO_POOL]
+                      if c not in picks and c.score >= scored[0].score * FOLLOWER_RATIO]
+    extract = _read_closely(question, judged, retrieved, scorer, evidence)
+    if not extract.picks:
+        return extract
+    return Extract(picks, extract.best_score, extract.reader_probability, as_of=as_of)
+
+
+def _brief(scored: list[Candidate]) -> list[Candidate]:
+    """The lead, and at most one supporting sentence that says something else and does not
+    open by pointing back at a sentence not shown."""
+    picks = [scored[0]]
+    sentences = len(scored[0].parts) or 1
+    for cand in scored[1:]:
+        if cand.score < scored[0].score * FOLLOWER_RATIO:
+            break
+        if sentences + (len(cand.parts) or 1) > MAX_SENTENCES:
+            continue
+        if len(scored[0].quote) + len(cand.quote) > MAX_ANSWER_CHARS:
+            continue
+        if any(_same_content(cand.quote, p.quote) for p in picks) or (
+                not cand.parts and _ANAPHOR.match(cand.quote)):
+            continue
+        if scored[0].fills and not cand.fills:
+            continue  # the lead gives the count asked for; a number about something else would not
+
+        picks.append(cand)
+        sentences += len(cand.parts) or 1
+    return picks
+
+
+def _latest_first(scored: list[Candidate]) -> tuple[list[Candidate], str]:
+    """For a question about now: of the sentences that answer about as well as the best,
+    the one speaking of the latest date leads; that date is what the answer is as of."""
+    close = [c for c in scored if c.score >= scored[0].score * FOLLOWER_RATIO]
+    dated = [(slots.latest_date(c.quote), c) for c in close]
+    dated = [(key, c) for key, c in dated if key is not None]
+    if not dated:
+        return scored, ""
+    key, lead = max(dated, key=lambda kc: kc[0])
+    return [lead] + [c for c in scored if c is not lead], slots.as_of_words(key)
 
 
 def _read_closely(question: str, picks: list[Candidate], retrieved: list[Retrieved], scorer,
@@ -357,7 +433,8 @@ def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
     pair = pairs.get((cand.passage, cand.quote)) if not cand.parts else None
     if pair is None or not _ANAPHOR.match(cand.quote):
         return cand
-    return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts)
+    return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts,
+                     cand.fills)
 
 
 def _mean_vector(vectors: list[np.ndarray]) -> np.ndarray:
@@ -376,3 +453,13 @@ def embed_array(embedder, texts: list[str]) -> np.ndarray:
     if hasattr(embedder, "embed_array"):
         return np.asarray(embedder.embed_array(texts), dtype=np.float32)
     return np.asarray(embedder.embed_documents(texts), dtype=np.float32)
+
+
+def emphasis(question: str, lead: str) -> list[str]:
+    """The words of the lead that answer the question, for the front ends to show in bold."""
+    from retrieval.linguistics.questions import answer_span
+
+    if expected_type(question) is None:
+        return []  # a description ("Who is Antony Blinken?") has no one word that answers
+    span = answer_span(question, lead)
+    return [span] if span else []

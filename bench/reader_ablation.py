@@ -7,7 +7,7 @@
 Sets: `heldout` (tests/eval/heldout.jsonl), `squad` (the held-out SQuAD 2.0 test articles,
 300 seeded questions, as `backstory eval --squad`), `xquad` (the same hash split applied to
 XQuAD's English articles: its 4 test articles, every question), `followups`
-(bench/followups.jsonl). Levers (module switches read at answer time):
+(bench/followups.jsonl), `tuning` (tests/eval/questions.jsonl, the set tuned on). Levers (module switches read at answer time):
 
     slot      a "how many X" sentence must count X (retrieval/answering/slots.py); the
               near-miss decline; a support sentence must fill the slot when the lead does
@@ -58,27 +58,46 @@ def answer_words(run) -> float | None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--set", choices=("heldout", "squad", "xquad", "followups"),
+    parser.add_argument("--set", choices=("heldout", "tuning", "squad", "xquad", "followups"),
                         required=True)
     parser.add_argument("--off", default="", help=f"comma list of {', '.join(LEVERS)}")
+    parser.add_argument("--on", default="", help="comma list of levers off by default: "
+                        "constraints (a passage must hold the question's names and numbers)")
+    parser.add_argument("--reader-weight", type=float, default=None,
+                        help="the reader's weight in choosing the lead (extractive.READER_WEIGHT)")
+    parser.add_argument("--max-sentences", type=int, default=None,
+                        help="sentences an answer may show (extractive.MAX_SENTENCES)")
+    parser.add_argument("--split", default="test", help="squad/xquad articles: test or val")
     args = parser.parse_args()
     off = {lever for lever in args.off.split(",") if lever}
     unknown = off - set(LEVERS)
     if unknown:
         sys.exit(f"unknown levers: {', '.join(sorted(unknown))}")
     switch_off(off)
+    if "constraints" in args.on.split(","):
+        from retrieval.answering import extractive
+
+        extractive.CONSTRAINTS = True
+    if args.max_sentences is not None:
+        from retrieval.answering import extractive
+
+        extractive.MAX_SENTENCES = args.max_sentences
+    if args.reader_weight is not None:
+        from retrieval.answering import extractive
+
+        extractive.READER_WEIGHT = args.reader_weight
 
     from retrieval.settings import Settings
 
     settings = Settings()
-    out: dict = {"set": args.set, "off": sorted(off)}
+    out: dict = {"set": args.set, "off": sorted(off), "on": args.on, "split": args.split}
     if args.set in ("squad", "xquad"):
         from retrieval.evaluation.squad import evaluate
 
         path = SQUAD_FILE if args.set == "squad" else XQUAD_FILE
         if args.set == "xquad":  # its own index: the articles differ from SQuAD's
             settings = settings.model_copy(update={"data_dir": settings.data_dir / "xquad"})
-        report = evaluate(settings, path, "test", sample=300 if args.set == "squad" else 0)
+        report = evaluate(settings, path, args.split, sample=300 if args.set == "squad" else 0)
         summary = report.to_json_dict()
         out.update({key: summary[key] for key in (
             "questions", "answerable", "unanswerable", "answer_rate", "citation_rate",
@@ -88,8 +107,9 @@ def main() -> None:
         from bot.startup import make_answerer
         from retrieval.evaluation.harness import load_questions, run_eval
 
-        path = REPO / ("tests/eval/heldout.jsonl" if args.set == "heldout"
-                       else "bench/followups.jsonl")
+        path = REPO / {"heldout": "tests/eval/heldout.jsonl",
+                       "tuning": "tests/eval/questions.jsonl",
+                       "followups": "bench/followups.jsonl"}[args.set]
         answerer = make_answerer(settings)
         answerer.ensure_index()
         run = run_eval(answerer, load_questions(path), settings.k, name="ours")

@@ -135,9 +135,13 @@ class Extract:
 SLOT_FILLING = True
 LATEST_FOR_NOW = True
 TYPED_SHORTLIST = True
+# A passage that lacks a name or number the question gives cannot answer it.
+CONSTRAINTS = False
 SLOT_OVERRIDES_VETO = True
 # The reader judges this many of the best sentences (as many as answers used to show).
 VETO_POOL = 3
+# How much the reader's probability counts when it orders those sentences (0: not at all).
+READER_WEIGHT = 0.0
 # A sentence whose number counts what the question counts ranks this much above one that
 # may count it under another word (the parse cannot tell).
 SLOT_BONUS = 0.1
@@ -273,6 +277,7 @@ def choose(
     future = asks_about_future(question)
     definition = asks_for_definition(question)
     slot = slots.read_slot(question) if SLOT_FILLING else None
+    needed = slots.constraints(question) if CONSTRAINTS else ()
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
@@ -330,14 +335,20 @@ def choose(
         if future and not any(looks_ahead(part) for part in parts):
             score = 0.0  # about the past; the question is about what is to come
         fills = None
+        unmet = needed and not cross_lingual and slots.missing_from(
+            needed, retrieved[cand.passage].text)
+        if score and unmet:
+            near_misses.append((Candidate(cand.passage, cand.quote, score, score, cand.lead,
+                                          cand.parts), f"anything about {unmet}"))
+            score = 0.0  # about something near, not about what the question names
         if score and slot is not None:
             filled = [slot.fills(part) for part in parts]
             if True in filled:
                 score += SLOT_BONUS
                 fills = True
             elif False in filled:
-                near_misses.append(Candidate(cand.passage, cand.quote, score, score,
-                                             cand.lead, cand.parts))
+                near_misses.append((Candidate(cand.passage, cand.quote, score, score,
+                                              cand.lead, cand.parts), slot.missing()))
                 score = 0.0  # the right kind of thing, attached to the wrong noun
         # The prior only orders sentences that answer; it never lifts one over the threshold.
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
@@ -350,28 +361,34 @@ def choose(
     scored = [c for c in scored if c.evidence >= threshold]
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
     if not scored:
-        near = max((c for c in near_misses if c.evidence >= threshold),
-                   key=lambda c: c.evidence, default=None)
+        near, missing = max(((c, why) for c, why in near_misses if c.evidence >= threshold),
+                            key=lambda cw: cw[0].evidence, default=(None, ""))
         return Extract([], evidence, near_miss=near and _with_antecedent(near, pairs),
-                       missing=slot.missing() if near and slot else "")
+                       missing=missing)
     scored = [_with_antecedent(c, pairs) for c in scored]
     scored.sort(key=lambda c: c.score, reverse=True)
     as_of = ""
     if LATEST_FOR_NOW and slots.asks_now(question):
         scored, as_of = _latest_first(scored)
-    picks = _brief(scored)
     if cross_lingual or scorer is False:
-        return Extract(picks, evidence, as_of=as_of)
-    if picks[0].fills and SLOT_OVERRIDES_VETO:
-        return Extract(picks, evidence, as_of=as_of)  # the parse saw the count asked for
-    # The reader vetoes only when none of the sentences that answer about as well as the
-    # lead holds the answer: the brief answer shows fewer of them than it judges.
-    judged = picks + [c for c in scored[1:VETO_POOL]
-                      if c not in picks and c.score >= scored[0].score * FOLLOWER_RATIO]
-    extract = _read_closely(question, judged, retrieved, scorer, evidence)
-    if not extract.picks:
-        return extract
-    return Extract(picks, extract.best_score, extract.reader_probability, as_of=as_of)
+        return Extract(_brief(scored), evidence, as_of=as_of)
+    if scored[0].fills and SLOT_OVERRIDES_VETO:
+        return Extract(_brief(scored), evidence, as_of=as_of)  # the parse saw the count
+    # The reader judges the sentences that answer about as well as the best: it vetoes when
+    # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
+    # lead among them, now that the answer shows one or two sentences instead of three.
+    judged = [c for c in scored[:VETO_POOL] if c.score >= scored[0].score * FOLLOWER_RATIO]
+    probabilities = _probabilities(question, judged, retrieved, scorer)
+    best = float(probabilities.max())
+    if best < MIN_READER_PROBABILITY:
+        logger.debug("reader probability %.3f below %.2f: declining", best,
+                     MIN_READER_PROBABILITY)
+        return Extract([], evidence, best)
+    if READER_WEIGHT and not as_of:
+        order = sorted(range(len(judged)),
+                       key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
+        scored = [judged[i] for i in order] + scored[len(judged):]
+    return Extract(_brief(scored), evidence, best, as_of=as_of)
 
 
 def _brief(scored: list[Candidate]) -> list[Candidate]:
@@ -409,22 +426,15 @@ def _latest_first(scored: list[Candidate]) -> tuple[list[Candidate], str]:
     return [lead] + [c for c in scored if c is not lead], slots.as_of_words(key)
 
 
-def _read_closely(question: str, picks: list[Candidate], retrieved: list[Retrieved], scorer,
-                  evidence: float) -> Extract:
-    """Let the learned reader (retrieval/answering/scorer.py) veto an answer none of whose quotes it
-    rates likely to hold the answer."""
+def _probabilities(question: str, picks: list[Candidate], retrieved: list[Retrieved],
+                   scorer) -> np.ndarray:
+    """The learned reader's (retrieval/answering/scorer.py) probability that each quote holds
+    the answer."""
     from retrieval.answering.scorer import pair_segment, shared_scorer
 
     scorer = scorer or shared_scorer()
     titles = [passage_body(retrieved[p.passage].text)[0].split(" — ")[0] for p in picks]
-    probabilities = scorer.score(question, [pair_segment(t, p.quote)
-                                            for t, p in zip(titles, picks)])
-    best = float(probabilities.max())
-    if best < MIN_READER_PROBABILITY:
-        logger.debug("reader probability %.3f below %.2f: declining", best,
-                     MIN_READER_PROBABILITY)
-        return Extract([], evidence, best)
-    return Extract(picks, evidence, best)
+    return scorer.score(question, [pair_segment(t, p.quote) for t, p in zip(titles, picks)])
 
 
 def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:

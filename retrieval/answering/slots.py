@@ -52,6 +52,36 @@ class Slot:
         return "that"
 
 
+# A name in the question must be in the passage that answers it; a word matches a longer
+# or shorter form sharing this many first letters ("Russian" / "Russia").
+_NAME_STEM = 5
+
+
+def constraints(question: str) -> tuple[str, ...]:
+    """The names and numbers a question gives, which any passage that answers it must hold
+    ("When did *Beyonce* leave *Destiny's Child*?" is not answered about someone else)."""
+    from retrieval.linguistics import parse
+
+    numbers = [t.text for t in parse(question) if t.like_num and any(ch.isdigit() for ch in t.text)]
+    return tuple(dict.fromkeys([*parse_question(question).names, *numbers]))
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w+", text.lower())
+
+
+def missing_from(needed: tuple[str, ...], text: str) -> str | None:
+    """The first of the question's names or numbers that `text` does not hold, or None."""
+    held = set(_words(text))
+    for name in needed:
+        for word in _words(name):
+            if word in held or (len(word) >= _NAME_STEM and any(
+                    w.startswith(word[:_NAME_STEM]) for w in held)):
+                continue
+            return name
+    return None
+
+
 def read_slot(question: str) -> Slot:
     parsed: QuestionParse = parse_question(question)
     return Slot(parsed.slot, parsed.head)

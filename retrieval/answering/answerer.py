@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval.answering import extractive, sourcing
+from retrieval.answering import extractive, slots, sourcing
 from retrieval.answering.citations import Verified, compose_extract, verify_generated
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
 from retrieval.answering.language import english_only_reply
@@ -64,8 +64,7 @@ _REASONS = {  # Verified.dropped reason prefix -> plain words ({poss}: its / the
 }
 _UNKNOWN_REASON = "could not be checked against {poss} passages"
 
-# What the offline reader says when the sources hold the kind of thing asked for, but about
-# something else: the decline, then what they do say, cited.
+# The offline reader's decline when the sources hold something close: what they do say, cited.
 NEAR_MISS_MESSAGE = "The sources do not say {missing}. The closest they come: {quote} [1]"
 AS_OF_PREFIX = "As of {date}: "
 # Follow-ups whose pronoun was resolved search with the name in place of the pronoun.
@@ -305,10 +304,10 @@ class Answerer:
                                    lexicon=self.store.lexical(), scorer=self.scorer)
         if not picked.picks and picked.near_miss is not None:
             _, citations = compose_extract([picked.near_miss], prepared.retrieved)
-            text = NEAR_MISS_MESSAGE.format(missing=picked.missing, quote=picked.near_miss.quote)
-            return Answer(question=prepared.question, answer=text, abstained=True,
-                          generator="extractive", citations=citations,
-                          retrieved=prepared.retrieved, notice=notice)
+            return Answer(question=prepared.question, abstained=True, generator="extractive",
+                          answer=NEAR_MISS_MESSAGE.format(missing=picked.missing,
+                                                          quote=picked.near_miss.quote),
+                          citations=citations, retrieved=prepared.retrieved, notice=notice)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)
@@ -317,7 +316,7 @@ class Answerer:
         return Answer(question=prepared.question, answer=text, abstained=False,
                       generator="extractive", citations=citations,
                       retrieved=prepared.retrieved, notice=notice,
-                      emphasis=extractive.emphasis(question, picked.picks[0].quote))
+                      emphasis=slots.emphasis(question, picked.picks[0].quote))
 
     async def _llm_answer(self, prepared: Prepared, on_token: OnToken | None,
                           on_status: OnStatus | None = None) -> Answer:

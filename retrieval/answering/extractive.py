@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -22,10 +21,19 @@ from retrieval.answering.answer_types import (
     holds,
     looks_ahead,
 )
+from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
+    MIN_SENTENCE_CHARS,
+    passage_body,
+    passage_quotes,
+)
+from retrieval.answering.scorer import quote_probabilities
+from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home before)
+    SentenceVectors,
+    embed_array,
+    mean_vector,
+)
 from retrieval.index.lexical import tokenize
-from retrieval.index.safety import is_instruction
 from retrieval.models import Retrieved
-from retrieval.text import split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +83,6 @@ CONTEXT_WEIGHT = 0.4  # earlier turns' words count for less than the new questio
 MAX_SENTENCES = 2
 FOLLOWER_RATIO = 0.75  # a further sentence must score at least this share of the best
 MAX_ANSWER_CHARS = 700
-MIN_SENTENCE_CHARS = 25
 # Retrieval's order carries evidence too: the best-ranked passage gets this much added, the
 # last retrieved nothing.
 RANK_PRIOR = 0.15
@@ -147,45 +154,14 @@ READER_WEIGHT = 0.0
 SLOT_BONUS = 0.1
 
 
-def passage_body(text: str) -> tuple[str, str]:
-    """Split a stored passage into its label line (title and heading) and its body."""
-    label, sep, body = text.partition("\n\n")
-    return (label, body) if sep else ("", text)
-
-
-def _quotable(sentence: str) -> bool:
-    if len(sentence) < MIN_SENTENCE_CHARS or is_instruction(sentence):
-        return False
-    # Headings, captions and list stubs are not answers.
-    return sentence.rstrip().endswith((".", "!", "?", "…", '"', "”", ")", ":"))
-
-
 def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
     """Each quotable sentence of each passage, and each run of two adjacent ones."""
     return [
         Candidate(i, quote, 0.0, 0.0, lead, parts)
         for i, passage in enumerate(retrieved)
-        for quote, lead, parts in _passage_quotes(passage.text,
+        for quote, lead, parts in passage_quotes(passage.text,
                                                   passage.metadata.get("position") == 0)
     ]
-
-
-@lru_cache(maxsize=4096)
-def _passage_quotes(text: str, opens_document: bool) -> tuple[tuple[str, bool, tuple], ...]:
-    # Cached: passages recur across questions, and splitting and screening their sentences
-    # is pure Python that holds the GIL while other questions wait.
-    _, body = passage_body(text)
-    spans = split_sentences(body)
-    found = []
-    for j, (_, end, sentence) in enumerate(spans):
-        if not _quotable(sentence):
-            continue
-        found.append((sentence, opens_document and j == 0, ()))
-        if j and _quotable(spans[j - 1][2]):
-            both = body[spans[j - 1][0]:end]
-            if "\n" not in both:
-                found.append((both, opens_document and j == 1, (spans[j - 1][2], sentence)))
-    return tuple(found)
 
 
 @lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
@@ -213,31 +189,6 @@ def _lexical_coverage(weights: dict[str, float], tokens: set[str]) -> float:
     if not total:
         return 0.0
     return sum(w for t, w in weights.items() if t in tokens) / total
-
-
-class SentenceVectors:
-    """Sentence embeddings remembered across questions: passages recur, sentences too."""
-
-    def __init__(self, embedder, capacity: int = 20_000) -> None:
-        self.embedder = embedder
-        self.capacity = capacity
-        self._cache: dict[str, np.ndarray] = {}
-        # Answers run in worker threads sharing this cache; one thread's clear() must not
-        # pull vectors from under another. Embedding happens outside the lock.
-        self._lock = threading.Lock()
-
-    def get(self, sentences: list[str]) -> np.ndarray:
-        with self._lock:
-            found = {s: self._cache[s] for s in sentences if s in self._cache}
-        missing = list(dict.fromkeys(s for s in sentences if s not in found))
-        if missing:
-            vectors = dict(zip(missing, embed_array(self.embedder, missing)))
-            found.update(vectors)
-            with self._lock:
-                if len(self._cache) + len(missing) > self.capacity:
-                    self._cache.clear()
-                self._cache.update(vectors)
-        return np.stack([found[s] for s in sentences])
 
 
 def _foreign(question: str, lexicon) -> bool:
@@ -318,7 +269,7 @@ def choose(
     # vector of the pair, and the sentences' vectors are cached and shared.
     texts = list(dict.fromkeys(t for c in pool for t in (c.parts or (c.quote,))))
     by_text = dict(zip(texts, vectors.get(texts)))
-    similarity = [_mean_vector([by_text[t] for t in (c.parts or (c.quote,))]) @ qvec
+    similarity = [mean_vector([by_text[t] for t in (c.parts or (c.quote,))]) @ qvec
                   for c in pool]
 
     scored, near_misses = [], []
@@ -369,7 +320,7 @@ def choose(
     scored.sort(key=lambda c: c.score, reverse=True)
     as_of = ""
     if LATEST_FOR_NOW and slots.asks_now(question):
-        scored, as_of = _latest_first(scored)
+        scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
         return Extract(_brief(scored), evidence, as_of=as_of)
     if scored[0].fills and SLOT_OVERRIDES_VETO:
@@ -378,7 +329,8 @@ def choose(
     # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
     # lead among them, now that the answer shows one or two sentences instead of three.
     judged = [c for c in scored[:VETO_POOL] if c.score >= scored[0].score * FOLLOWER_RATIO]
-    probabilities = _probabilities(question, judged, retrieved, scorer)
+    titles = [passage_body(retrieved[c.passage].text)[0].split(" — ")[0] for c in judged]
+    probabilities = quote_probabilities(question, titles, [c.quote for c in judged], scorer)
     best = float(probabilities.max())
     if best < MIN_READER_PROBABILITY:
         logger.debug("reader probability %.3f below %.2f: declining", best,
@@ -414,29 +366,6 @@ def _brief(scored: list[Candidate]) -> list[Candidate]:
     return picks
 
 
-def _latest_first(scored: list[Candidate]) -> tuple[list[Candidate], str]:
-    """For a question about now: of the sentences that answer about as well as the best,
-    the one speaking of the latest date leads; that date is what the answer is as of."""
-    close = [c for c in scored if c.score >= scored[0].score * FOLLOWER_RATIO]
-    dated = [(slots.latest_date(c.quote), c) for c in close]
-    dated = [(key, c) for key, c in dated if key is not None]
-    if not dated:
-        return scored, ""
-    key, lead = max(dated, key=lambda kc: kc[0])
-    return [lead] + [c for c in scored if c is not lead], slots.as_of_words(key)
-
-
-def _probabilities(question: str, picks: list[Candidate], retrieved: list[Retrieved],
-                   scorer) -> np.ndarray:
-    """The learned reader's (retrieval/answering/scorer.py) probability that each quote holds
-    the answer."""
-    from retrieval.answering.scorer import pair_segment, shared_scorer
-
-    scorer = scorer or shared_scorer()
-    titles = [passage_body(retrieved[p.passage].text)[0].split(" — ")[0] for p in picks]
-    return scorer.score(question, [pair_segment(t, p.quote) for t, p in zip(titles, picks)])
-
-
 def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
     """A sentence that opens by pointing back ("It was signed there") is quoted with the
     sentence before it, which says what it points to."""
@@ -447,29 +376,6 @@ def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
                      cand.fills)
 
 
-def _mean_vector(vectors: list[np.ndarray]) -> np.ndarray:
-    if len(vectors) == 1:
-        return vectors[0]
-    total = vectors[0] + vectors[1] if len(vectors) == 2 else np.sum(vectors, axis=0)
-    return total / (np.linalg.norm(total) or 1.0)
-
-
 def _same_content(a: str, b: str) -> bool:
     ta, tb = _tokens(a), _tokens(b)
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.7
-
-
-def embed_array(embedder, texts: list[str]) -> np.ndarray:
-    if hasattr(embedder, "embed_array"):
-        return np.asarray(embedder.embed_array(texts), dtype=np.float32)
-    return np.asarray(embedder.embed_documents(texts), dtype=np.float32)
-
-
-def emphasis(question: str, lead: str) -> list[str]:
-    """The words of the lead that answer the question, for the front ends to show in bold."""
-    from retrieval.linguistics.questions import answer_span
-
-    if expected_type(question) is None:
-        return []  # a description ("Who is Antony Blinken?") has no one word that answers
-    span = answer_span(question, lead)
-    return [span] if span else []

@@ -13,8 +13,9 @@ import logging
 import re
 from dataclasses import dataclass
 
+from retrieval.answering.answer_types import expected_type
 from retrieval.linguistics import QuestionParse, governing_verb, parse, parse_question
-from retrieval.linguistics.questions import count_fills
+from retrieval.linguistics.questions import answer_span, count_fills
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +132,23 @@ def as_of_words(key: tuple[int, int, int]) -> str:
         return str(year)
     name = _MONTHS.split("|")[month - 1].capitalize()
     return f"{day} {name} {year}" if day else f"{name} {year}"
+
+
+def latest_first(scored: list, ratio: float) -> tuple[list, str]:
+    """For a question about now: of the sentences that answer about as well as the best,
+    the one speaking of the latest date leads; that date is what the answer is as of."""
+    close = [c for c in scored if c.score >= scored[0].score * ratio]
+    dated = [(latest_date(c.quote), c) for c in close]
+    dated = [(key, c) for key, c in dated if key is not None]
+    if not dated:
+        return scored, ""
+    key, lead = max(dated, key=lambda kc: kc[0])
+    return [lead] + [c for c in scored if c is not lead], as_of_words(key)
+
+
+def emphasis(question: str, lead: str) -> list[str]:
+    """The words of the lead that answer the question, for the front ends to show in bold."""
+    if expected_type(question) is None:
+        return []  # a description ("Who is Antony Blinken?") has no one word that answers
+    span = answer_span(question, lead)
+    return [span] if span else []

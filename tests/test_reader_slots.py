@@ -147,3 +147,11 @@ def test_the_quote_is_shown_once_and_its_number_in_bold(full_answerer):
         assert plain.count(citation.quote) == 1
     discord = "\n".join(answer_messages(answer))
     assert f"**{answer.emphasis[0]}**" in discord
+
+
+def test_what_is_answered_by_the_documents_opening_sentence(full_answerer):
+    # The README's own example (issue 21): it used to be answered without saying what the
+    # CSTO is, from a sentence about its 2022 monitoring mission.
+    answer = full_answerer.answer("What is the CSTO?")
+    lead = answer.answer.split(" [")[0]
+    assert "Russian-led military alliance" in lead

@@ -252,6 +252,10 @@ def choose(
     # without a number, and the 1,960 sentence never got scored.
     typed = [TYPED_SHORTLIST and not c.parts and holds(wanted, c.quote, question)
              for c in pool] if wanted else [False] * len(pool)
+    if definition and TYPED_SHORTLIST:
+        # "What is the CSTO?": the document's opening sentence says, and it ties on shared
+        # words with every sentence naming the CSTO, so it was often left off the shortlist.
+        typed = [c.lead and not c.parts for c in pool]
     order = sorted(range(len(pool)), key=lambda i: (not typed[i], -ranks[i], pool[i].passage))
     singles = [i for i in order if not pool[i].parts]
     doubles = [i for i in order if pool[i].parts]

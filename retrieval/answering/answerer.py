@@ -27,6 +27,7 @@ from retrieval.errors import BackstoryError
 from retrieval.index.embeddings import make_embedder
 from retrieval.index.safety import is_instruction, sanitize_output
 from retrieval.index.store import Store
+from retrieval.linguistics import warm_up_in_background
 from retrieval.models import Answer, Retrieved
 from retrieval.settings import Settings
 
@@ -64,12 +65,10 @@ _REASONS = {  # Verified.dropped reason prefix -> plain words ({poss}: its / the
 }
 _UNKNOWN_REASON = "could not be checked against {poss} passages"
 
-# The offline reader's decline when the sources hold something close: what they do say, cited.
+# The offline reader's decline when the sources hold something close: what they say.
 NEAR_MISS_MESSAGE = "The sources do not say {missing}. The closest they come: {quote} [1]"
 AS_OF_PREFIX = "As of {date}: "
-# Follow-ups whose pronoun was resolved search with the name in place of the pronoun.
-FOLLOWUP_SEARCHES_STANDALONE = True
-
+FOLLOWUP_SEARCHES_STANDALONE = True  # a resolved follow-up searches with the name in
 OnToken = Callable[[str], Awaitable[None] | None]
 OnStatus = Callable[[str], Awaitable[None] | None]
 
@@ -124,6 +123,7 @@ class Answerer:
         self._support_scorer = support_scorer or lexical_scorer()
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
         self.scorer = scorer or shared_scorer(settings.embed_threads)
+        warm_up_in_background()  # spaCy, which the reader parses every question with
         self._loaded = False  # set after the first answer, when models and index are loaded
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.

@@ -27,6 +27,18 @@ def whose_label(citation: Citation, one_sided: str | None = None) -> str | None:
     return citation.outlet_label
 
 
+def emphasised(text: str, spans: list[str], mark: str = "**") -> str:
+    """`text` with the first occurrence of each span wrapped in `mark` (Markdown bold), so
+    the eye finds the number, date or name that answers. Spans holding markup are skipped."""
+    for span in spans:
+        if not span.strip() or any(ch in span for ch in "*_`[]\\"):
+            continue
+        at = text.find(span)
+        if at >= 0:
+            text = f"{text[:at]}{mark}{span}{mark}{text[at + len(span):]}"
+    return text
+
+
 def answer_plain(answer: Answer) -> str:
     """The whole answer as plain text: what `backstory ask` prints."""
     lines = [answer.answer]
@@ -41,7 +53,8 @@ def answer_plain(answer: Answer) -> str:
                 lines.append(f"    {whose}")
             if c.url:
                 lines.append(f"    {c.url}")
-            lines.append(f"    “{c.quote}”")
+            if c.quote and c.quote not in answer.answer:  # not a second time
+                lines.append(f"    “{c.quote}”")
     return printable("\n".join(lines))
 
 
@@ -51,7 +64,8 @@ def answer_rich(answer: Answer):
     from rich.markdown import Markdown
     from rich.text import Text
 
-    parts = [Markdown(printable(answer.answer).replace("[", "\\["))]
+    text = emphasised(printable(answer.answer).replace("[", "\\["), answer.emphasis)
+    parts = [Markdown(text)]
     if answer.citations or answer.notice:
         parts.append(Text(""))
     if answer.notice:
@@ -64,7 +78,8 @@ def answer_rich(answer: Answer):
             line.append(printable(f"\n    {whose}"), style="yellow")
         if c.url:
             line.append(printable(f"  {c.url}"), style="dim underline")
-        line.append(printable(f"\n    “{c.quote}”"), style="italic dim")
+        if c.quote and c.quote not in answer.answer:  # the answer already shows it
+            line.append(printable(f"\n    “{c.quote}”"), style="italic dim")
         parts.append(line)
     return Group(*parts)
 

@@ -94,6 +94,10 @@ class Answer(BaseModel):
     retrieved: list[Retrieved] = Field(default_factory=list)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     notice: str | None = Field(None, description="One-line notice, e.g. an LLM fallback.")
+    emphasis: list[str] = Field(
+        default_factory=list,
+        description="Words of the answer that answer the question (a number, date, name), "
+                    "shown in bold where the front end can.")
 
     def one_sided_account(self) -> str | None:
         return one_sided_account(self.citations)

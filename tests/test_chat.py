@@ -66,7 +66,8 @@ def test_answer_then_sources_then_reset(ready_settings):
     answer, commands = result.stdout.split("\n\n[1] ", 1)
     assert answer.startswith(f"{DEATH_SENTENCE} [1]")
     # A background note has no URL of its own, so none is shown (not its first source's).
-    assert f"Sources:\n[1] {TARASOV_LABEL}\n    “{DEATH_SENTENCE}”" in answer
+    assert f"Sources:\n[1] {TARASOV_LABEL}" in answer
+    assert answer.count(DEATH_SENTENCE) == 1  # quoted in the answer, not again under it
     assert "[1] " + commands == (
         # /sources lists the cited sources: two passages of the same note
         f"[1] {TARASOV_LABEL}\n[2] {TARASOV_LABEL}\n"

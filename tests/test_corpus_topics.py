@@ -27,14 +27,14 @@ TOPICS = {
     "How many Russian peacekeepers were deployed under the 2020 statement?": {
         "russian-peacekeeping-mission", "november-2020-trilateral-statement"},
     "When did the Russian peacekeepers leave Nagorno-Karabakh?": {
-        "russian-peacekeeping-mission"},
+        "russian-peacekeeping-mission", "november-2020-trilateral-statement"},
     "When did the blockade of the Lachin corridor begin?": {"lachin-corridor-blockade"},
     "What happened in the September 2023 offensive?": {
         "september-2023-offensive-dissolution"},
     "When was the Nagorno-Karabakh Republic dissolved?": {
         "september-2023-offensive-dissolution", "karabakh-leaders"},
     "What was signed at the White House in August 2025?": {
-        "peace-process-2022-today", "us-involvement", "nikol-pashinyan"},
+        "peace-process-2022-today", "us-involvement", "nikol-pashinyan", "ilham-aliyev"},
     "Who is Nikol Pashinyan?": {"nikol-pashinyan"},
     "Who is Ilham Aliyev?": {"ilham-aliyev"},
     "What role did Vladimir Putin play in the 2020 ceasefire?": {

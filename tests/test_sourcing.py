@@ -132,7 +132,8 @@ def test_background_citations_show_their_as_of_in_terminal_discord_and_json():
     answer = extractive([(COUNT_NOTE, OTHER_COUNT), (ARTICLE, ARTICLE_SENTENCE)])
     plain = answer_plain(answer)
     assert "[1] count — backstory background notes, 2026-11-27, facts to 2024-06-12" in plain
-    assert "[2] art — Sputnik, 2023-06-15\n" in plain  # the article has no as_of
+    assert "[2] art — Sputnik, 2023-06-15" in plain  # the article has no as_of
+    assert "[2] art — Sputnik, 2023-06-15, facts" not in plain
     assert "facts to 2024-06-12" in passage_plain(answer.citations[0])
     discord = "\n".join(answer_messages(answer))
     assert "count — backstory background notes, 2026-11-27, facts to 2024-06-12" in discord

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import discord
 
-from bot.render import source_label, whose_label
+from bot.render import emphasised, source_label, whose_label
 from retrieval.answering.llm import ABSTAIN_TOKEN
 from retrieval.index.safety import sanitize_output, strip_mentions
 from retrieval.models import Answer, Citation, one_sided_account
@@ -213,6 +213,7 @@ def answer_messages(answer: Answer, limit: int = MAX_MESSAGE_CHARS) -> list[str]
     # The answer keeps its Markdown (an LLM may write lists), but no masked links: "](" is
     # broken, so "[words](cited URL)" cannot dress a link up as something else.
     text = no_unfurl(sanitize_output(without_bidi(answer.answer), allowed)).replace("](", "]\\(")
+    text = emphasised(text, answer.emphasis)  # the number, date or name that answers
     rest: list[str] = []
     if answer.notice:
         rest += ["", f"*Note: {safe(answer.notice)}*"]

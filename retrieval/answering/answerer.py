@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval.answering import extractive, sourcing
+from retrieval.answering import extractive, slots, sourcing
 from retrieval.answering.citations import compose_extract, verify_generated
 from retrieval.answering.dropped import partial_notice, plain_reason
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
@@ -29,6 +29,7 @@ from retrieval.errors import BackstoryError
 from retrieval.index.embeddings import make_embedder
 from retrieval.index.safety import is_instruction, sanitize_output
 from retrieval.index.store import Store
+from retrieval.linguistics import warm_up_in_background
 from retrieval.models import Answer, Retrieved
 from retrieval.settings import Settings
 
@@ -57,6 +58,10 @@ LLM_UNVERIFIED_NOTICE = (
     "The language model's answer was not shown because its sentences {why}; showing quoted "
     "sentences instead."
 )
+# The offline reader's decline when the sources hold something close: what they say.
+NEAR_MISS_MESSAGE = "The sources do not say {missing}. The closest they come: {quote} [1]"
+AS_OF_PREFIX = "As of {date}: "
+FOLLOWUP_SEARCHES_STANDALONE = True  # a resolved follow-up searches with the name in
 OnToken = Callable[[str], Awaitable[None] | None]
 OnStatus = Callable[[str], Awaitable[None] | None]
 
@@ -113,6 +118,7 @@ class Answerer:
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
         self.scorer = scorer or shared_scorer(settings.embed_threads)
         self.other_languages = OtherLanguages(settings, self.store, self.sentence_vectors)
+        warm_up_in_background()  # spaCy, which the reader parses every question with
         self._loaded = False  # set after the first answer, when models and index are loaded
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
@@ -197,6 +203,10 @@ class Answerer:
                                 (time.perf_counter() - started) * 1000)
             search_query, context = followup.search_query, followup.context
             standalone = followup.standalone if followup.entity else None
+            if standalone is not None and FOLLOWUP_SEARCHES_STANDALONE:
+                # "What did he do when Azerbaijan attacked?" is searched as "What did Antony
+                # Blinken do ...": with "he" alone, the search finds only Azerbaijan.
+                search_query = standalone
         retrieved = hybrid_search(self.store, search_query, k, context=context)
         if extractive.asks_for_definition(search_query):
             retrieved = with_lead_passage(self.store, retrieved)
@@ -302,12 +312,21 @@ class Answerer:
                                    vectors, context=prepared.context,
                                    lexicon=self.store.lexical(), scorer=self.scorer,
                                    cross_lingual=cross_lingual)
+        if not picked.picks and picked.near_miss is not None:
+            _, citations = compose_extract([picked.near_miss], prepared.retrieved)
+            return Answer(question=prepared.question, abstained=True, generator="extractive",
+                          answer=NEAR_MISS_MESSAGE.format(missing=picked.missing,
+                                                          quote=picked.near_miss.quote),
+                          citations=citations, retrieved=prepared.retrieved, notice=notice)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)
+        if picked.as_of:
+            text = AS_OF_PREFIX.format(date=picked.as_of) + text
         return Answer(question=prepared.question, answer=text, abstained=False,
                       generator="extractive", citations=citations,
-                      retrieved=prepared.retrieved, notice=notice)
+                      retrieved=prepared.retrieved, notice=notice,
+                      emphasis=slots.emphasis(question, picked.picks[0].quote))
 
     async def _llm_answer(self, prepared: Prepared, on_token: OnToken | None,
                           on_status: OnStatus | None = None) -> Answer:

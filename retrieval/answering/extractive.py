@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
+from retrieval.answering import slots
 from retrieval.answering.answer_types import (
     asks_about_future,
     expected_type,
@@ -21,10 +21,19 @@ from retrieval.answering.answer_types import (
     holds,
     looks_ahead,
 )
+from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
+    MIN_SENTENCE_CHARS,
+    passage_body,
+    passage_quotes,
+)
+from retrieval.answering.scorer import quote_probabilities
+from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home before)
+    SentenceVectors,
+    embed_array,
+    mean_vector,
+)
 from retrieval.index.lexical import tokenize
-from retrieval.index.safety import is_instruction
 from retrieval.models import Retrieved
-from retrieval.text import split_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -69,11 +78,11 @@ SEMANTIC_WEIGHT = 0.5
 # and cost no answer in tests/eval/questions.jsonl; 3 cost 3 background answers there.
 FOCUS_WEIGHT = 2.0
 CONTEXT_WEIGHT = 0.4  # earlier turns' words count for less than the new question's
-# Answer first: the sentence that answers leads, and at most two more support it.
-MAX_SENTENCES = 3
+# Answer first: the sentence that answers leads, and at most one more supports it
+# (counted in sentences: a two-sentence quote is the whole answer).
+MAX_SENTENCES = 2
 FOLLOWER_RATIO = 0.75  # a further sentence must score at least this share of the best
 MAX_ANSWER_CHARS = 700
-MIN_SENTENCE_CHARS = 25
 # Retrieval's order carries evidence too: the best-ranked passage gets this much added, the
 # last retrieved nothing.
 RANK_PRIOR = 0.15
@@ -110,6 +119,7 @@ class Candidate:
     evidence: float = 0.0  # how well the sentence itself answers; decides abstention
     lead: bool = False  # the document's first sentence: its one-line summary
     parts: tuple[str, ...] = ()  # a quote of two adjacent sentences that answer together
+    fills: bool | None = None  # fills the question's slot (slots.py); None: cannot tell
 
 
 @dataclass(frozen=True)
@@ -119,19 +129,29 @@ class Extract:
     picks: list[Candidate]
     best_score: float
     reader_probability: float | None = None  # the learned reader's best, when it was asked
+    # The best sentence that held the kind of thing asked for, attached to something else
+    # ("5,000 civilians" for "how many peacekeepers"): what an honest decline can point to.
+    near_miss: Candidate | None = None
+    missing: str = ""  # what the sources do not say, in words ("how many peacekeepers ...")
+    as_of: str = ""  # for a question about now: the date the lead sentence speaks for
 
 
-def passage_body(text: str) -> tuple[str, str]:
-    """Split a stored passage into its label line (title and heading) and its body."""
-    label, sep, body = text.partition("\n\n")
-    return (label, body) if sep else ("", text)
-
-
-def _quotable(sentence: str) -> bool:
-    if len(sentence) < MIN_SENTENCE_CHARS or is_instruction(sentence):
-        return False
-    # Headings, captions and list stubs are not answers.
-    return sentence.rstrip().endswith((".", "!", "?", "…", '"', "”", ")", ":"))
+# Levers of the question-reading reader, switchable for the ablation in
+# bench/reader_ablation.py: slot filling from the parse, and the latest-dated lead for
+# questions about now.
+SLOT_FILLING = True
+LATEST_FOR_NOW = True
+TYPED_SHORTLIST = True
+# A passage that lacks a name or number the question gives cannot answer it.
+CONSTRAINTS = False
+SLOT_OVERRIDES_VETO = True
+# The reader judges this many of the best sentences (as many as answers used to show).
+VETO_POOL = 3
+# How much the reader's probability counts when it orders those sentences (0: not at all).
+READER_WEIGHT = 0.0
+# A sentence whose number counts what the question counts ranks this much above one that
+# may count it under another word (the parse cannot tell).
+SLOT_BONUS = 0.1
 
 
 def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
@@ -139,27 +159,9 @@ def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
     return [
         Candidate(i, quote, 0.0, 0.0, lead, parts)
         for i, passage in enumerate(retrieved)
-        for quote, lead, parts in _passage_quotes(passage.text,
+        for quote, lead, parts in passage_quotes(passage.text,
                                                   passage.metadata.get("position") == 0)
     ]
-
-
-@lru_cache(maxsize=4096)
-def _passage_quotes(text: str, opens_document: bool) -> tuple[tuple[str, bool, tuple], ...]:
-    # Cached: passages recur across questions, and splitting and screening their sentences
-    # is pure Python that holds the GIL while other questions wait.
-    _, body = passage_body(text)
-    spans = split_sentences(body)
-    found = []
-    for j, (_, end, sentence) in enumerate(spans):
-        if not _quotable(sentence):
-            continue
-        found.append((sentence, opens_document and j == 0, ()))
-        if j and _quotable(spans[j - 1][2]):
-            both = body[spans[j - 1][0]:end]
-            if "\n" not in both:
-                found.append((both, opens_document and j == 1, (spans[j - 1][2], sentence)))
-    return tuple(found)
 
 
 @lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
@@ -187,31 +189,6 @@ def _lexical_coverage(weights: dict[str, float], tokens: set[str]) -> float:
     if not total:
         return 0.0
     return sum(w for t, w in weights.items() if t in tokens) / total
-
-
-class SentenceVectors:
-    """Sentence embeddings remembered across questions: passages recur, sentences too."""
-
-    def __init__(self, embedder, capacity: int = 20_000) -> None:
-        self.embedder = embedder
-        self.capacity = capacity
-        self._cache: dict[str, np.ndarray] = {}
-        # Answers run in worker threads sharing this cache; one thread's clear() must not
-        # pull vectors from under another. Embedding happens outside the lock.
-        self._lock = threading.Lock()
-
-    def get(self, sentences: list[str]) -> np.ndarray:
-        with self._lock:
-            found = {s: self._cache[s] for s in sentences if s in self._cache}
-        missing = list(dict.fromkeys(s for s in sentences if s not in found))
-        if missing:
-            vectors = dict(zip(missing, embed_array(self.embedder, missing)))
-            found.update(vectors)
-            with self._lock:
-                if len(self._cache) + len(missing) > self.capacity:
-                    self._cache.clear()
-                self._cache.update(vectors)
-        return np.stack([found[s] for s in sentences])
 
 
 def _foreign(question: str, lexicon) -> bool:
@@ -251,6 +228,8 @@ def choose(
     wanted = expected_type(question)
     future = asks_about_future(question)
     definition = asks_for_definition(question)
+    slot = slots.read_slot(question) if SLOT_FILLING else None
+    needed = slots.constraints(question) if CONSTRAINTS else ()
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
@@ -270,7 +249,16 @@ def choose(
                  for c in pool]
     else:
         ranks = overlaps
-    order = sorted(range(len(pool)), key=lambda i: (-ranks[i], pool[i].passage))
+    # Only a sentence holding the kind of thing asked for can answer, so those come first:
+    # "how many peacekeepers" filled the shortlist with sentences about peacekeepers
+    # without a number, and the 1,960 sentence never got scored.
+    typed = [TYPED_SHORTLIST and not c.parts and holds(wanted, c.quote, question)
+             for c in pool] if wanted else [False] * len(pool)
+    if definition and TYPED_SHORTLIST:
+        # "What is the CSTO?": the document's opening sentence says, and it ties on shared
+        # words with every sentence naming the CSTO, so it was often left off the shortlist.
+        typed = [c.lead and not c.parts for c in pool]
+    order = sorted(range(len(pool)), key=lambda i: (not typed[i], -ranks[i], pool[i].passage))
     singles = [i for i in order if not pool[i].parts]
     doubles = [i for i in order if pool[i].parts]
     chosen = singles[: SEMANTIC_SHORTLIST * (2 if cross_lingual else 1)]
@@ -287,10 +275,10 @@ def choose(
     # vector of the pair, and the sentences' vectors are cached and shared.
     texts = list(dict.fromkeys(t for c in pool for t in (c.parts or (c.quote,))))
     by_text = dict(zip(texts, vectors.get(texts)))
-    similarity = [_mean_vector([by_text[t] for t in (c.parts or (c.quote,))]) @ qvec
+    similarity = [mean_vector([by_text[t] for t in (c.parts or (c.quote,))]) @ qvec
                   for c in pool]
 
-    scored = []
+    scored, near_misses = [], []
     for cand, sim, lex in zip(pool, similarity, overlaps):
         if cross_lingual:
             score = float(sim) if sim >= min_similarity else 0.0
@@ -303,54 +291,85 @@ def choose(
             score = 0.0  # near the topic, but not the kind of thing that was asked
         if future and not any(looks_ahead(part) for part in parts):
             score = 0.0  # about the past; the question is about what is to come
+        fills = None
+        unmet = needed and not cross_lingual and slots.missing_from(
+            needed, retrieved[cand.passage].text)
+        if score and unmet:
+            near_misses.append((Candidate(cand.passage, cand.quote, score, score, cand.lead,
+                                          cand.parts), f"anything about {unmet}"))
+            score = 0.0  # about something near, not about what the question names
+        if score and slot is not None:
+            filled = [slot.fills(part) for part in parts]
+            if True in filled:
+                score += SLOT_BONUS
+                fills = True
+            elif False in filled:
+                near_misses.append((Candidate(cand.passage, cand.quote, score, score,
+                                              cand.lead, cand.parts), slot.missing()))
+                score = 0.0  # the right kind of thing, attached to the wrong noun
         # The prior only orders sentences that answer; it never lifts one over the threshold.
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
             prior += LEAD_BONUS
         scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead,
-                                cand.parts))
+                                cand.parts, fills))
     threshold = min_similarity if cross_lingual else MIN_SCORE
     evidence = max(c.evidence for c in scored)
     scored = [c for c in scored if c.evidence >= threshold]
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
     if not scored:
-        return Extract([], evidence)
+        near, missing = max(((c, why) for c, why in near_misses if c.evidence >= threshold),
+                            key=lambda cw: cw[0].evidence, default=(None, ""))
+        return Extract([], evidence, near_miss=near and _with_antecedent(near, pairs),
+                       missing=missing)
     scored = [_with_antecedent(c, pairs) for c in scored]
     scored.sort(key=lambda c: c.score, reverse=True)
-    best = scored[0].score
-
-    picks = [scored[0]]
-    length = len(scored[0].quote)
-    for cand in scored[1:]:
-        if len(picks) == MAX_SENTENCES or cand.score < best * FOLLOWER_RATIO:
-            break
-        if length + len(cand.quote) > MAX_ANSWER_CHARS:
-            continue
-        if any(_same_content(cand.quote, p.quote) for p in picks):
-            continue
-        picks.append(cand)
-        length += len(cand.quote)
+    as_of = ""
+    if LATEST_FOR_NOW and slots.asks_now(question):
+        scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
-        return Extract(picks, evidence)
-    return _read_closely(question, picks, retrieved, scorer, evidence)
-
-
-def _read_closely(question: str, picks: list[Candidate], retrieved: list[Retrieved], scorer,
-                  evidence: float) -> Extract:
-    """Let the learned reader (retrieval/answering/scorer.py) veto an answer none of whose quotes it
-    rates likely to hold the answer."""
-    from retrieval.answering.scorer import pair_segment, shared_scorer
-
-    scorer = scorer or shared_scorer()
-    titles = [passage_body(retrieved[p.passage].text)[0].split(" — ")[0] for p in picks]
-    probabilities = scorer.score(question, [pair_segment(t, p.quote)
-                                            for t, p in zip(titles, picks)])
+        return Extract(_brief(scored), evidence, as_of=as_of)
+    if scored[0].fills and SLOT_OVERRIDES_VETO:
+        return Extract(_brief(scored), evidence, as_of=as_of)  # the parse saw the count
+    # The reader judges the sentences that answer about as well as the best: it vetoes when
+    # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
+    # lead among them, now that the answer shows one or two sentences instead of three.
+    judged = [c for c in scored[:VETO_POOL] if c.score >= scored[0].score * FOLLOWER_RATIO]
+    titles = [passage_body(retrieved[c.passage].text)[0].split(" — ")[0] for c in judged]
+    probabilities = quote_probabilities(question, titles, [c.quote for c in judged], scorer)
     best = float(probabilities.max())
     if best < MIN_READER_PROBABILITY:
         logger.debug("reader probability %.3f below %.2f: declining", best,
                      MIN_READER_PROBABILITY)
         return Extract([], evidence, best)
-    return Extract(picks, evidence, best)
+    if READER_WEIGHT and not as_of:
+        order = sorted(range(len(judged)),
+                       key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
+        scored = [judged[i] for i in order] + scored[len(judged):]
+    return Extract(_brief(scored), evidence, best, as_of=as_of)
+
+
+def _brief(scored: list[Candidate]) -> list[Candidate]:
+    """The lead, and at most one supporting sentence that says something else and does not
+    open by pointing back at a sentence not shown."""
+    picks = [scored[0]]
+    sentences = len(scored[0].parts) or 1
+    for cand in scored[1:]:
+        if cand.score < scored[0].score * FOLLOWER_RATIO:
+            break
+        if sentences + (len(cand.parts) or 1) > MAX_SENTENCES:
+            continue
+        if len(scored[0].quote) + len(cand.quote) > MAX_ANSWER_CHARS:
+            continue
+        if any(_same_content(cand.quote, p.quote) for p in picks) or (
+                not cand.parts and _ANAPHOR.match(cand.quote)):
+            continue
+        if scored[0].fills and not cand.fills:
+            continue  # the lead gives the count asked for; a number about something else would not
+
+        picks.append(cand)
+        sentences += len(cand.parts) or 1
+    return picks
 
 
 def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
@@ -359,22 +378,10 @@ def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
     pair = pairs.get((cand.passage, cand.quote)) if not cand.parts else None
     if pair is None or not _ANAPHOR.match(cand.quote):
         return cand
-    return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts)
-
-
-def _mean_vector(vectors: list[np.ndarray]) -> np.ndarray:
-    if len(vectors) == 1:
-        return vectors[0]
-    total = vectors[0] + vectors[1] if len(vectors) == 2 else np.sum(vectors, axis=0)
-    return total / (np.linalg.norm(total) or 1.0)
+    return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts,
+                     cand.fills)
 
 
 def _same_content(a: str, b: str) -> bool:
     ta, tb = _tokens(a), _tokens(b)
     return bool(ta and tb) and len(ta & tb) / min(len(ta), len(tb)) > 0.7
-
-
-def embed_array(embedder, texts: list[str]) -> np.ndarray:
-    if hasattr(embedder, "embed_array"):
-        return np.asarray(embedder.embed_array(texts), dtype=np.float32)
-    return np.asarray(embedder.embed_documents(texts), dtype=np.float32)

@@ -71,6 +71,14 @@ class SentenceScorer:
         return out
 
 
+def quote_probabilities(question: str, titles: list[str], quotes: list[str],
+                        scorer: SentenceScorer | None = None) -> np.ndarray:
+    """The reader's probability that each quote (from a document with that title) holds the
+    answer; the shared scorer unless one is given."""
+    scorer = scorer or shared_scorer()
+    return scorer.score(question, [pair_segment(t, q) for t, q in zip(titles, quotes)])
+
+
 @lru_cache(maxsize=4)
 def shared_scorer(threads: int = 1) -> SentenceScorer:
     """One scorer per process (per thread count): the session is loaded once."""

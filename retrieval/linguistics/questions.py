@@ -83,3 +83,117 @@ def _noun_after(quantity: Token) -> str | None:
         if token.pos_ in ("VERB", "AUX"):
             break
     return None
+
+
+# --- does a sentence fill the asked slot ---------------------------------------------------
+
+# Two words name the same kind of thing when they share a stem this long: "peacekeepers" and
+# "peacekeeping", "students" and "student". Shorter prefixes join unrelated words.
+_MIN_STEM = 6
+
+
+def _same_word(a: str, b: str) -> bool:
+    if a == b:
+        return True
+    n = min(len(a), len(b))
+    return n >= _MIN_STEM and a[:_MIN_STEM] == b[:_MIN_STEM] and (
+        a.startswith(b[:n - 2]) or b.startswith(a[:n - 2]))
+
+
+# Verbs that say how many the subject is ("the contingent would number 1,960 servicemen",
+# "the mission was a force of 1,960 troops"): their object's count counts the subject too.
+# Other verbs relate two different things ("the peacekeepers evacuated 5,000 civilians").
+_MEASURING_VERBS = frozenset(["be", "number", "total", "comprise", "include", "reach", "consist",
+                              "grow", "rise", "fall", "count", "stand", "become", "remain"])
+
+
+def _phrase(token: Token) -> list[Token]:
+    """A noun's own phrase: its modifiers, with relative and participle clauses left out."""
+    found, stack = [], [token]
+    while stack:
+        node = stack.pop()
+        found.append(node)
+        stack.extend(c for c in node.children if c.dep_ not in ("relcl", "acl", "advcl"))
+    return found
+
+
+def _noun_phrase(noun: Token) -> list[Token]:
+    """The counted noun's phrase: its own modifiers and the nouns it hangs from up to the
+    clause's verb ("a force of 1,960 troops": troops, force and force's modifiers); when
+    that verb measures its subject ("the contingent would number 1,960"), the subject too."""
+    found = _phrase(noun)
+    node = noun
+    while node.head is not node and node.head.pos_ in ("NOUN", "PROPN", "ADP", "NUM"):
+        node = node.head
+        if node.pos_ in ("NOUN", "PROPN"):
+            found.extend(c for c in node.children if c.dep_ in ("amod", "compound", "nmod"))
+            found.append(node)
+    verb = node.head
+    if node.dep_ in ("dobj", "attr", "oprd") and verb.lemma_.lower() in _MEASURING_VERBS:
+        for subject in (c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")):
+            found.extend(_phrase(subject))
+    return found
+
+
+def count_fills(head: str, sentence: str) -> bool | None:
+    """Does a number in `sentence` count the `head` of a "how many <head>" question?
+
+    True: a number counts the head, or a noun whose phrase names it ("a peacekeeping force
+    of 1,960 troops" for peacekeepers). False: the head is named in the sentence but every
+    number counts something else ("the peacekeepers had evacuated about 5,000 civilians").
+    None: the sentence does not name the head at all (it may count it under another word,
+    "1,960 servicemen"), so the parse cannot tell.
+    """
+    doc = parse(sentence)
+    named = [t for t in doc if t.pos_ in ("NOUN", "PROPN", "ADJ", "VERB")
+             and _same_word(t.lemma_.lower(), head)]
+    counted = _counted_nouns(doc)
+    for noun in counted:
+        if any(_same_word(t.lemma_.lower(), head) for t in _noun_phrase(noun)):
+            return True
+    if named and counted:
+        return False
+    return None
+
+
+def _counted_nouns(doc) -> list[Token]:
+    """The noun each cardinal number counts (as `number_attachments` reads it)."""
+    nouns = (_counted_noun(t) for t in doc
+             if t.tag_ == "CD" and t.ent_type_ not in ("DATE", "TIME"))
+    return [n for n in nouns if n is not None]
+
+
+def _counted_noun(number: Token) -> Token | None:
+    head = number.head
+    if number.dep_ in ("nummod", "quantmod", "compound") and head.pos_ in ("NOUN", "PROPN"):
+        return head
+    if number.dep_ == "nummod" and head.pos_ == "NUM":
+        return head.head  # "about 5,000": quantmod chains
+    of = [c for c in number.children if c.dep_ == "prep" and c.lower_ == "of"]
+    nouns = [g for p in of for g in p.children if g.dep_ == "pobj"]
+    return nouns[0] if nouns else None
+
+
+def answer_span(question: str, sentence: str) -> str | None:
+    """The words of `sentence` that fill the question's slot, for the eye to find: the number
+    that counts a "how many" head, the date of a "when", a name the question does not hold
+    for a "who" or "where". None when the slot is of another kind or nothing fills it."""
+    asked = parse_question(question)
+    doc = parse(sentence)
+    if asked.slot in ("how many", "how much"):
+        numbers = [t for t in doc if t.tag_ == "CD" and t.ent_type_ not in ("DATE", "TIME")]
+        for number in numbers:
+            noun = _counted_noun(number)
+            if asked.head and noun is not None and any(
+                    _same_word(t.lemma_.lower(), asked.head) for t in _noun_phrase(noun)):
+                return number.text
+        return numbers[0].text if numbers else None
+    if asked.slot == "when":
+        dates = [e for e in doc.ents if e.label_ == "DATE"]
+        return dates[0].text if dates else None
+    if asked.slot in ("who", "where"):
+        question_words = {w.lower() for name in asked.names for w in name.split()}
+        for name in names(doc):
+            if not {w.lower() for w in name.split()} & question_words:
+                return name
+    return None

@@ -1,0 +1,126 @@
+"""What each lever of the question-reading reader adds (issue 21): one set, levers switched off.
+
+    python bench/reader_ablation.py --set heldout                 # all levers on
+    python bench/reader_ablation.py --set squad --off slot,brief  # two levers off
+    python bench/reader_ablation.py --set xquad
+
+Sets: `heldout` (tests/eval/heldout.jsonl), `squad` (the held-out SQuAD 2.0 test articles,
+300 seeded questions, as `backstory eval --squad`), `xquad` (the same hash split applied to
+XQuAD's English articles: its 4 test articles, every question), `followups`
+(bench/followups.jsonl), `tuning` (tests/eval/questions.jsonl, the set tuned on). Levers (module switches read at answer time):
+
+    slot      a "how many X" sentence must count X (retrieval/answering/slots.py); the
+              near-miss decline; a support sentence must fill the slot when the lead does
+    typed     sentences holding the asked kind of thing shortlisted first
+    trust     a lead the parse saw fill the slot is not vetoed by the cross-encoder
+    brief     lead + at most one supporting sentence (off: up to three, as before)
+    now       now-questions lead with the latest-dated sentence, "As of ..."
+    followup  a follow-up is searched with its pronoun replaced by the name it stands for
+
+Prints one JSON object; DATA_DIR (BACKSTORY_DATA_DIR) holds the indexes, built on first use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+SQUAD_FILE = REPO.parent / "shared" / "eval" / "squad" / "dev-v2.0-cs224n.json"
+XQUAD_FILE = REPO.parent / "shared" / "eval" / "xquad" / "xquad.en.json"
+LEVERS = ("slot", "typed", "trust", "brief", "now", "followup")
+
+
+def switch_off(levers: set[str]) -> None:
+    from retrieval.answering import answerer, extractive
+
+    if "slot" in levers:
+        extractive.SLOT_FILLING = False
+    if "typed" in levers:
+        extractive.TYPED_SHORTLIST = False
+    if "trust" in levers:
+        extractive.SLOT_OVERRIDES_VETO = False
+    if "brief" in levers:
+        extractive.MAX_SENTENCES = 3
+    if "now" in levers:
+        extractive.LATEST_FOR_NOW = False
+    if "followup" in levers:
+        answerer.FOLLOWUP_SEARCHES_STANDALONE = False
+
+
+def answer_words(run) -> float | None:
+    words = [len(r.answer.split()) for r in run.results if not r.abstained]
+    return statistics.median(words) if words else None
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--set", choices=("heldout", "tuning", "squad", "xquad", "followups"),
+                        required=True)
+    parser.add_argument("--off", default="", help=f"comma list of {', '.join(LEVERS)}")
+    parser.add_argument("--on", default="", help="comma list of levers off by default: "
+                        "constraints (a passage must hold the question's names and numbers)")
+    parser.add_argument("--reader-weight", type=float, default=None,
+                        help="the reader's weight in choosing the lead (extractive.READER_WEIGHT)")
+    parser.add_argument("--max-sentences", type=int, default=None,
+                        help="sentences an answer may show (extractive.MAX_SENTENCES)")
+    parser.add_argument("--split", default="test", help="squad/xquad articles: test or val")
+    args = parser.parse_args()
+    off = {lever for lever in args.off.split(",") if lever}
+    unknown = off - set(LEVERS)
+    if unknown:
+        sys.exit(f"unknown levers: {', '.join(sorted(unknown))}")
+    switch_off(off)
+    if "constraints" in args.on.split(","):
+        from retrieval.answering import extractive
+
+        extractive.CONSTRAINTS = True
+    if args.max_sentences is not None:
+        from retrieval.answering import extractive
+
+        extractive.MAX_SENTENCES = args.max_sentences
+    if args.reader_weight is not None:
+        from retrieval.answering import extractive
+
+        extractive.READER_WEIGHT = args.reader_weight
+
+    from retrieval.settings import Settings
+
+    settings = Settings()
+    out: dict = {"set": args.set, "off": sorted(off), "on": args.on, "split": args.split}
+    if args.set in ("squad", "xquad"):
+        from retrieval.evaluation.squad import evaluate
+
+        path = SQUAD_FILE if args.set == "squad" else XQUAD_FILE
+        if args.set == "xquad":  # its own index: the articles differ from SQuAD's
+            settings = settings.model_copy(update={"data_dir": settings.data_dir / "xquad"})
+        report = evaluate(settings, path, args.split, sample=300 if args.set == "squad" else 0)
+        summary = report.to_json_dict()
+        out.update({key: summary[key] for key in (
+            "questions", "answerable", "unanswerable", "answer_rate", "citation_rate",
+            "abstention_recall", "abstention_precision", "median_answer_words",
+            "latency_ms_p50", "latency_ms_p95")})
+    else:
+        from bot.startup import make_answerer
+        from retrieval.evaluation.harness import load_questions, run_eval
+
+        path = REPO / {"heldout": "tests/eval/heldout.jsonl",
+                       "tuning": "tests/eval/questions.jsonl",
+                       "followups": "bench/followups.jsonl"}[args.set]
+        answerer = make_answerer(settings)
+        answerer.ensure_index()
+        run = run_eval(answerer, load_questions(path), settings.k, name="ours")
+        summary = run.to_json_dict()
+        out["by_kind"] = {kind: {"n": row["n"], "answer_pass": row["answer_pass"],
+                                 "abstention_accuracy": row["abstention_accuracy"]}
+                          for kind, row in summary["by_kind"].items()}
+        out["median_answer_words"] = answer_words(run)
+        out["latency_ms"] = summary["overall"]["latency_ms"]
+    print(json.dumps(out))
+
+
+if __name__ == "__main__":
+    main()

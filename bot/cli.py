@@ -16,6 +16,7 @@ import typer
 
 from bot.commands.evaluate import eval_command
 from bot.commands.index import ingest, sources_app
+from bot.options import KOption, joined_question
 from bot.startup import load_settings, make_answerer, state
 from bot.terminal_text import json_line, say
 from bot.user_errors import user_errors
@@ -26,6 +27,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's rich help prints `<bool>` after every flag (typer 0.29),
+    # which reads as if `--json true` were expected.
+    rich_markup_mode=None,
 )
 app.add_typer(sources_app, name="sources")
 
@@ -59,15 +63,17 @@ app.command()(ingest)
 # --- ask --------------------------------------------------------------------------------
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    question: Annotated[list[str], typer.Argument(
+        metavar="QUESTION", help="The question; quotes are optional (the words are joined).",
+        show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.")] = None,
+    k: KOption = None,
 ) -> None:
     """Answer one question with numbered, quoted sources."""
     with user_errors():
         settings = load_settings()
         answerer = make_answerer(settings)
-        answer = answerer.answer(question, k=k)
+        answer = answerer.answer(joined_question(question), k=k)
         if as_json:
             typer.echo(json_line(answer.to_json_dict()))
         else:
@@ -86,7 +92,7 @@ def chat(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Read questions from stdin, one a line (/reset starts over); print "
                        "one JSON object per question.")] = False,
-    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.")] = None,
+    k: KOption = None,
 ) -> None:
     """Hold a conversation about the article; follow-ups keep the context, /help lists commands."""
     with user_errors():

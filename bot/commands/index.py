@@ -22,7 +22,7 @@ SOURCE_URLS_SHOWN = 3
 # --- ingest -----------------------------------------------------------------------------
 def ingest(
     targets: Annotated[list[str] | None, typer.Argument(
-        help="Files, folders or URLs (default: the corpus folder).")] = None,
+        metavar="TARGET", show_default=False, help="Files, folders or URLs (default: the corpus folder).")] = None,
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Drop the index and embed everything again.")] = False,
     prune: Annotated[bool, typer.Option(

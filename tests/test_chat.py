@@ -81,8 +81,9 @@ def test_answer_then_sources_then_reset(ready_settings):
     )
 
 
-def test_about_describes_article_and_background(ready_settings, store_counts):
-    result = chat(ready_settings, "/about\n")
+@pytest.mark.parametrize("typed", ["/about", "What can I ask you about?", "what do you know?"])
+def test_about_describes_article_and_lists_the_background(ready_settings, store_counts, typed):
+    result = chat(ready_settings, f"{typed}\n")
 
     assert result.exit_code == 0, result.output
     documents, passages = store_counts
@@ -90,7 +91,27 @@ def test_about_describes_article_and_background(ready_settings, store_counts):
     assert result.stdout == (
         f"{ARTICLE_TITLE}\nSputnik, 2023-06-15\n{ARTICLE_URL}\n\n{ARTICLE_LEDE}\n\n"
         f"Background: {documents} documents ({passages} passages).\n"
+        "  Collective Security Treaty Organization (CSTO) and Armenia (facts to 2025-11-27)\n"
+        "  Russian peacekeeping mission in Nagorno-Karabakh (2020–2024) (facts to 2024-06-12)\n"
+        f"  {TARASOV} (facts to 2025-09-01)\n"
     )
+
+
+def test_a_question_about_a_topic_is_not_taken_for_about(ready_settings):
+    result = chat(ready_settings, "What do you know about the CSTO?\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Background:" not in result.stdout
+    assert "Sources:" in result.stdout and "CSTO" in result.stdout
+
+
+def test_bare_words_act_as_their_commands_in_piped_chat(settings):
+    """No index is built: none of these lines is taken for a question."""
+    result = chat(settings, "help\nsources\nclear\nexit\nWho is Tarasov?\n")
+
+    assert result.exit_code == 0
+    assert result.stdout == f"{HELP}\n\n{NO_ANSWER_TEXT}\n\n{RESET_TEXT}\n"
+    assert not (settings.data_dir / "chroma").exists()
 
 
 def test_follow_up_keeps_context_until_reset(ready_settings):

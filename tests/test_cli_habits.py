@@ -95,3 +95,25 @@ def test_eval_squad_without_a_file_says_where_the_public_data_is(tmp_path):
     assert missing.exit_code == 1
     assert missing.stderr.startswith(f"error: no SQuAD file at {tmp_path / 'dev.json'}. ")
     assert not (tmp_path / "data").exists()  # nothing was built for a file that is not there
+
+
+def test_sources_short_is_one_line_per_document(ready_settings, store_counts_all):
+    base = ["--data-dir", str(ready_settings.data_dir)]
+    result = run("sources --short", *base)
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert len(lines) == store_counts_all
+    assert lines[0] == ("articles/2023-06-15-sputnik-moscow-questions-washingtons-sanity.md  "
+                        "[article] Moscow questions Washington's sanity amid reports of US "
+                        "meddling in Karabakh — Sputnik, 2023-06-15")
+    assert "background/csto.md  [background] Collective Security Treaty Organization (CSTO) " \
+           "and Armenia — backstory background notes, facts to 2025-11-27" in lines
+    assert len(run("sources", *base).stdout.splitlines()) > len(lines)
+
+
+@pytest.fixture
+def store_counts_all(ready_settings):
+    from retrieval.index.embeddings import make_embedder
+    from retrieval.index.store import Store
+
+    return len(Store(ready_settings, make_embedder(ready_settings)).documents())

@@ -89,6 +89,8 @@ def confirm_mass_delete(doc_ids: list[str], indexed: int) -> bool:
 def sources(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    short: Annotated[bool, typer.Option(
+        "--short", help="One line per document: id, kind, title, outlet, date.")] = False,
 ) -> None:
     """List the indexed documents: id, title, kind, outlet, dates, url, source URLs, passages."""
     if ctx.invoked_subcommand is not None:
@@ -107,6 +109,10 @@ def sources(
         if not rows:
             say("The index is empty; run `backstory ingest`.")
             return
+        if short:
+            for row in rows:
+                say(short_line(row))
+            return
         for row in rows:
             date = row["published"] or "undated"
             as_of = f", facts to {row['as_of']}" if row.get("as_of") else ""
@@ -119,6 +125,12 @@ def sources(
                 say(f"    source: {url}")
             if more:
                 say(f"    … and {more} more sources (--json lists them all)")
+
+
+def short_line(row: dict) -> str:
+    date = f"facts to {row['as_of']}" if row.get("as_of") else row["published"] or "undated"
+    return (f"{row['id']}  [{row['kind']}] {row['title']} — "
+            f"{row['outlet'] or 'unknown outlet'}, {date}")
 
 
 @sources_app.command("remove")

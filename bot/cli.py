@@ -1,4 +1,4 @@
-"""The `backstory` command line: ingest, ask, chat, sources, eval, discord, feedback.
+"""The `backstory` command line: init, ingest, ask, chat, sources, eval, discord, feedback.
 
 The longer commands are in bot/commands/; Settings and the Answerer come from
 bot/startup.py. Imports of the engine happen inside commands, so `--help` and the chat
@@ -16,6 +16,7 @@ import typer
 
 from bot.commands.evaluate import eval_command
 from bot.commands.index import ingest, sources_app
+from bot.commands.init import init_command
 from bot.options import KOption, joined_question
 from bot.startup import load_settings, make_answerer, state
 from bot.terminal_text import json_line, say
@@ -56,7 +57,8 @@ def configure_logging(verbose: int) -> None:
     install_log_redaction()
 
 
-# --- ingest -----------------------------------------------------------------------------
+# --- init and ingest --------------------------------------------------------------------
+app.command("init")(init_command)
 app.command()(ingest)
 
 

@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from bot.chat.commands import HELP, NO_ANSWER_TEXT, RESET_TEXT
 from bot.cli import app
+from tests.declines import SPUTNIK_DECLINE
 
 ARTICLE_TITLE = "Moscow questions Washington's sanity amid reports of US meddling in Karabakh"
 ARTICLE_URL = (
@@ -116,8 +117,6 @@ def test_bare_words_act_as_their_commands_in_piped_chat(settings):
 
 def test_follow_up_keeps_context_until_reset(ready_settings):
     """"What did he say?" borrows its subject from the turn before; after /reset it has none."""
-    from retrieval.answering.answerer import ABSTAIN_MESSAGE
-
     script = "Who is Stanislav Tarasov?\nWhat did he say?\n/reset\nWhat did he say?\n"
     result = chat(ready_settings, script)
 
@@ -127,7 +126,7 @@ def test_follow_up_keeps_context_until_reset(ready_settings):
     follow_up = first_sources_and_follow_up.split("\n\n", 1)[1]
     assert "Tarasov" in follow_up and "[1]" in follow_up
     assert follow_up_sources.startswith(f"[1] {TARASOV_LABEL}")
-    assert after_reset == f"{ABSTAIN_MESSAGE}\n"
+    assert after_reset == f"{SPUTNIK_DECLINE}\n"
 
 
 def test_bad_k_is_refused_before_anything_runs(settings):

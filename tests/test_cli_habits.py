@@ -71,11 +71,11 @@ def test_a_k_beyond_the_limit_says_the_limit(ready_settings, monkeypatch):
      ":2: not a valid eval question (the field `id` is missing)"),
     (['{"id": "a", "kind": "article"}'], ":1: not a valid eval question (needs `q` or `turns`)"),
     (['{"id": "a", "kind": "article", "q": "Who?", "abstain": "maybe"}'],
-     ":1: not a valid eval question (the field `abstain`: Input should be a valid boolean, "
-     "unable to interpret input)"),
+     (":1: not a valid eval question (the field `abstain`: Input should be a valid boolean, "
+      "unable to interpret input)")),
     (['{"id": "a", "kind": "article", "q": "Who?",}'],
-     ":1: not a valid eval question (not JSON: Expecting property name enclosed in double "
-     "quotes, column 44)"),
+     (":1: not a valid eval question (not JSON: Expecting property name enclosed in double "
+      "quotes, column 44)")),
 ])
 def test_an_eval_line_error_names_the_field_and_the_line(tmp_path, lines, expected):
     path = tmp_path / "questions.jsonl"

@@ -13,7 +13,6 @@ from bot.startup import load_settings, make_answerer
 from bot.terminal_text import json_line, say
 from bot.user_errors import user_errors
 
-
 # SQuAD 2.0 (CC BY-SA 4.0) is not shipped: its dev file is a public download.
 SQUAD_URL = "https://rajpurkar.github.io/SQuAD-explorer/"
 SQUAD_NEEDS_FILE = (

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.answering import extractive, sourcing
 from retrieval.answering.citations import Verified, compose_extract, verify_generated
+from retrieval.answering.declines import DECLINE_TAIL, decline_message
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
 from retrieval.answering.language import english_only_reply
 from retrieval.answering.retriever import hybrid_search, with_lead_passage
@@ -39,10 +40,9 @@ if TYPE_CHECKING:  # LangChain's model and indexing modules load only on the pat
 
 logger = logging.getLogger(__name__)
 
-ABSTAIN_MESSAGE = (
-    "I can't answer that from the article or its background documents, and I'd rather not "
-    "guess. Try asking about the people, places and events they cover."
-)
+# Said when nothing is known about the index (the naive baseline); the Answerer names the
+# indexed articles instead (decline_message).
+ABSTAIN_MESSAGE = f"I can't answer that from the article or its background documents, {DECLINE_TAIL}"
 LLM_FALLBACK_NOTICE = "The language model was unavailable; showing quoted sentences instead."
 LLM_TIMEOUT_NOTICE = (
     "The language model did not finish within {seconds:g} s; showing quoted sentences instead."
@@ -119,6 +119,7 @@ class Answerer:
         self.sentence_vectors = extractive.SentenceVectors(self.embedder)
         self.scorer = scorer or shared_scorer(settings.embed_threads)
         self._loaded = False  # set after the first answer, when models and index are loaded
+        self._decline: tuple[int, str] | None = None  # (passage count, decline text)
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
         self._executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
@@ -354,8 +355,15 @@ class Answerer:
     async def _fallback(self, prepared: Prepared, notice: str) -> Answer:
         return await self._in_thread(self._extractive_answer, prepared, notice)
 
+    def decline_text(self) -> str:
+        """The fixed decline naming the indexed articles; read again when the index changes."""
+        count = self.store.count()
+        if self._decline is None or self._decline[0] != count:
+            self._decline = (count, decline_message(self.store.article_titles()))
+        return self._decline[1]
+
     def _abstain(self, prepared: Prepared, generator: str, notice: str | None = None) -> Answer:
-        return Answer(question=prepared.question, answer=ABSTAIN_MESSAGE, abstained=True,
+        return Answer(question=prepared.question, answer=self.decline_text(), abstained=True,
                       generator=generator, retrieved=prepared.retrieved, notice=notice)
 
 

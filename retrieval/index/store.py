@@ -188,6 +188,15 @@ class Store:
         got = self.collection.get(include=["metadatas"])
         return list(got["ids"]), [m or {} for m in got["metadatas"]]
 
+    def article_titles(self) -> list[str]:
+        """The indexed articles' titles, from their first passages (one filtered read)."""
+        if not self.collection_exists():
+            return []
+        got = self.collection.get(where={"$and": [{"kind": "article"}, {"position": 0}]},
+                                  include=["metadatas"])
+        return sorted({str((m or {}).get("title") or (m or {}).get("doc_id", "?"))
+                       for m in got["metadatas"]})
+
     def get_passages(self, ids: list[str]) -> dict[str, tuple[str, dict]]:
         if not ids:
             return {}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.terminal_text import printable
+from bot.terminal_text import markdown_as_text, printable
 from retrieval.models import Answer, Citation
 
 
@@ -18,7 +18,9 @@ def source_label(citation: Citation) -> str:
 
 def answer_plain(answer: Answer) -> str:
     """The whole answer as plain text: what `backstory ask` prints."""
-    lines = [answer.answer]
+    # The offline answer is made of quotes; the LLM's answer may use Markdown on purpose, but
+    # a terminal shows the asterisks either way.
+    lines = [markdown_as_text(answer.answer)]
     if answer.notice:
         lines += ["", f"Note: {answer.notice}"]
     if answer.citations:
@@ -27,7 +29,7 @@ def answer_plain(answer: Answer) -> str:
             lines.append(f"[{c.n}] {source_label(c)}")
             if c.url:
                 lines.append(f"    {c.url}")
-            lines.append(f"    “{c.quote}”")
+            lines.append(f"    “{markdown_as_text(c.quote)}”")
     return printable("\n".join(lines))
 
 
@@ -47,7 +49,7 @@ def answer_rich(answer: Answer):
         line.append(printable(source_label(c)), style="bold")
         if c.url:
             line.append(printable(f"  {c.url}"), style="dim underline")
-        line.append(printable(f"\n    “{c.quote}”"), style="italic dim")
+        line.append(printable(f"\n    “{markdown_as_text(c.quote)}”"), style="italic dim")
         parts.append(line)
     return Group(*parts)
 

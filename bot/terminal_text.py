@@ -58,3 +58,22 @@ def bounded(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}…({len(text.encode('utf-8', 'surrogateescape')):,} bytes)"
+
+
+def markdown_as_text(text: str) -> str:
+    """A quote as a reader sees it, without the source's Markdown (`**Peacekeepers.**` shows
+    as Peacekeepers.). markdown-it (rich's own parser) reads the inline syntax, so
+    underscores inside words and a lone `5 * 3` stay as written. Display only: the JSON
+    keeps each quote verbatim, as it stands in its passage."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parseInline(text)
+    if not tokens or tokens[0].children is None:
+        return text
+    parts = []
+    for token in tokens[0].children:
+        if token.type in ("text", "code_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+    return "".join(parts)

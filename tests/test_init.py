@@ -115,3 +115,21 @@ def test_init_refuses_a_used_folder_and_writes_nothing_for_a_bad_source(tmp_path
         gone = invoke("init", str(tmp_path / "new"), "--article", f"{base}/gone.html")
     assert gone.exit_code == 1 and gone.stderr.startswith(f"error: {base}/gone.html: ")
     assert not (tmp_path / "new").exists()
+
+
+def test_quotes_are_shown_without_the_sources_markdown(tmp_path, monkeypatch):
+    """The terminal shows `7 to 2`, not `**7 to 2**`; the JSON keeps the passage verbatim."""
+    source = tmp_path / "bridge.md"
+    source.write_text(BRIDGE_TEXT.replace("voted 7 to 2", "voted **7 to 2**"), encoding="utf-8")
+    assert invoke("init", str(tmp_path / "mine"), "--article", str(source), "--title",
+                  BRIDGE_TITLE).exit_code == 0
+    monkeypatch.chdir(tmp_path / "mine")
+
+    shown = invoke("ask", "How did the council vote on the bridge?")
+    raw = json.loads(invoke("ask", "--json", "How did the council vote on the bridge?").stdout)
+
+    assert "voted **7 to 2**" in raw["citations"][0]["quote"]
+    assert "voted **7 to 2**" in raw["answer"]
+    assert "**" not in shown.stdout
+    assert shown.stdout.startswith("The Riverside town council voted 7 to 2 on Monday")
+    assert "    “The Riverside town council voted 7 to 2 on Monday" in shown.stdout

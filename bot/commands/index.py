@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Annotated
 
 import typer
 
-from bot.progress import progress_bar
+from bot.progress import plain_progress, progress_bar
 from bot.startup import load_settings
 from bot.terminal_text import json_line, say
 from bot.user_errors import user_errors
@@ -39,8 +40,14 @@ def ingest(
         from retrieval.index.store import Store
 
         settings = load_settings()
+        started = time.monotonic()
+        if not as_json:
+            say(f"Indexing {what_is_read(targets, settings.corpus_dir)}: reading, then "
+                "embedding new and changed passages…")
         store = Store(settings, make_embedder(settings))
         progress, update = progress_bar("Embedding passages")
+        if not progress and not as_json:
+            update = plain_progress("Embedding passages")
 
         def confirm(doc_ids: list[str], indexed: int) -> bool:
             if progress:
@@ -53,14 +60,14 @@ def ingest(
             with progress:
                 report = run_ingest(store, targets, progress=update, **options)
         else:
-            report = run_ingest(store, targets, **options)
+            report = run_ingest(store, targets, progress=update, **options)
         if as_json:
             typer.echo(json_line(report.to_json_dict()))
         else:
             say(
                 f"documents: {len(report.docs_added)} added, {len(report.docs_updated)} updated, "
                 f"{len(report.docs_unchanged)} unchanged, {len(report.docs_deleted)} deleted; "
-                f"{report.embedded} passages embedded"
+                f"{report.embedded} passages embedded in {time.monotonic() - started:.1f} s"
             )
             for note in report.notes:
                 say(f"note: {note.origin}: {note.reason}", err=True)
@@ -71,6 +78,15 @@ def ingest(
                 say(f"failed: {failure.origin}: {failure.reason}", err=True)
         if report.failed or report.docs_withheld:
             raise typer.Exit(1)
+
+
+def what_is_read(targets: list[str] | None, corpus_dir) -> str:
+    """`1 file (x.md)`, `the corpus folder corpus`, `3 targets`: what this ingest reads."""
+    if not targets:
+        return f"the corpus folder {corpus_dir}"
+    if len(targets) == 1:
+        return targets[0]
+    return f"{len(targets)} files, folders or URLs"
 
 
 def at_a_terminal() -> bool:

@@ -8,8 +8,11 @@ import time
 
 from bot.terminal_text import say
 
-# Without a terminal, one line when the work starts, then at most one a PLAIN_EVERY_S.
+# Without a terminal, one line when the work starts, then at most one a PLAIN_EVERY_S; only
+# for jobs of PLAIN_MIN_TOTAL passages or more (a few passages embed in seconds, and a
+# script's stderr should then hold only what went wrong).
 PLAIN_EVERY_S = 10.0
+PLAIN_MIN_TOTAL = 20
 
 
 def progress_bar(description: str):
@@ -37,7 +40,7 @@ def plain_progress(description: str, every_s: float = PLAIN_EVERY_S):
 
     def update(done: int, total: int) -> None:
         now = time.monotonic()
-        if total <= 0 or (last and now - last[0] < every_s and done < total):
+        if total < PLAIN_MIN_TOTAL or (last and now - last[0] < every_s and done < total):
             return
         last[:] = [now]
         say(f"{description}: {done}/{total}", err=True)

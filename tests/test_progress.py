@@ -62,4 +62,4 @@ def test_a_one_file_ingest_says_what_it_does_and_how_long_it_took(ready_settings
     assert first == f"Indexing {note}: reading, then embedding new and changed passages…"
     assert re.fullmatch(r"documents: 1 added, 0 updated, 0 unchanged, 0 deleted; 1 passages "
                         r"embedded in \d+\.\d s", summary)
-    assert result.stderr == "Embedding passages: 0/1\nEmbedding passages: 1/1\n"
+    assert result.stderr == ""  # one passage: no count lines, nothing went wrong

@@ -1,6 +1,6 @@
 """The evaluation harness behind `backstory eval`: questions in, pass rates and latencies out.
 
-The question format is described in the shared eval README: `answer_any` / `cite_any` are
+The question format is in docs/eval-format.md: `answer_any` / `cite_any` are
 lists of groups of alternatives; every group must be matched by one of its alternatives
 (case-insensitive substring). Anything with an `answer(question, history, k)` method that
 returns an `Answer` can be evaluated: our `Answerer` and the naive baseline alike.

@@ -186,6 +186,7 @@ class Answerer:
         it written by the LLM (aanswer), used for the search instead of the question."""
         question, k = self.validate(question, k)
         history = self._history(history)
+        self.refresh_decline()
         started = time.perf_counter()
         if search_query is None:
             # Without an LLM's translation, the English-only embedder cannot read a question
@@ -355,11 +356,18 @@ class Answerer:
     async def _fallback(self, prepared: Prepared, notice: str) -> Answer:
         return await self._in_thread(self._extractive_answer, prepared, notice)
 
-    def decline_text(self) -> str:
-        """The fixed decline naming the indexed articles; read again when the index changes."""
+    def refresh_decline(self) -> None:
+        """Name the indexed articles again when the index changed. Called from prepare(),
+        in a worker thread: the Chroma reads must not run on the event loop."""
         count = self.store.count()
         if self._decline is None or self._decline[0] != count:
             self._decline = (count, decline_message(self.store.article_titles()))
+
+    def decline_text(self) -> str:
+        """The fixed decline naming the indexed articles, as of the last prepare()."""
+        if self._decline is None:
+            self.refresh_decline()
+        assert self._decline is not None
         return self._decline[1]
 
     def _abstain(self, prepared: Prepared, generator: str, notice: str | None = None) -> Answer:

@@ -37,7 +37,7 @@ def test_first_ask_in_a_terminal_shows_the_count(settings, tmp_path):
            **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {})}
     child = pexpect.spawn(command[0], [*command[1:], "ask", "Who is Stanislav Tarasov?"],
                           env=env, cwd=str(tmp_path), dimensions=(40, 160), encoding="utf-8",
-                          timeout=120)
+                          timeout=120, use_poll=True)  # late in a full run, fds pass 1024
     try:
         child.expect_exact("(first use)…")
         child.expect(r"Embedding passages.*\d+/\d+")  # rich's bar with its count

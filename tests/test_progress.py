@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 
-import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from tests.test_chat_pty import backstory_command
-
-pexpect = pytest.importorskip("pexpect")
 
 
 def test_first_ask_without_a_terminal_counts_and_says_how_long(settings, tmp_path):
@@ -27,26 +22,6 @@ def test_first_ask_without_a_terminal_counts_and_says_how_long(settings, tmp_pat
     assert re.fullmatch(rf"Built the index: 4 documents, {total} passages in \d+\.\d s\.",
                         lines[-1])
     assert "Tarasov" in result.stdout
-
-
-def test_first_ask_in_a_terminal_shows_the_count(settings, tmp_path):
-    command = backstory_command()
-    env = {"PATH": os.environ.get("PATH", ""), "TERM": "xterm-256color", "LANG": "C.UTF-8",
-           "OMP_WAIT_POLICY": "PASSIVE", "BACKSTORY_DATA_DIR": str(tmp_path / "fresh"),
-           "BACKSTORY_CORPUS_DIR": str(settings.corpus_dir),
-           **({"PYTHONPATH": os.environ["PYTHONPATH"]} if "PYTHONPATH" in os.environ else {})}
-    child = pexpect.spawn(command[0], [*command[1:], "ask", "Who is Stanislav Tarasov?"],
-                          env=env, cwd=str(tmp_path), dimensions=(40, 160), encoding="utf-8",
-                          timeout=120, use_poll=True)  # late in a full run, fds pass 1024
-    try:
-        child.expect_exact("(first use)…")
-        child.expect(r"Embedding passages.*\d+/\d+")  # rich's bar with its count
-        child.expect(r"Built the index: 4 documents, \d+ passages in \d+\.\d s\.")
-        child.expect_exact("Sources:")
-        child.expect(pexpect.EOF)
-    finally:
-        child.close()
-    assert child.exitstatus == 0
 
 
 def test_a_one_file_ingest_says_what_it_does_and_how_long_it_took(ready_settings, tmp_path):

@@ -135,7 +135,7 @@ def attribution(rows: list[dict], paragraphs: list[tuple[str, str]], index: FtsI
         print(f"  {name}: {n}")
 
 
-def adversarial(path: Path, paragraphs: list[tuple[str, str]], index: LexicalIndex,
+def adversarial(path: Path, paragraphs: list[tuple[str, str]], index: FtsIndex,
                 split: str | None, show: bool, k: int = 6) -> None:
     """The whole checker on answer sentences: false ones shown, true ones kept."""
     from retrieval.answering.citations import verify_generated

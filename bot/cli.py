@@ -1,4 +1,4 @@
-"""The `backstory` command line: ingest, ask, chat, sources, eval, discord, feedback.
+"""The `backstory` command line: init, ingest, ask, chat, sources, eval, discord, feedback.
 
 The longer commands are in bot/commands/; Settings and the Answerer come from
 bot/startup.py. Imports of the engine happen inside commands, so `--help` and the chat
@@ -16,6 +16,8 @@ import typer
 
 from bot.commands.evaluate import eval_command
 from bot.commands.index import ingest, sources_app
+from bot.commands.init import init_command
+from bot.options import KOption, joined_question
 from bot.startup import load_settings, make_answerer, ready_for, state
 from bot.terminal_text import json_line, say
 from bot.user_errors import user_errors
@@ -26,6 +28,9 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Plain click help: typer's rich help prints `<bool>` after every flag (typer 0.29),
+    # which reads as if `--json true` were expected.
+    rich_markup_mode=None,
 )
 app.add_typer(sources_app, name="sources")
 
@@ -52,21 +57,25 @@ def configure_logging(verbose: int) -> None:
     install_log_redaction()
 
 
-# --- ingest -----------------------------------------------------------------------------
+# --- init and ingest --------------------------------------------------------------------
+app.command("init")(init_command)
 app.command()(ingest)
 
 
 # --- ask --------------------------------------------------------------------------------
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question, in quotes.")],
+    question: Annotated[list[str], typer.Argument(
+        metavar="QUESTION", help="The question; quotes are optional (the words are joined).",
+        show_default=False)],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.")] = None,
+    k: KOption = None,
 ) -> None:
     """Answer one question with numbered, quoted sources."""
     with user_errors():
         settings = load_settings()
         answerer = make_answerer(settings)
+        question = joined_question(question)
         ready_for(answerer, question)
         answer = answerer.answer(question, k=k)
         if as_json:
@@ -87,7 +96,7 @@ def chat(
     as_json: Annotated[bool, typer.Option(
         "--json", help="Read questions from stdin, one a line (/reset starts over); print "
                        "one JSON object per question.")] = False,
-    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.")] = None,
+    k: KOption = None,
 ) -> None:
     """Hold a conversation about the article; follow-ups keep the context, /help lists commands."""
     with user_errors():

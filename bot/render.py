@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.terminal_text import printable
+from bot.terminal_text import markdown_as_text, printable
 from retrieval.models import Answer, Citation
 
 
@@ -41,7 +41,9 @@ def emphasised(text: str, spans: list[str], mark: str = "**") -> str:
 
 def answer_plain(answer: Answer) -> str:
     """The whole answer as plain text: what `backstory ask` prints."""
-    lines = [answer.answer]
+    # The offline answer is made of quotes; the LLM's answer may use Markdown on purpose, but
+    # a terminal shows the asterisks either way.
+    lines = [markdown_as_text(answer.answer)]
     if answer.notice:
         lines += ["", f"Note: {answer.notice}"]
     if answer.citations:
@@ -54,7 +56,7 @@ def answer_plain(answer: Answer) -> str:
             if c.url:
                 lines.append(f"    {c.url}")
             if c.quote and c.quote not in answer.answer:  # not a second time
-                lines.append(f"    “{c.quote}”")
+                lines.append(f"    “{markdown_as_text(c.quote)}”")
     return printable("\n".join(lines))
 
 
@@ -79,7 +81,7 @@ def answer_rich(answer: Answer):
         if c.url:
             line.append(printable(f"  {c.url}"), style="dim underline")
         if c.quote and c.quote not in answer.answer:  # the answer already shows it
-            line.append(printable(f"\n    “{c.quote}”"), style="italic dim")
+            line.append(printable(f"\n    “{markdown_as_text(c.quote)}”"), style="italic dim")
         parts.append(line)
     return Group(*parts)
 

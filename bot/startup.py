@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
-from bot.progress import progress_bar
+from bot.progress import run_with_progress
 from bot.terminal_text import say
 
 
@@ -44,17 +45,18 @@ def make_answerer(settings, announce_build: bool = True):
 
     answerer = Answerer(settings)
     if answerer.store.count() == 0:
-        if announce_build and settings.corpus_dir.exists():
+        announce = announce_build and settings.corpus_dir.exists()
+        if announce:
             say(f"Building the index from {settings.corpus_dir} (first use)…", err=True)
-        progress, update = progress_bar("Embedding passages")
-        if progress:
-            with progress:
-                report = answerer.ensure_index(progress=update)
-        else:
-            report = answerer.ensure_index()
+        started = time.monotonic()
+        report = run_with_progress("Embedding passages", answerer.ensure_index, plain=announce)
         if report and report.failed:
             for failure in report.failed:
                 say(f"skipped {failure.origin}: {failure.reason}", err=True)
+        if announce and report:
+            documents = len(report.docs_added) + len(report.docs_updated)
+            say(f"Built the index: {documents} documents, {report.embedded} passages in "
+                f"{time.monotonic() - started:.1f} s.", err=True)
     return answerer
 
 
@@ -65,9 +67,5 @@ def ready_for(answerer, question: str) -> None:
         return
     say("Building the index for questions in other languages than English (once; about a "
         "minute)…", err=True)
-    progress, update = progress_bar("Embedding passages (multilingual)")
-    if progress:
-        with progress:
-            answerer.other_languages.build_index(progress=update)
-    else:
-        answerer.other_languages.build_index()
+    run_with_progress("Embedding passages (multilingual)", answerer.other_languages.build_index,
+                      plain=True)

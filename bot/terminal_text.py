@@ -58,3 +58,33 @@ def bounded(text: str, limit: int = 200) -> str:
     if len(text) <= limit:
         return text
     return f"{text[:limit]}…({len(text.encode('utf-8', 'surrogateescape')):,} bytes)"
+
+
+def markdown_as_text(text: str) -> str:
+    """A quote as a reader sees it, without the source's emphasis markers
+    (`**Peacekeepers.**` shows as Peacekeepers.). markdown-it (rich's own parser) reads the
+    inline syntax, so underscores inside words and a lone `5 * 3` stay as written; links,
+    images and inline HTML stay as written too, for each front end to show as text. Display
+    only: the JSON keeps each quote verbatim, as it stands in its passage."""
+    from markdown_it import MarkdownIt
+
+    tokens = MarkdownIt("commonmark").parseInline(text)
+    if not tokens or tokens[0].children is None:
+        return text
+    parts, links = [], []  # links: the open link tokens, innermost last
+    for token in tokens[0].children:
+        if token.type in ("text", "code_inline", "html_inline"):
+            parts.append(token.content)
+        elif token.type in ("softbreak", "hardbreak"):
+            parts.append("\n")
+        elif token.type == "link_open":
+            links.append(token)
+            parts.append("<" if token.markup == "autolink" else "[")
+        elif token.type == "link_close" and links:
+            opener = links.pop()
+            parts.append(">" if opener.markup == "autolink"
+                         else f"]({opener.attrs.get('href', '')})")
+        elif token.type == "image":
+            parts.append(f"![{token.content}]({token.attrs.get('src', '')})")
+        # strong_open/close and em_open/close: the markers are what is dropped
+    return "".join(parts)

@@ -9,9 +9,10 @@ from langchain_core.language_models import GenericFakeChatModel
 from langchain_core.messages import AIMessage
 from typer.testing import CliRunner
 
-from retrieval.answering.answerer import ABSTAIN_MESSAGE, Answerer
+from retrieval.answering.answerer import Answerer
 from retrieval.answering.followup import Turn
 from retrieval.errors import BackstoryError
+from tests.declines import SPUTNIK_DECLINE
 
 ARTICLE_ID = "articles/2023-06-15-sputnik-moscow-questions-washingtons-sanity.md"
 QUESTIONS = [
@@ -58,7 +59,7 @@ def test_extractive_citations_are_retrieved_and_verbatim(answerer, question):
 def test_out_of_scope_questions_abstain(answerer, question):
     answer = answerer.answer(question)
     assert answer.abstained
-    assert answer.answer == ABSTAIN_MESSAGE
+    assert answer.answer == SPUTNIK_DECLINE
     assert answer.citations == []
 
 
@@ -155,7 +156,7 @@ def test_llm_markers_to_nothing_and_unsupported_sentences_are_dropped(ready_sett
 def test_llm_abstention_token(ready_settings):
     answerer = llm_answerer(ready_settings, ["NOT_IN_SOURCES"])
     answer = answerer.answer("What is the best recipe for chocolate cake?")
-    assert answer.abstained and answer.answer == ABSTAIN_MESSAGE
+    assert answer.abstained and answer.answer == SPUTNIK_DECLINE
 
 
 def test_llm_answer_with_no_valid_citation_falls_back_to_quotes(ready_settings):

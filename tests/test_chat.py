@@ -7,6 +7,7 @@ from typer.testing import CliRunner
 
 from bot.chat.commands import HELP, NO_ANSWER_TEXT, RESET_TEXT
 from bot.cli import app
+from tests.declines import SPUTNIK_DECLINE
 
 ARTICLE_TITLE = "Moscow questions Washington's sanity amid reports of US meddling in Karabakh"
 ARTICLE_URL = (
@@ -82,8 +83,9 @@ def test_answer_then_sources_then_reset(ready_settings):
     )
 
 
-def test_about_describes_article_and_background(ready_settings, store_counts):
-    result = chat(ready_settings, "/about\n")
+@pytest.mark.parametrize("typed", ["/about", "What can I ask you about?", "what do you know?"])
+def test_about_describes_article_and_lists_the_background(ready_settings, store_counts, typed):
+    result = chat(ready_settings, f"{typed}\n")
 
     assert result.exit_code == 0, result.output
     documents, passages = store_counts
@@ -91,13 +93,31 @@ def test_about_describes_article_and_background(ready_settings, store_counts):
     assert result.stdout == (
         f"{ARTICLE_TITLE}\nSputnik, 2023-06-15\n{ARTICLE_URL}\n\n{ARTICLE_LEDE}\n\n"
         f"Background: {documents} documents ({passages} passages).\n"
+        "  Collective Security Treaty Organization (CSTO) and Armenia (facts to 2025-11-27)\n"
+        "  Russian peacekeeping mission in Nagorno-Karabakh (2020–2024) (facts to 2024-06-12)\n"
+        f"  {TARASOV} (facts to 2025-09-01)\n"
     )
+
+
+def test_a_question_about_a_topic_is_not_taken_for_about(ready_settings):
+    result = chat(ready_settings, "What do you know about the CSTO?\n")
+
+    assert result.exit_code == 0, result.output
+    assert "Background:" not in result.stdout
+    assert "Sources:" in result.stdout and "CSTO" in result.stdout
+
+
+def test_bare_words_act_as_their_commands_in_piped_chat(settings):
+    """No index is built: none of these lines is taken for a question."""
+    result = chat(settings, "help\nsources\nclear\nexit\nWho is Tarasov?\n")
+
+    assert result.exit_code == 0
+    assert result.stdout == f"{HELP}\n\n{NO_ANSWER_TEXT}\n\n{RESET_TEXT}\n"
+    assert not (settings.data_dir / "chroma").exists()
 
 
 def test_follow_up_keeps_context_until_reset(ready_settings):
     """"What did he say?" borrows its subject from the turn before; after /reset it has none."""
-    from retrieval.answering.answerer import ABSTAIN_MESSAGE
-
     script = "Who is Stanislav Tarasov?\nWhat did he say?\n/reset\nWhat did he say?\n"
     result = chat(ready_settings, script)
 
@@ -107,7 +127,7 @@ def test_follow_up_keeps_context_until_reset(ready_settings):
     follow_up = first_sources_and_follow_up.split("\n\n", 1)[1]
     assert "Tarasov" in follow_up and "[1]" in follow_up
     assert follow_up_sources.startswith(f"[1] {TARASOV_LABEL}")
-    assert after_reset == f"{ABSTAIN_MESSAGE}\n"
+    assert after_reset == f"{SPUTNIK_DECLINE}\n"
 
 
 def test_bad_k_is_refused_before_anything_runs(settings):

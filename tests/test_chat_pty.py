@@ -133,3 +133,32 @@ def test_quit_at_a_fresh_prompt_exits_cleanly_every_time(ready_settings):
         assert "terminate called" not in output, output
         codes.append((child.exitstatus, child.signalstatus))
     assert codes == [(0, None)] * QUIT_RUNS
+
+
+def test_bare_words_act_as_their_commands_in_a_terminal(ready_settings):
+    """`help`, `sources`, `clear`, "what can I ask?" and `exit`, typed without the slash."""
+    from bot.chat.commands import NO_ANSWER_TEXT, RESET_TEXT
+
+    child = spawn_chat(ready_settings)
+    try:
+        child.expect_exact(PROMPT)
+        child.sendline("help")
+        child.expect_exact("/sources N    show the full passage behind citation [N]")
+        child.expect_exact(PROMPT)
+        child.sendline("sources")
+        child.expect_exact(NO_ANSWER_TEXT)
+        child.expect_exact(PROMPT)
+        child.sendline("What can I ask you about?")
+        child.expect_exact("Background: 3 documents")
+        child.expect_exact("Collective Security Treaty Organization (CSTO) and Armenia")
+        child.expect_exact(PROMPT)
+        child.sendline("clear")
+        child.expect_exact(RESET_TEXT)
+        child.expect_exact(PROMPT)
+        child.sendline("exit")
+        child.expect(pexpect.EOF)
+        output = child.before
+    finally:
+        child.close()
+    assert child.exitstatus == 0
+    assert "I can't answer that" not in output  # none of them was taken for a question

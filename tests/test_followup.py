@@ -7,8 +7,8 @@ from typer.testing import CliRunner
 
 from bot.chat.commands import RESET_TEXT
 from bot.cli import app
-from retrieval.answering.answerer import ABSTAIN_MESSAGE
 from retrieval.answering.followup import Turn, resolve
+from tests.declines import SPUTNIK_DECLINE
 
 PEACEKEEPERS = Turn("How many Russian peacekeepers were deployed in Karabakh?",
                     "Moscow deployed a 2,000 troop-strong peacekeeping contingent in "
@@ -124,4 +124,4 @@ def test_after_reset_nobody_is_referred_to(full_answerer):
     assert result.exit_code == 0, result.output
     before_reset, after_reset = result.stdout.split(f"\n\n{RESET_TEXT}\n\n")
     assert "Tarasov died" in before_reset.split("Sources:")[1]  # the follow-up's answer
-    assert after_reset == f"{ABSTAIN_MESSAGE}\n"
+    assert after_reset == f"{SPUTNIK_DECLINE}\n"

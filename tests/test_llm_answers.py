@@ -7,10 +7,11 @@ import asyncio
 
 import pytest
 
-from retrieval.answering.answerer import ABSTAIN_MESSAGE, LLM_UNVERIFIED_NOTICE, Answerer
+from retrieval.answering.answerer import LLM_UNVERIFIED_NOTICE, Answerer
 from retrieval.answering.citations import attach_markers
 from retrieval.answering.llm import ASKING_STATUS
 from tests.fake_openai import Behaviour
+from tests.declines import SPUTNIK_DECLINE
 
 QUESTION = "How many Russian peacekeepers were deployed in Nagorno-Karabakh?"
 TRUE = "Moscow deployed a 2,000 troop-strong peacekeeping contingent in Nagorno-Karabakh"
@@ -122,7 +123,7 @@ def test_an_invented_sentence_is_cut_and_the_reader_told(llm, fake_openai):
 def test_a_decline_in_words_is_an_abstention(llm, fake_openai, decline):
     fake_openai.then(Behaviour(text=decline))
     answer = ask(llm, "What is the population of Stepanakert?")
-    assert answer.abstained and answer.answer == ABSTAIN_MESSAGE
+    assert answer.abstained and answer.answer == SPUTNIK_DECLINE
     assert answer.generator == "llm" and answer.notice is None
 
 

@@ -1,8 +1,13 @@
-"""Chat's slash commands: /sources [n], /about, /reset, /help, /quit. Each returns plain text."""
+"""Chat's slash commands: /sources [n], /about, /reset, /help, /quit. Each returns plain text.
+
+Typed without the slash, the bare words (`help`, `exit`, `sources`, `clear`, …) and "what can
+I ask?" are taken as the commands people meant: none of them is a question about the article.
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -18,9 +23,10 @@ Commands:
   /sources      list the sources of the last answer
   /sources N    show the full passage behind citation [N]
   /about        the article and the background documents the answers come from
-  /reset        forget the conversation and start a new one
+  /reset        forget the conversation and start a new one (also /clear)
   /help         show this help
-  /quit         leave (Ctrl-D too); Ctrl-C cancels an answer"""
+  /quit         leave (also /exit; Ctrl-D too); Ctrl-C cancels an answer
+The words help, sources, about, clear, reset, exit and quit work without the slash."""
 
 RESET_TEXT = "Started a new conversation."
 NO_ANSWER_TEXT = "No answer yet: ask a question first."
@@ -37,8 +43,38 @@ class Reply:
     reset: bool = False
 
 
+# A bare word, alone on its line, that means a command rather than a question.
+BARE_WORDS = {"help": "/help", "sources": "/sources", "about": "/about", "clear": "/reset",
+              "reset": "/reset", "exit": "/quit", "quit": "/quit"}
+# "What can I ask?", "What do you know about?", "What topics do you cover?": about the bot,
+# not about the article, so they get /about's list instead of a decline. The whole line
+# must be such a question: "What do you know about the CSTO?" is a question for the sources.
+ABOUT_QUESTION = re.compile(
+    r"^(?:so\s+|and\s+|ok(?:ay)?,?\s+)?what\s+(?:"
+    r"(?:can|could|should|may)\s+i\s+ask"
+    r"|(?:do|can)\s+you\s+(?:know|cover|answer)"
+    r"|(?:topics|subjects|questions)\s+(?:do|can)\s+you\s+(?:know|cover|answer)"
+    r"|(?:is|are)\s+(?:this|you|the\s+(?:bot|corpus|sources))"
+    r")(?:\s+(?:you|about|here|questions|on|with))*\s*[?.!]*$", re.IGNORECASE)
+
+
 def is_command(line: str) -> bool:
     return line.startswith("/")
+
+
+def as_command(line: str) -> str | None:
+    """The slash command a line means, or None when it is a question."""
+    line = line.strip()
+    if is_command(line):
+        return line
+    words = line.rstrip("?!.").split()
+    if len(words) == 1 and words[0].lower() in BARE_WORDS:
+        return BARE_WORDS[words[0].lower()]
+    if len(words) == 2 and words[0].lower() == "sources" and words[1].strip("[]").isdigit():
+        return f"/sources {words[1]}"
+    if ABOUT_QUESTION.match(line):
+        return "/about"
+    return None
 
 
 async def run_command(line: str, session: ChatSession) -> Reply:
@@ -49,7 +85,7 @@ async def run_command(line: str, session: ChatSession) -> Reply:
         return Reply(quit=True)
     if name == "/help":
         return Reply(HELP)
-    if name == "/reset":
+    if name in ("/reset", "/clear"):
         session.reset()
         return Reply(RESET_TEXT, reset=True)
     if name == "/sources":
@@ -85,7 +121,8 @@ def sources_text(session: ChatSession, arg: str) -> str:
 
 
 def about_text(store: Store) -> str:
-    """The article(s): headline, outlet, date, opening paragraph; then the background counts."""
+    """What the answers come from: each article (headline, outlet, date, opening paragraph),
+    then every background document's title, one a line."""
     rows = store.documents()
     if not rows:
         return "The index is empty; run `backstory ingest`."
@@ -103,8 +140,18 @@ def about_text(store: Store) -> str:
         blocks.append("No article is indexed (only background documents).")
     passages = sum(r["chunks"] for r in background)
     noun = "document" if len(background) == 1 else "documents"
-    blocks.append(f"Background: {len(background)} {noun} ({passages} passages).")
+    listing = f"Background: {len(background)} {noun} ({passages} passages)."
+    if background:
+        listing += "\n" + "\n".join(f"  {title_line(r)}"
+                                      for r in sorted(background, key=lambda r: r["title"]))
+    blocks.append(listing)
     return "\n\n".join(blocks)
+
+
+def title_line(row: dict) -> str:
+    """A background document in one line: its title and how recent its facts are."""
+    as_of = row.get("as_of") or row.get("published")
+    return f"{row['title'] or row['id']}" + (f" (facts to {as_of})" if as_of else "")
 
 
 def opening_paragraphs(store: Store, doc_id: str, title: str) -> str:

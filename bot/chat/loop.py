@@ -15,7 +15,7 @@ import sys
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, NoReturn
 
-from bot.chat.commands import is_command, run_command
+from bot.chat.commands import as_command, run_command
 from bot.chat.session import ChatSession, Warmup, interactive_factory
 from bot.terminal_text import printable
 
@@ -132,10 +132,11 @@ class InteractiveChat:
             if not line:
                 continue
             self._catch_sigint()
-            if is_command(line):
+            command = as_command(line)
+            if command is not None:
                 # /about waits for the engine: show the spinner while it loads.
                 run = self._with_spinner if not self.warmup.ready else self._cancellable
-                reply = await run(run_command(line, self.session))
+                reply = await run(run_command(command, self.session))
                 if reply is not None and reply.quit:
                     return 0
                 if reply is not None and reply.text:

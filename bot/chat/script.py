@@ -10,7 +10,7 @@ import logging
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, TextIO
 
-from bot.chat.commands import is_command, run_command
+from bot.chat.commands import as_command, is_command, run_command
 from bot.terminal_text import bounded, json_line, printable
 
 if TYPE_CHECKING:
@@ -32,7 +32,11 @@ async def run_script(session: ChatSession, lines: Iterable[str], out: TextIO, er
         line = raw.strip()
         if not line:
             continue
-        if is_command(line):
+        # With --json every line that is not a /command is a question, as documented;
+        # plain piped chat reads bare words as a person typing them would mean them.
+        command = line if as_json else as_command(line)
+        if command is not None and is_command(command):
+            line = command
             if as_json and line.split()[0].lower() not in JSON_COMMANDS:
                 _write(err, f"ignored {bounded(line.split()[0])}: with --json only "
                             f"{' and '.join(JSON_COMMANDS)} work")

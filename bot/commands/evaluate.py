@@ -7,24 +7,32 @@ from typing import Annotated
 
 import typer
 
+from bot.options import KOption
 from bot.progress import progress_bar
 from bot.startup import load_settings, make_answerer
 from bot.terminal_text import json_line, say
 from bot.user_errors import user_errors
 
+# SQuAD 2.0 (CC BY-SA 4.0) is not shipped: its dev file is a public download.
+SQUAD_URL = "https://rajpurkar.github.io/SQuAD-explorer/"
+SQUAD_NEEDS_FILE = (
+    "--squad needs the SQuAD 2.0 JSON file: `backstory eval --squad FILE`. It is public "
+    f"(CC BY-SA 4.0): download dev-v2.0.json from {SQUAD_URL}; docs/evaluation.md says "
+    "which split the published numbers used")
+
 
 # --- eval -------------------------------------------------------------------------------
 def eval_command(
     file: Annotated[Path | None, typer.Argument(
-        help="Questions, one JSON object a line (default: tests/eval/questions.jsonl).")] = None,
+        metavar="FILE", show_default=False, help="Questions, one JSON object a line (default: tests/eval/questions.jsonl).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-    k: Annotated[int | None, typer.Option("-k", help="Passages to retrieve.")] = None,
+    k: KOption = None,
     baseline: Annotated[str | None, typer.Option(
         "--baseline", help="Also run a baseline side by side: naive (textbook dense RAG).")
     ] = None,
     squad: Annotated[bool, typer.Option(
-        "--squad", help="Evaluate on SQuAD 2.0 instead (FILE: a SQuAD-format JSON, default "
-                        "the shared copy): ingests its articles into their own index under "
+        "--squad", help="Evaluate on SQuAD 2.0 instead; FILE is a SQuAD 2.0 JSON (public: "
+                        f"{SQUAD_URL}). Ingests its articles into their own index under "
                         "DATA_DIR and reports answers, citations and abstention P/R.")] = False,
     split: Annotated[str, typer.Option(
         "--split", help="With --squad: which articles, test (held out), val or train.")
@@ -81,13 +89,14 @@ def _squad_eval(file: Path | None, split: str, sample: int, k: int | None,
                 as_json: bool) -> None:
     from retrieval.errors import BackstoryError
     from retrieval.evaluation.squad import SPLITS, evaluate
-    from retrieval.train.squad import DEFAULT_SQUAD
 
     if split not in SPLITS:
         raise BackstoryError(f"--split must be one of {', '.join(SPLITS)}, not {split!r}")
-    path = file or DEFAULT_SQUAD
+    if file is None:
+        raise BackstoryError(SQUAD_NEEDS_FILE)
+    path = file
     if not path.is_file():
-        raise BackstoryError(f"no SQuAD file at {path}; pass one: `backstory eval --squad FILE`")
+        raise BackstoryError(f"no SQuAD file at {path}. {SQUAD_NEEDS_FILE}")
     settings = load_settings()
     say(f"Indexing the SQuAD {split} articles (first run only)…", err=True)
     progress, update = progress_bar("Evaluating (squad)")

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import sys
+import time
 from typing import Annotated
 
 import typer
 
-from bot.progress import progress_bar
+from bot.progress import plain_progress, progress_bar
 from bot.startup import load_settings
 from bot.terminal_text import json_line, say
 from bot.user_errors import user_errors
@@ -22,7 +23,7 @@ SOURCE_URLS_SHOWN = 3
 # --- ingest -----------------------------------------------------------------------------
 def ingest(
     targets: Annotated[list[str] | None, typer.Argument(
-        help="Files, folders or URLs (default: the corpus folder).")] = None,
+        metavar="TARGET", show_default=False, help="Files, folders or URLs (default: the corpus folder).")] = None,
     rebuild: Annotated[bool, typer.Option(
         "--rebuild", help="Drop the index and embed everything again; a document "
                         "that cannot be read again is kept as it was. With PATHs: rebuild "
@@ -41,8 +42,14 @@ def ingest(
         from retrieval.index.store import Store
 
         settings = load_settings()
+        started = time.monotonic()
+        if not as_json:
+            say(f"Indexing {what_is_read(targets, settings.corpus_dir)}: reading, then "
+                "embedding new and changed passages…")
         store = Store(settings, make_embedder(settings))
         progress, update = progress_bar("Embedding passages")
+        if not progress and not as_json:
+            update = plain_progress("Embedding passages")
 
         def confirm(doc_ids: list[str], indexed: int) -> bool:
             if progress:
@@ -55,14 +62,14 @@ def ingest(
             with progress:
                 report = run_ingest(store, targets, progress=update, **options)
         else:
-            report = run_ingest(store, targets, **options)
+            report = run_ingest(store, targets, progress=update, **options)
         if as_json:
             typer.echo(json_line(report.to_json_dict()))
         else:
             say(
                 f"documents: {len(report.docs_added)} added, {len(report.docs_updated)} updated, "
                 f"{len(report.docs_unchanged)} unchanged, {len(report.docs_deleted)} deleted; "
-                f"{report.embedded} passages embedded"
+                f"{report.embedded} passages embedded in {time.monotonic() - started:.1f} s"
             )
             for note in report.notes:
                 say(f"note: {note.origin}: {note.reason}", err=True)
@@ -73,6 +80,15 @@ def ingest(
                 say(f"failed: {failure.origin}: {failure.reason}", err=True)
         if report.failed or report.docs_withheld:
             raise typer.Exit(1)
+
+
+def what_is_read(targets: list[str] | None, corpus_dir) -> str:
+    """`1 file (x.md)`, `the corpus folder corpus`, `3 targets`: what this ingest reads."""
+    if not targets:
+        return f"the corpus folder {corpus_dir}"
+    if len(targets) == 1:
+        return targets[0]
+    return f"{len(targets)} files, folders or URLs"
 
 
 def at_a_terminal() -> bool:
@@ -91,6 +107,8 @@ def confirm_mass_delete(doc_ids: list[str], indexed: int) -> bool:
 def sources(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON list.")] = False,
+    short: Annotated[bool, typer.Option(
+        "--short", help="One line per document: id, kind, title, outlet, date.")] = False,
 ) -> None:
     """List the indexed documents: id, title, kind, outlet, dates, url, source URLs, passages."""
     if ctx.invoked_subcommand is not None:
@@ -109,6 +127,10 @@ def sources(
         if not rows:
             say("The index is empty; run `backstory ingest`.")
             return
+        if short:
+            for row in rows:
+                say(short_line(row))
+            return
         for row in rows:
             date = row["published"] or "undated"
             as_of = f", facts to {row['as_of']}" if row.get("as_of") else ""
@@ -124,6 +146,12 @@ def sources(
                 say(f"    source: {url}" + (f"  ({label})" if label else ""))
             if more:
                 say(f"    … and {more} more sources (--json lists them all)")
+
+
+def short_line(row: dict) -> str:
+    date = f"facts to {row['as_of']}" if row.get("as_of") else row["published"] or "undated"
+    return (f"{row['id']}  [{row['kind']}] {row['title']} — "
+            f"{row['outlet'] or 'unknown outlet'}, {date}")
 
 
 @sources_app.command("remove")

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import discord
 
 from bot.render import emphasised, source_label, whose_label
+from bot.terminal_text import markdown_as_text
 from retrieval.answering.llm import ABSTAIN_TOKEN
 from retrieval.index.safety import sanitize_output, strip_mentions
 from retrieval.models import Answer, Citation, one_sided_account
@@ -250,7 +251,8 @@ def _source_lines(citations: list[Citation], answer_text: str) -> list[str]:
         for c in group:
             if c.quote and c.quote not in answer_text:
                 tag = f"[{c.n}] " if len(group) > 1 else ""
-                lines.append(f"> {tag}“{as_text(clip(c.quote, QUOTE_MAX_CHARS))}”")
+                quote = markdown_as_text(c.quote)
+                lines.append(f"> {tag}“{as_text(clip(quote, QUOTE_MAX_CHARS))}”")
     return lines
 
 

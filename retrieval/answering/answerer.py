@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.answering import extractive, slots, sourcing
 from retrieval.answering.citations import compose_extract, verify_generated
+from retrieval.answering.declines import DECLINE_TAIL, ArticleDecline
 from retrieval.answering.dropped import partial_notice, plain_reason
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
 from retrieval.answering.language import foreign_language
@@ -42,10 +43,9 @@ if TYPE_CHECKING:  # LangChain's model and indexing modules load only on the pat
 
 logger = logging.getLogger(__name__)
 
-ABSTAIN_MESSAGE = (
-    "I can't answer that from the article or its background documents, and I'd rather not "
-    "guess. Try asking about the people, places and events they cover."
-)
+# Said when nothing is known about the index (the naive baseline); the Answerer names the
+# indexed articles instead (decline_message).
+ABSTAIN_MESSAGE = f"I can't answer that from the article or its background documents, {DECLINE_TAIL}"
 LLM_FALLBACK_NOTICE = "The language model was unavailable; showing quoted sentences instead."
 LLM_TIMEOUT_NOTICE = (
     "The language model did not finish within {seconds:g} s; showing quoted sentences instead."
@@ -120,6 +120,7 @@ class Answerer:
         self.other_languages = OtherLanguages(settings, self.store, self.sentence_vectors)
         warm_up_in_background()  # spaCy, which the reader parses every question with
         self._loaded = False  # set after the first answer, when models and index are loaded
+        self.decline = ArticleDecline(self.store)
         # CPU-bound work runs in threads so the event loop stays free; as many threads as
         # cores, since more only queue for the GIL and stretch every wake-up of the loop.
         self._executor = ThreadPoolExecutor(max_workers=os.cpu_count() or 2,
@@ -186,6 +187,7 @@ class Answerer:
         it written by the LLM (aanswer), used for the search instead of the question."""
         question, k = self.validate(question, k)
         history = self._history(history)
+        self.decline.refresh()
         started = time.perf_counter()
         self.store.follow()  # another process may have ingested or rebuilt since the last one
         language = foreign_language(question) if search_query is None else None
@@ -391,5 +393,5 @@ class Answerer:
         return await self._in_thread(self._extractive_answer, prepared, notice)
 
     def _abstain(self, prepared: Prepared, generator: str, notice: str | None = None) -> Answer:
-        return Answer(question=prepared.question, answer=ABSTAIN_MESSAGE, abstained=True,
+        return Answer(question=prepared.question, answer=self.decline.text, abstained=True,
                       generator=generator, retrieved=prepared.retrieved, notice=notice)

@@ -56,3 +56,48 @@ _DECLINE = re.compile("|".join(f"(?:{p})" for p in _PATTERNS), re.I)
 def is_decline(sentence: str) -> bool:
     """True when the sentence says the sources (or the model) cannot answer."""
     return bool(_DECLINE.search(sentence))
+
+
+# --- our own decline ------------------------------------------------------------------------
+# It names the articles actually indexed, so a reader of a second article, or of a
+# community's own one, is not told about "the article" they never saw.
+MAX_NAMED_ARTICLES = 3
+DECLINE_TAIL = ("and I'd rather not guess. Try asking about the people, places and events "
+                "they cover.")
+
+
+def decline_message(article_titles: list[str]) -> str:
+    """The fixed sentence said when the sources do not answer, naming what they are."""
+    quoted = [f"“{title}”" for title in article_titles]
+    if not quoted:
+        where = "the background documents"
+    elif len(quoted) == 1:
+        where = f"the article {quoted[0]} or its background documents"
+    elif len(quoted) <= MAX_NAMED_ARTICLES:
+        where = (f"the articles {', '.join(quoted[:-1])} and {quoted[-1]} or their background "
+                 "documents")
+    else:
+        where = f"the {len(quoted)} articles (/about lists them) or their background documents"
+    return f"I can't answer that from {where}, {DECLINE_TAIL}"
+
+
+class ArticleDecline:
+    """The fixed decline naming the indexed articles, read again when the index changed."""
+
+    def __init__(self, store) -> None:
+        self.store = store
+        self._cached: tuple[int, str] | None = None  # (passage count, decline text)
+
+    def refresh(self) -> None:
+        """Called from Answerer.prepare(), in a worker thread: the Chroma reads must not run
+        on the event loop."""
+        count = self.store.count()
+        if self._cached is None or self._cached[0] != count:
+            self._cached = (count, decline_message(self.store.article_titles()))
+
+    @property
+    def text(self) -> str:
+        if self._cached is None:
+            self.refresh()
+        assert self._cached is not None
+        return self._cached[1]

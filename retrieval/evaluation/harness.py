@@ -1,6 +1,6 @@
 """The evaluation harness behind `backstory eval`: questions in, pass rates and latencies out.
 
-The question format is described in the shared eval README: `answer_any` / `cite_any` are
+The question format is in docs/eval-format.md: `answer_any` / `cite_any` are
 lists of groups of alternatives; every group must be matched by one of its alternatives
 (case-insensitive substring). Anything with an `answer(question, history, k)` method that
 returns an `Answer` can be evaluated: our `Answerer` and the naive baseline alike.
@@ -84,13 +84,12 @@ def load_questions(path: Path) -> list[EvalItem]:
             continue
         try:
             item = EvalItem.model_validate(json.loads(line))
-        except (json.JSONDecodeError, ValidationError) as err:
-            first = (
-                str(err).splitlines()[0]
-                if isinstance(err, json.JSONDecodeError)
-                else err.errors()[0]["msg"]
-            )
-            raise BackstoryError(f"{path}:{number}: not a valid eval question ({first})") from None
+        except json.JSONDecodeError as err:
+            raise BackstoryError(f"{path}:{number}: not a valid eval question (not JSON: "
+                                 f"{err.msg}, column {err.colno})") from None
+        except ValidationError as err:
+            raise BackstoryError(f"{path}:{number}: not a valid eval question "
+                                 f"({describe_problem(err.errors()[0])})") from None
         if item.id in seen:
             raise BackstoryError(f"{path}:{number}: duplicate id {item.id!r}")
         seen.add(item.id)
@@ -98,6 +97,16 @@ def load_questions(path: Path) -> list[EvalItem]:
     if not items:
         raise BackstoryError(f"{path} holds no questions")
     return items
+
+
+def describe_problem(error: dict) -> str:
+    """Pydantic's first complaint about a line, naming the field (see docs/eval-format.md)."""
+    field = ".".join(str(part) for part in error["loc"])
+    if error["type"] == "missing":
+        return f"the field `{field}` is missing"
+    if not field:  # a whole-line rule such as "needs `q` or `turns`"
+        return error["msg"].removeprefix("Value error, ")
+    return f"the field `{field}`: {error['msg']}"
 
 
 # --- matching -----------------------------------------------------------------------------

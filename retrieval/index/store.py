@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
-from collections import defaultdict
 from pathlib import Path
 from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import BackstoryError
+from retrieval.index.document_rows import document_rows
 from retrieval.index.embeddings import embedder_name
 from retrieval.index.following import (
     read_stamp,
@@ -22,7 +21,6 @@ from retrieval.index.following import (
     written_here,
 )
 from retrieval.index.fts import FtsIndex, follow_server, open_lexical
-from retrieval.index.outlets import load_policy
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -262,6 +260,15 @@ class Store:
             yield got
             offset += len(got["ids"])
 
+    def article_titles(self) -> list[str]:
+        """The indexed articles' titles, from their first passages (one filtered read)."""
+        if not self.collection_exists():
+            return []
+        got = self.collection.get(where={"$and": [{"kind": "article"}, {"position": 0}]},
+                                  include=["metadatas"])
+        return sorted({str((m or {}).get("title") or (m or {}).get("doc_id", "?"))
+                       for m in got["metadatas"]})
+
     @reopened_on_not_found
     def all_metadata(self) -> tuple[list[str], list[dict]]:
         ids: list[str] = []
@@ -287,31 +294,7 @@ class Store:
         if not self.collection_exists():
             return []
         _, metas = self.all_metadata()
-        rows: dict[str, dict] = {}
-        counts: dict[str, int] = defaultdict(int)
-        for meta in metas:
-            doc_id = meta.get("doc_id", "?")
-            counts[doc_id] += 1
-            rows.setdefault(doc_id, {
-                "id": doc_id,
-                "title": meta.get("title", ""),
-                "kind": meta.get("kind", ""),
-                "outlet": meta.get("outlet") or None,
-                "published": meta.get("published") or None,
-                "as_of": meta.get("as_of") or None,
-                "url": meta.get("url") or None,
-                "sources": [],
-                "origin": meta.get("origin", ""),
-            })
-            # Newer indexes keep the list on a document's first passage only.
-            rows[doc_id]["sources"] = rows[doc_id]["sources"] or _source_urls(meta)
-        policy = load_policy()
-        for doc_id, row in rows.items():
-            row["chunks"] = counts[doc_id]
-            # whom the document's outlet and each of its sources speak for (None: unlabelled)
-            row["outlet_label"] = policy.label_for(row["url"], row["outlet"])
-            row["source_labels"] = [policy.label_for(url) for url in row["sources"]]
-        return sorted(rows.values(), key=lambda r: (r["kind"] != "article", r["id"]))
+        return document_rows(metas)
 
     @reopened_on_not_found
     def dense_search(self, vector: list[float], k: int) -> list[tuple[str, float]]:
@@ -385,12 +368,3 @@ class Store:
 def _first_line(err: Exception) -> str:
     text = str(err).strip()
     return text.splitlines()[0][:200] if text else type(err).__name__
-
-
-def _source_urls(meta: dict) -> list[str]:
-    """The public URLs a background note's facts rest on (its front matter's `sources`)."""
-    try:
-        urls = json.loads(meta.get("sources") or "[]")
-    except ValueError:
-        return []
-    return [str(u) for u in urls] if isinstance(urls, list) else []

@@ -187,9 +187,9 @@ class Answerer:
         it written by the LLM (aanswer), used for the search instead of the question."""
         question, k = self.validate(question, k)
         history = self._history(history)
-        self.decline.refresh()
         started = time.perf_counter()
         self.store.follow()  # another process may have ingested or rebuilt since the last one
+        self.decline.refresh()
         language = foreign_language(question) if search_query is None else None
         if language is not None:
             return self._prepare_foreign(question, history, k, language, started)
@@ -287,7 +287,7 @@ class Answerer:
         else:
             answer = await self._in_thread(self._extractive_answer, prepared)
         if prepared.language is not None and prepared.language_reply is None:
-            answer = in_their_language(answer, prepared.language, ABSTAIN_MESSAGE)
+            answer = in_their_language(answer, prepared.language, self.decline.text)
         # The article over a note's paraphrase of it; the date an article-only answer holds for.
         answer = sourcing.finish(answer)
         answer.timings_ms = {

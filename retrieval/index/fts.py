@@ -111,6 +111,10 @@ class FtsIndex:
         """Every passage id (for consistency checks; a whole read)."""
         return [r[0] for r in self._db.execute("SELECT chunk_id FROM passage")]
 
+    def doc_ids(self) -> set[str]:
+        """The indexed documents' ids (from the passage table's doc_id index, not Chroma)."""
+        return {r[0] for r in self._db.execute("SELECT DISTINCT doc_id FROM passage")}
+
     def known(self, chunk_ids: list[str]) -> set[str]:
         """Which of these passage ids the index holds."""
         found: set[str] = set()

@@ -348,9 +348,14 @@ def _withheld(
 
 
 def _indexed_ids(store: Store, tolerate_damage: bool) -> set[str]:
-    """The documents in the index before this run; none when a rebuild finds it damaged."""
+    """The documents in the index before this run; none when a rebuild finds it damaged.
+
+    Read from the lexical index, which holds each passage's document: reading Chroma's
+    metadata would cost a pass over the whole index on every ingest."""
     try:
-        return {row["id"] for row in store.documents()}
+        if not store.collection_exists():
+            return set()
+        return store.lexical().doc_ids()
     except BackstoryError:
         if tolerate_damage:
             return set()

@@ -37,13 +37,26 @@ def mirror_settings(settings):
                                        "embedder": "e5"})
 
 
+class VectorOnlyStore(Store):
+    """The mirror's store: vectors under the main index's passage ids, no text, so no
+    lexical index of its own to count from or keep in step."""
+
+    def count(self) -> int:
+        return self.collection.count() if self.collection_exists() else 0
+
+    def delete_ids(self, ids: list[str]) -> None:
+        for start in range(0, len(ids), SYNC_BATCH):
+            self.collection.delete(ids=ids[start : start + SYNC_BATCH])
+        self.forget_count()
+
+
 class MultilingualIndex:
     """Owns the e5 mirror of `main`: whether it is ready, syncing it, building it in a thread."""
 
     def __init__(self, main: Store, embedder=None) -> None:
         self.main = main
         settings = mirror_settings(main.settings)
-        self.store = Store(settings, embedder or make_embedder(settings))
+        self.store = VectorOnlyStore(settings, embedder or make_embedder(settings))
         self._thread: threading.Thread | None = None
         self._sync_lock = threading.Lock()
         self.error: Exception | None = None  # why the last background build failed
@@ -58,8 +71,7 @@ class MultilingualIndex:
     def behind(self) -> int:
         """How many of the main index's passages have no multilingual vector (cheap: counts)."""
         main = self.main.count()
-        # The mirror's own Chroma count: it holds vectors only, no lexical index to count.
-        mine = self.store.collection.count() if self.exists() else 0
+        mine = self.store.count() if self.exists() else 0
         return abs(main - mine)
 
     def ready(self) -> bool:
@@ -82,8 +94,7 @@ class MultilingualIndex:
             guard = nullcontext if locked else (lambda: writer_lock(self.main.settings))
             if stale:
                 with guard():
-                    for start in range(0, len(stale), SYNC_BATCH):
-                        self.store.collection.delete(ids=stale[start : start + SYNC_BATCH])
+                    self.store.delete_ids(stale)
             if progress:
                 progress(0, len(missing))
             for start in range(0, len(missing), SYNC_BATCH):

@@ -260,6 +260,7 @@ class Store:
             yield got
             offset += len(got["ids"])
 
+    @reopened_on_not_found
     def article_titles(self) -> list[str]:
         """The indexed articles' titles, from their first passages (one filtered read)."""
         if not self.collection_exists():

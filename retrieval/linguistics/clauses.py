@@ -150,22 +150,7 @@ def _inherited_subject(verb: Token) -> list[Token]:
 
 def frames(span: Span | Doc) -> list[Frame]:
     """Every verbal predicate of a text with its subject, object and recipient."""
-    found = []
-    for token in span:
-        is_copula_root = token.lemma_ == "be" and any(c.dep_ == "attr" for c in token.children)
-        if token.pos_ != "VERB" and not is_copula_root:
-            continue
-        subjects, objects, recipients = _role_tokens(token)
-        if not subjects:
-            subjects = _inherited_subject(token)
-        found.append(Frame(
-            predicate=_predicate_name(token),
-            subject=frozenset().union(*(phrase_words(t) for t in subjects)),
-            object=frozenset().union(*(phrase_words(t) for t in objects)),
-            recipient=frozenset().union(*(phrase_words(t) for t in recipients)),
-            negated=is_negated(token),
-        ))
-    return found
+    return [frame for _, frame in verb_frames(span)]
 
 
 # --- what a number counts, which event a date belongs to ---------------------------------

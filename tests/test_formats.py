@@ -6,6 +6,7 @@ import pytest
 
 from retrieval.errors import BackstoryError
 from retrieval.index.ingest import ingest
+from tests.pdf_bytes import pdf_file
 
 
 def minimal_pdf(text: str, title: str) -> bytes:
@@ -20,17 +21,7 @@ def minimal_pdf(text: str, title: str) -> bytes:
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
         f"<< /Title ({title}) /CreationDate (D:20240315120000Z) >>".encode(),
     ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R /Info 6 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects, b" /Info 6 0 R")
 
 
 def test_pdf_and_html_files_are_ingested_with_metadata(store, corpus):

@@ -14,6 +14,7 @@ from retrieval.errors import BackstoryError
 from retrieval.index.ingest import ingest, remove_document
 from retrieval.index.register import SourceRegister
 from tests.conftest import loopback_site
+from tests.pdf_bytes import pdf_file
 
 PAGE = (b"<html><head><title>Mill on the river</title></head><body><article>"
         b"<p>The old mill on the river Terter was rebuilt in 1911 by a guild of millers.</p>"
@@ -262,17 +263,7 @@ def lines_pdf(pages: list[list[str]]) -> bytes:
     objects = [o.replace(b"/F1 0 0 R", b"/F1 %d 0 R" % font_no) for o in objects]
     objects[1] = b"<< /Type /Pages /Kids [%s] /Count %d >>" % (
         b" ".join(b"%d 0 R" % k for k in kids), len(kids))
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
-        len(objects) + 1, xref)
-    return bytes(out)
+    return pdf_file(objects)
 
 
 def test_pdf_lines_are_reflowed_into_paragraphs(tmp_path):

@@ -31,6 +31,7 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=60)
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--verbose", action="store_true")
+    parser.add_argument("--reader", choices=("before", "now", "both"), default="both")
     args = parser.parse_args()
     root = args.work / "xquad-tuning"
     settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", _env_file=None)
@@ -40,7 +41,7 @@ def main() -> None:
     titles = {a["title"] for a in documents}
     from retrieval.answering import other_languages
 
-    for own in (False, True):
+    for own in {"before": (False,), "now": (True,), "both": (False, True)}[args.reader]:
         other_languages.OWN_READER = own
         print(f"reader: {'cross_lingual.py' if own else 'before (similarity alone)'}")
         diagnose(answerer, documents, titles, args)

@@ -11,6 +11,7 @@ scripts transliterated to Latin letters by `anyascii`).
 from __future__ import annotations
 
 import logging
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -34,6 +35,11 @@ LITERAL_WEIGHT = 0.05
 # Sentences read: those of the best-ranked passages, as many as the English reader embeds
 # at most, in retrieval order (their vectors are remembered across questions).
 MAX_SENTENCES = 24
+NUMBERS_MUST_APPEAR = True
+# A follow-up's similarity: this share from the question with the previous one, the rest from
+# the new question alone. Searched as one text, the earlier question's words outweighed the
+# new one's ("А сколько там миротворцев?" after the base in Gyumri quoted Gyumri again).
+CONTEXT_WEIGHT = 0.3
 
 
 @lru_cache(maxsize=20_000)
@@ -41,6 +47,14 @@ def _literals(text: str) -> frozenset[str]:
     """The text's word tokens, and those of its Latin transliteration: "Лютер" -> "lyuter",
     "٢٠٠٠" -> "2000"."""
     return frozenset(tokenize(text)) | frozenset(tokenize(anyascii(text)))
+
+
+_THOUSANDS = re.compile(r"(?<=\d)[,.\s](?=\d{3}\b)")
+
+
+def numbers(text: str) -> set[str]:
+    """The numbers written in digits, in any script ("٢٠٣٠" -> "2030", "2,000" -> "2000")."""
+    return set(re.findall(r"\d+", _THOUSANDS.sub("", anyascii(text))))
 
 
 def _literal_weights(question: str, lexicon) -> dict[str, float]:
@@ -63,6 +77,12 @@ def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
     pool = extractive.candidates(retrieved)
     if not pool:
         return Extract([], 0.0)
+    # A number the question gives ("in 2030") that no retrieved passage writes: whatever
+    # they say, they do not say it about that.
+    unseen = numbers(question) - set().union(*(numbers(r.text) for r in retrieved))
+    if unseen and NUMBERS_MUST_APPEAR:
+        logger.debug("the passages never write %s: declining", ", ".join(sorted(unseen)))
+        return Extract([], 0.0)
     literal = _literal_weights(question, lexicon)
     titles = [_literals(passage_body(r.text)[0]) for r in retrieved]
     names = {(c.passage, c.quote): _share(literal, _literals(c.quote) | titles[c.passage])
@@ -77,8 +97,12 @@ def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
     bar = getattr(vectors.embedder, "cross_lingual_min_similarity",
                   extractive.DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY)
 
-    query = f"{question} {context}".strip()
-    qvec = np.asarray(vectors.embedder.embed_query(query), dtype=np.float32)
+    qvec = np.asarray(vectors.embedder.embed_query(question), dtype=np.float32)
+    if context:  # a follow-up: what it asks now leads, the earlier question narrows
+        with_context = vectors.embedder.embed_query(f"{question} {context}")
+        qvec = (1 - CONTEXT_WEIGHT) * qvec + CONTEXT_WEIGHT * np.asarray(with_context,
+                                                                         dtype=np.float32)
+        qvec /= np.linalg.norm(qvec) or 1.0  # a cosine, comparable with the bar
     texts = list(dict.fromkeys(t for c in pool for t in (c.parts or (c.quote,))))
     by_text = dict(zip(texts, vectors.get(texts)))
 

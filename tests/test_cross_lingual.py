@@ -46,9 +46,10 @@ class Words:
         return 1.0
 
 
-def passage(n: int, *sentences: str) -> Retrieved:
+def passage(n: int, *sentences: str, similarity: float = 0.8) -> Retrieved:
     return Retrieved(chunk_id=f"doc{n}#0", doc_id=f"doc{n}", score=1.0 / (n + 1),
-                     text=f"Note {n}\n\n" + " ".join(sentences), metadata={"position": 1})
+                     text=f"Note {n}\n\n" + " ".join(sentences),
+                     metadata={"position": 1, "dense_similarity": similarity})
 
 
 def pick(similarities: dict[str, float], retrieved: list[Retrieved], words: str = "",
@@ -66,6 +67,14 @@ def test_the_closer_sentence_leads_even_from_a_later_passage():
                  passage(2, later)]
     picked = pick({first: 0.80, later: 0.84}, retrieved)
     assert picked.picks[0].quote == later
+
+
+def test_the_sentence_of_the_passage_closer_to_the_question_leads():
+    general = "The region has been the subject of a dispute for several decades now."
+    count = "Moscow deployed a 2,000 troop-strong peacekeeping contingent there."
+    retrieved = [passage(0, general, similarity=0.78), passage(1, count, similarity=0.84)]
+    picked = pick({general: 0.80, count: 0.79}, retrieved)
+    assert picked.picks[0].quote == count
 
 
 def test_a_sentence_naming_what_the_question_names_leads():

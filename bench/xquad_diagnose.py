@@ -81,7 +81,10 @@ def diagnose(answerer, documents, titles, args) -> None:
                 continue
             rank = min(gold_ranks)
             position = min(j for j, c in enumerate(pool) if any(g in c.quote.lower() for g in gold))
-            shortlisted = position < 2 * extractive.SEMANTIC_SHORTLIST
+            from retrieval.answering import cross_lingual, other_languages
+
+            shortlisted = position < (cross_lingual.MAX_SENTENCES if other_languages.OWN_READER
+                                      else 2 * extractive.SEMANTIC_SHORTLIST)
             label = ("abstained; " if answer.abstained else "") + \
                 (f"gold sentence e5 rank {rank + 1 if rank < 3 else '4+'}") + \
                 ("" if shortlisted else ", off the shortlist")

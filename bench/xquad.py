@@ -46,6 +46,7 @@ def markdown(report: dict, build: dict, sample: int) -> str:
 
 
 def main() -> None:
+    from retrieval.answering import other_languages
     from retrieval.answering.answerer import Answerer
     from retrieval.evaluation import crosslingual
     from retrieval.index.ingest import ingest
@@ -59,6 +60,9 @@ def main() -> None:
     parser.add_argument("--xquad", type=Path, default=crosslingual.DEFAULT_XQUAD)
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--also-before", action="store_true",
+                        help="first run the questions through the reader used before "
+                             "retrieval/answering/cross_lingual.py (writes xquad-SPLIT-before)")
     args = parser.parse_args()
 
     documents = crosslingual.split_articles(
@@ -78,15 +82,17 @@ def main() -> None:
     build = {"english_s": round(english_s, 1),
              "multilingual_s": round(time.perf_counter() - started, 1)}
     print(f"built: {build}", flush=True)
-    report = crosslingual.evaluate(
-        settings, args.xquad, args.split, tuple(args.languages.split(",")),
-        args.sample or None, answerer=answerer).to_json_dict()
     args.out.mkdir(parents=True, exist_ok=True)
-    name = f"xquad-{args.split}"
-    (args.out / f"{name}.json").write_text(json.dumps({**report, "build": build}, indent=1))
-    text = markdown(report, build, args.sample)
-    (args.out / f"{name}.md").write_text(text)
-    print(text)
+    for before in (True, False) if args.also_before else (False,):
+        other_languages.OWN_READER = not before
+        report = crosslingual.evaluate(
+            settings, args.xquad, args.split, tuple(args.languages.split(",")),
+            args.sample or None, answerer=answerer).to_json_dict()
+        name = f"xquad-{args.split}" + ("-before" if before else "")
+        (args.out / f"{name}.json").write_text(json.dumps({**report, "build": build}, indent=1))
+        text = markdown(report, build, args.sample)
+        (args.out / f"{name}.md").write_text(text)
+        print(("reader before cross_lingual.py\n" if before else "") + text, flush=True)
 
 
 if __name__ == "__main__":

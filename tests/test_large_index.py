@@ -127,3 +127,28 @@ def test_ranking_is_bounded_to_passages_with_the_rarer_words(monkeypatch):
     assert everything == {"a", "b", "c", "d"}
     monkeypatch.setattr(fts, "RANKING_BUDGET", 2)
     assert {i for i, _ in index.search("Kalbajar and Zorblatt", 10)} == {"d"}
+
+
+def test_the_multilingual_mirror_syncs_past_the_single_read_limit(big):
+    """Past 32,766 passages the mirror's sync finds the few passages the mirror lacks and
+    the few it holds that the main index dropped. (It lists ids page by page, like every
+    whole-collection read; a single ids-only get() also passed this test on chromadb 1.5.9:
+    the SQLite variable limit bites reads of metadata and documents.)"""
+    from langchain_core.embeddings import DeterministicFakeEmbedding
+
+    from retrieval.index.multilingual import MultilingualIndex
+
+    mirror = MultilingualIndex(big, embedder=DeterministicFakeEmbedding(size=8))
+    ids = [i for page in big.pages([]) for i in page["ids"]]
+    lacking, stale = ids[-5:], ["background/gone.md#0", "background/gone.md#1"]
+    rng = np.random.default_rng(25)
+    copied = ids[:-5] + stale  # written straight, as a build that stopped would have left it
+    for start in range(0, len(copied), BATCH):
+        part = copied[start : start + BATCH]
+        mirror.store.collection.upsert(
+            ids=part, embeddings=rng.standard_normal((len(part), 8)).astype(np.float32))
+    assert mirror.store.collection.count() == len(ids) - 5 + 2 > 32_766
+    assert mirror.sync() == len(lacking)
+    assert mirror.store.collection.count() == len(ids)
+    assert mirror.store.collection.get(ids=stale)["ids"] == []
+    assert sorted(mirror.store.collection.get(ids=lacking)["ids"]) == sorted(lacking)

@@ -91,15 +91,28 @@ def answerer_over_article(tmp_path):
     return answerer
 
 
-def test_follow_up_in_the_same_language(answerer_over_article):
+# A follow-up in the first question's language, and what its answer must quote.
+FOLLOW_UPS = {
+    "ru": ("А сколько там миротворцев?", "2,000"),
+    "es": ("¿Y dónde tiene Rusia una base militar en ese país?", "Gyumri"),
+    "hy": ("Ի՞նչ է նա ասել Իրանի մասին", "contain Iran"),
+}
+
+
+@pytest.mark.parametrize("language", ["ru", "es", "hy"])
+def test_follow_up_in_the_same_language(answerer_over_article, language):
     from retrieval.answering.followup import Turn
 
-    first = "Где находится российская военная база в Армении?"
+    first = ASKED[language][0] if language != "ru" else \
+        "Где находится российская военная база в Армении?"
     answerer_over_article.other_languages.build_index()
     history = [Turn(first, answerer_over_article.answer(first).answer)]
-    answer = answerer_over_article.answer("А сколько там миротворцев?", history)
-    assert not answer.abstained
-    assert "2,000" in answer.answer
+    follow_up, expected = FOLLOW_UPS[language]
+    answer = answerer_over_article.answer(follow_up, history)
+    assert not answer.abstained, answer.answer
+    assert expected in answer.answer
+    assert answer.citations and all(c.quote in c.text for c in answer.citations)
+    assert answer.notice == phrases.SOURCES_IN_ENGLISH[language]
 
 
 def test_chat_and_discord_get_a_notice_while_the_index_builds(answerer_over_article,

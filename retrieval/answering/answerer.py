@@ -306,14 +306,13 @@ class Answerer:
         # the sentence; without it (an LLM-condensed follow-up), the standalone question.
         question = prepared.standalone or (
             prepared.question if prepared.context else prepared.search_query)
-        vectors, cross_lingual = self.sentence_vectors, None
-        if prepared.language is not None:  # judged by multilingual similarity alone: the
-            cross_lingual = True  # question shares few words, the reader reads English only
-            vectors = self.other_languages.sentence_vectors()
-        picked = extractive.choose(question, prepared.retrieved,
-                                   vectors, context=prepared.context,
-                                   lexicon=self.store.lexical(), scorer=self.scorer,
-                                   cross_lingual=cross_lingual)
+        if prepared.language is not None:  # the English reader cannot read the question
+            picked = self.other_languages.choose(question, prepared.retrieved,
+                                                 prepared.context)
+        else:
+            picked = extractive.choose(question, prepared.retrieved, self.sentence_vectors,
+                                       context=prepared.context,
+                                       lexicon=self.store.lexical(), scorer=self.scorer)
         if not picked.picks and picked.near_miss is not None:
             _, citations = compose_extract([picked.near_miss], prepared.retrieved)
             return Answer(question=prepared.question, abstained=True, generator="extractive",

@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from retrieval.answering import extractive, phrases
+from retrieval.answering import cross_lingual, extractive, phrases
 from retrieval.answering.followup import Turn
 from retrieval.answering.language import (
     ENGLISH_ONLY_EMBEDDERS,
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from retrieval.index.multilingual import MultilingualIndex, Progress
 
 logger = logging.getLogger(__name__)
+
+# Questions in other languages are read by cross_lingual.py; False: by the English reader's
+# scoring on similarity alone, as before it (for bench/xquad_diagnose.py's comparison).
+OWN_READER = True
 
 
 class OtherLanguages:
@@ -59,6 +63,17 @@ class OtherLanguages:
             return self._english_vectors  # e5 or OpenAI: multilingual already
         self.index  # noqa: B018 - creates the vectors with the index
         return self._vectors or self._english_vectors
+
+    def choose(self, question: str, retrieved: list[Retrieved], context: str = ""
+               ) -> extractive.Extract:
+        """The quotes that answer a question in another language, or none."""
+        vectors = self.sentence_vectors()
+        if not OWN_READER:  # the English reader's scoring, on similarity alone (before)
+            return extractive.choose(question, retrieved, vectors, context=context,
+                                     lexicon=self.store.lexical(), scorer=False,
+                                     cross_lingual=True)
+        return cross_lingual.choose(question, retrieved, vectors, context=context,
+                                    lexicon=self.store.lexical())
 
     def language_of(self, question: str) -> str | None:
         return foreign_language(question)

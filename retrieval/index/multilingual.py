@@ -88,8 +88,7 @@ class MultilingualIndex:
         written under it. `locked`: the caller holds the lock already (ingest). Returns the
         number of passages embedded."""
         with self._sync_lock:
-            main_ids = set(self.main.collection.get(include=[])["ids"])
-            have = set(self.store.collection.get(include=[])["ids"])
+            main_ids, have = _all_ids(self.main), _all_ids(self.store)
             stale, missing = sorted(have - main_ids), sorted(main_ids - have)
             guard = nullcontext if locked else (lambda: writer_lock(self.main.settings))
             if stale:
@@ -140,6 +139,13 @@ class MultilingualIndex:
 
     def dense_search(self, query: str, k: int) -> list[tuple[str, float]]:
         return self.store.dense_search(self.embedder.embed_query(query), k)
+
+
+def _all_ids(store: Store) -> set[str]:
+    """Every passage id of a collection, a page at a time, as every whole-collection read
+    goes (Store.pages): one ids-only get() passed 33,003 ids on chromadb 1.5.9, but paging
+    keeps each read bounded whatever the version does."""
+    return {chunk_id for page in store.pages([]) for chunk_id in page["ids"]}
 
 
 def sync_after_ingest(main: Store, progress: Progress | None = None) -> int:

@@ -13,7 +13,12 @@ CONCURRENT = 50
 THREADS = 8
 CALLS_PER_THREAD = 200
 TICK_S = 0.01
+# Most wake-ups must be on time; one late wake-up is allowed to be longer, because on a
+# loaded machine (CI neighbours, other tests) the OS alone can delay a thread by 100+ ms.
+# Answering on the loop instead of a worker thread blocks it for whole answers in a row
+# (seconds for 50 questions), which both limits catch.
 MAX_LAG_S = 0.1
+MAX_SINGLE_LAG_S = 1.0
 QUESTIONS = [
     "Who is Stanislav Tarasov?",
     "What is the Collective Security Treaty Organization?",
@@ -28,6 +33,7 @@ class LoopMonitor:
 
     def __init__(self) -> None:
         self.max_lag = 0.0
+        self.lags: list[float] = []
         self.ticks = 0
         self._stop = asyncio.Event()
 
@@ -35,8 +41,14 @@ class LoopMonitor:
         while not self._stop.is_set():
             expected = time.perf_counter() + TICK_S
             await asyncio.sleep(TICK_S)
-            self.max_lag = max(self.max_lag, time.perf_counter() - expected)
+            lag = time.perf_counter() - expected
+            self.max_lag = max(self.max_lag, lag)
+            self.lags.append(lag)
             self.ticks += 1
+
+    def lag_quantile(self, share: float) -> float:
+        ordered = sorted(self.lags)
+        return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
     def stop(self) -> None:
         self._stop.set()
@@ -68,7 +80,9 @@ async def test_fifty_concurrent_questions_never_block_the_loop(answerer):
     assert answers[0].answer == alone.answer
     for i in range(len(QUESTIONS), CONCURRENT):
         assert answers[i].answer == answers[i % len(QUESTIONS)].answer
-    assert monitor.max_lag < MAX_LAG_S, (
+    assert monitor.lag_quantile(0.95) < MAX_LAG_S, (
+        f"the event loop was late by {monitor.lag_quantile(0.95) * 1000:.0f} ms at p95")
+    assert monitor.max_lag < MAX_SINGLE_LAG_S, (
         f"the event loop was blocked for {monitor.max_lag * 1000:.0f} ms")
     assert monitor.ticks >= elapsed / TICK_S / 4, "the monitor hardly ran"
 

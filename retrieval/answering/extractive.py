@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answering import slots
+from retrieval.answering import article_focus, slots
 from retrieval.answering.answer_types import (
     asks_about_future,
     expected_type,
@@ -26,6 +26,7 @@ from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home bef
     passage_body,
     passage_quotes,
 )
+from retrieval.answering.lexicon import entity
 from retrieval.answering.scorer import quote_probabilities
 from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home before)
     SentenceVectors,
@@ -152,6 +153,8 @@ READER_WEIGHT = 0.0
 # A sentence whose number counts what the question counts ranks this much above one that
 # may count it under another word (the parse cannot tell).
 SLOT_BONUS = 0.1
+# A capital and the state it stands for count as the same word ("Washington" / "US").
+ENTITY_WORDS = True
 
 
 def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
@@ -166,7 +169,10 @@ def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
 
 @lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
 def _tokens(text: str) -> frozenset[str]:
-    return frozenset(tokenize(text))
+    """The text's word stems, and the state each capital in it stands for ("Washington"
+    also as "us"), so that "Did Washington respond?" shares a word with "US officials"."""
+    tokens = tokenize(text)
+    return frozenset(tokens) | {entity(t) for t in tokens} if ENTITY_WORDS else frozenset(tokens)
 
 
 def _weights(question: str, context: str, idf=None) -> dict[str, float]:
@@ -188,7 +194,8 @@ def _lexical_coverage(weights: dict[str, float], tokens: set[str]) -> float:
     total = sum(weights.values())
     if not total:
         return 0.0
-    return sum(w for t, w in weights.items() if t in tokens) / total
+    return sum(w for t, w in weights.items()
+               if t in tokens or (ENTITY_WORDS and entity(t) in tokens)) / total
 
 
 def _foreign(question: str, lexicon) -> bool:
@@ -249,6 +256,10 @@ def choose(
                  for c in pool]
     else:
         ranks = overlaps
+    about_article = article_focus.asks_about_article(question, first_turn=not context)
+    if about_article:  # "what does the piece say ...": the article's sentences are shortlisted
+        ranks = [r + article_focus.ARTICLE_BONUS * article_focus.is_article(retrieved[c.passage])
+                 for r, c in zip(ranks, pool)]
     # Only a sentence holding the kind of thing asked for can answer, so those come first:
     # "how many peacekeepers" filled the shortlist with sentences about peacekeepers
     # without a number, and the 1,960 sentence never got scored.
@@ -311,10 +322,15 @@ def choose(
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
             prior += LEAD_BONUS
+        if score and about_article and article_focus.is_article(retrieved[cand.passage]):
+            prior += article_focus.ARTICLE_BONUS
         scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead,
                                 cand.parts, fills))
     threshold = min_similarity if cross_lingual else MIN_SCORE
     evidence = max(c.evidence for c in scored)
+    if logger.isEnabledFor(logging.DEBUG):
+        for c in sorted(scored, key=lambda c: -c.score)[:8]:
+            logger.debug("  %.3f (evidence %.3f) %s", c.score, c.evidence, c.quote[:100])
     scored = [c for c in scored if c.evidence >= threshold]
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
     if not scored:

@@ -147,7 +147,7 @@ def count_fills(head: str, sentence: str) -> bool | None:
     doc = parse(sentence)
     named = [t for t in doc if t.pos_ in ("NOUN", "PROPN", "ADJ", "VERB")
              and _same_word(t.lemma_.lower(), head)]
-    counted = _counted_nouns(doc)
+    counted = _counted_nouns(doc, head)
     for noun in counted:
         if any(_same_word(t.lemma_.lower(), head) for t in _noun_phrase(noun)):
             return True
@@ -156,15 +156,31 @@ def count_fills(head: str, sentence: str) -> bool | None:
     return None
 
 
-def _counted_nouns(doc) -> list[Token]:
-    """The noun each cardinal number counts (as `number_attachments` reads it)."""
-    nouns = (_counted_noun(t) for t in doc
-             if t.tag_ == "CD" and t.ent_type_ not in ("DATE", "TIME"))
-    return [n for n in nouns if n is not None]
+# Numbers written as plural nouns ("thousands of people", "hundreds of thousands").
+_NUMBER_NOUNS = frozenset(["dozen", "hundred", "thousand", "million", "billion"])
+# "in three decades" is a span of time, not a count of what the question counts.
+_UNITS_OF_TIME = frozenset(["second", "minute", "hour", "day", "week", "month", "year",
+                            "decade", "century"])
+
+
+def _counted_nouns(doc, head: str = "") -> list[Token]:
+    """The noun each cardinal number counts (as `number_attachments` reads it); spans of
+    time left out unless time is what is counted."""
+    numbers = [t for t in doc if t.ent_type_ not in ("DATE", "TIME") and (
+        t.tag_ == "CD" or (t.tag_ == "NNS" and t.lemma_.lower() in _NUMBER_NOUNS))]
+    nouns = (_counted_noun(t) for t in numbers)
+    counts_time = head in _UNITS_OF_TIME
+    return [n for n in nouns if n is not None
+            and (counts_time or n.lemma_.lower() not in _UNITS_OF_TIME)]
 
 
 def _counted_noun(number: Token) -> Token | None:
     head = number.head
+    if number.tag_ == "NNS":  # "thousands of people"; a bare "thousands" counts what is unsaid
+        of = [c for c in number.children if c.dep_ == "prep" and c.lower_ == "of"]
+        nouns = [g for p in of for g in p.children if g.dep_ == "pobj"
+                 and g.lemma_.lower() not in _NUMBER_NOUNS]
+        return nouns[0] if nouns else None
     if number.dep_ in ("nummod", "quantmod", "compound") and head.pos_ in ("NOUN", "PROPN"):
         return head
     if number.dep_ == "nummod" and head.pos_ == "NUM":

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
@@ -21,12 +20,13 @@ from retrieval.answering.answer_types import (
     holds,
     looks_ahead,
 )
+from retrieval.answering.lexicon import entity
+from retrieval.answering.picks import Candidate, Extract
 from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
     MIN_SENTENCE_CHARS,
     passage_body,
     passage_quotes,
 )
-from retrieval.answering.lexicon import entity
 from retrieval.answering.scorer import quote_probabilities
 from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home before)
     SentenceVectors,
@@ -112,31 +112,6 @@ TITLE_SHARE = 0.5
 PAIR_FACTOR = 0.95
 
 
-@dataclass(frozen=True)
-class Candidate:
-    passage: int  # index into the retrieved list
-    quote: str
-    score: float  # for ranking: evidence plus the passage's retrieval-rank prior
-    evidence: float = 0.0  # how well the sentence itself answers; decides abstention
-    lead: bool = False  # the document's first sentence: its one-line summary
-    parts: tuple[str, ...] = ()  # a quote of two adjacent sentences that answer together
-    fills: bool | None = None  # fills the question's slot (slots.py); None: cannot tell
-
-
-@dataclass(frozen=True)
-class Extract:
-    """Chosen sentences in answer order; empty means abstain."""
-
-    picks: list[Candidate]
-    best_score: float
-    reader_probability: float | None = None  # the learned reader's best, when it was asked
-    # The best sentence that held the kind of thing asked for, attached to something else
-    # ("5,000 civilians" for "how many peacekeepers"): what an honest decline can point to.
-    near_miss: Candidate | None = None
-    missing: str = ""  # what the sources do not say, in words ("how many peacekeepers ...")
-    as_of: str = ""  # for a question about now: the date the lead sentence speaks for
-
-
 # Levers of the question-reading reader, switchable for the ablation in
 # bench/reader_ablation.py: slot filling from the parse, and the latest-dated lead for
 # questions about now.
@@ -153,6 +128,10 @@ READER_WEIGHT = 0.0
 # A sentence whose number counts what the question counts ranks this much above one that
 # may count it under another word (the parse cannot tell).
 SLOT_BONUS = 0.1
+# The supporting sentence comes from the lead's document: one from another document on
+# the same subject read, in the blind answers of 2026-12-07, as a second, competing answer
+# ("about 30,000 killed" followed by "33 killed" from a different war).
+SUPPORT_FROM_LEAD_DOCUMENT = True
 # A capital and the state it stands for count as the same word ("Washington" / "US").
 ENTITY_WORDS = True
 
@@ -339,14 +318,15 @@ def choose(
         return Extract([], evidence, near_miss=near and _with_antecedent(near, pairs),
                        missing=missing)
     scored = [_with_antecedent(c, pairs) for c in scored]
+    docs = [r.doc_id for r in retrieved]
     scored.sort(key=lambda c: c.score, reverse=True)
     as_of = ""
     if LATEST_FOR_NOW and slots.asks_now(question):
         scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
-        return Extract(_brief(scored), evidence, as_of=as_of)
+        return Extract(_brief(scored, docs), evidence, as_of=as_of)
     if scored[0].fills and SLOT_OVERRIDES_VETO:
-        return Extract(_brief(scored), evidence, as_of=as_of)  # the parse saw the count
+        return Extract(_brief(scored, docs), evidence, as_of=as_of)  # the parse saw the count
     # The reader judges the sentences that answer about as well as the best: it vetoes when
     # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
     # lead among them, now that the answer shows one or two sentences instead of three.
@@ -362,12 +342,13 @@ def choose(
         order = sorted(range(len(judged)),
                        key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
         scored = [judged[i] for i in order] + scored[len(judged):]
-    return Extract(_brief(scored), evidence, best, as_of=as_of)
+    return Extract(_brief(scored, docs), evidence, best, as_of=as_of)
 
 
-def _brief(scored: list[Candidate]) -> list[Candidate]:
-    """The lead, and at most one supporting sentence that says something else and does not
-    open by pointing back at a sentence not shown."""
+def _brief(scored: list[Candidate], docs: list[str] | None = None) -> list[Candidate]:
+    """The lead, and at most one supporting sentence that says something else, does not
+    open by pointing back at a sentence not shown, and (SUPPORT_FROM_LEAD_DOCUMENT) comes
+    from the lead's own document (`docs`: each retrieved passage's document)."""
     picks = [scored[0]]
     sentences = len(scored[0].parts) or 1
     for cand in scored[1:]:
@@ -382,6 +363,8 @@ def _brief(scored: list[Candidate]) -> list[Candidate]:
             continue
         if scored[0].fills and not cand.fills:
             continue  # the lead gives the count asked for; a number about something else would not
+        if SUPPORT_FROM_LEAD_DOCUMENT and docs and docs[cand.passage] != docs[scored[0].passage]:
+            continue  # another document's sentence reads as a second answer, not support
 
         picks.append(cand)
         sentences += len(cand.parts) or 1

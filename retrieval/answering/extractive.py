@@ -301,8 +301,8 @@ def choose(
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
             prior += LEAD_BONUS
-        if score and about_article and article_focus.is_article(retrieved[cand.passage]):
-            prior += article_focus.ARTICLE_BONUS
+        if score and article_focus.is_article(retrieved[cand.passage]):
+            prior += article_focus.ARTICLE_BONUS if about_article else article_focus.ARTICLE_TIE
         scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead,
                                 cand.parts, fills))
     threshold = min_similarity if cross_lingual else MIN_SCORE

@@ -44,6 +44,9 @@ def vectors():
     ("Isn't Stepanakert just a city? Why is it called a capital here", True),
     ("Did Washington respond to any of this?", True),
     ("How many Russian peacekeepers were in Karabakh?", False),
+    # The article as where a name was seen: the question is about the thing itself.
+    ("What was the May 2023 transport agreement the article brings up?", False),
+    ("Who's this Tarasov guy quoted in the article?", False),
     ("Who is Maria Zakharova?", False),
 ])
 def test_questions_about_the_article_are_recognised(question, about):

@@ -19,10 +19,16 @@ from retrieval.models import Retrieved
 
 logger = logging.getLogger(__name__)
 
-# "the article", "this piece", "the Sputnik report", "per the story"; a determiner and at
-# most one word (the outlet's name) before the noun.
+# The article as the source of what is asked: "according to the article", "per the piece",
+# "what does the Sputnik report say", "... in this story?". Not the article as where a
+# name was seen ("the agreement the article brings up", "Tarasov, quoted in the article"):
+# those ask about the thing, which the notes explain better than the article does.
+_PIECE = r"(?:the|this|that)\s+(?:\w+\s+)?(?:article|piece|story|report|text)"
 _NAMES_ARTICLE = re.compile(
-    r"\b(the|this|that|per|in|from)\s+(?:\w+\s+)?(article|piece|story|report|text|write-?up)\b",
+    rf"\b(?:according\s+to|per|as\s+told\s+by)\s+{_PIECE}\b|"
+    rf"\b{_PIECE}\s+(?:say|says|said|claim|claims|state|states|report|reports|allege|"
+    r"alleges|call|calls|describe|describes|suggest|suggests)\b|"
+    rf"(?<!quoted )(?<!mentioned )(?<!named )(?<!cited )\b(?:in|from)\s+{_PIECE}\W*$",
     re.IGNORECASE)
 # "why is it called a capital here?", "did Washington respond to any of this?": with no
 # earlier turn, "here" and a bare "this" can only point at what the reader came with.
@@ -63,10 +69,15 @@ def search(store, query: str, k: int, context: str = "", question: str = "",
     # The article's own passages, ranked by the question's words without those naming the
     # article: the notes name it ("the Sputnik article of 15 June 2023 says") far more often
     # than it names itself, so a search for the question buries the article under them.
-    topic = set(tokenize(_POINTS_AT_IT.sub(" ", _NAMES_ARTICLE.sub(" ", query))))
-    passages = _article_passages(store)
-    ranked = sorted(passages, key=lambda r: -len(topic & set(tokenize(r.text))))
-    articles = ranked[:MAX_ARTICLE_PASSAGES]
+    topic = _POINTS_AT_IT.sub(" ", _NAMES_ARTICLE.sub(" ", query))
+    words = set(tokenize(topic))
+    lexical = store.lexical()
+    ranked = sorted(_article_passages(store), key=lambda r: -sum(
+        lexical.idf(w) for w in words & set(tokenize(r.text))))
+    found = [r for r in hybrid_search(store, topic, store_k(k), context=context)
+             if is_article(r)]
+    # The search's own order first (it also weighs meaning); shared rare words fill up.
+    articles = list({r.chunk_id: r for r in found + ranked}.values())[:MAX_ARTICLE_PASSAGES]
     if not articles:
         return retrieved
     ids = {r.chunk_id for r in articles}
@@ -99,3 +110,8 @@ def _article_passages(store) -> list[Retrieved]:
 def bonus(question: str, passage: Retrieved) -> float:
     """What an article sentence gains in the reader's ranking for a question about it."""
     return ARTICLE_BONUS if is_article(passage) and asks_about_article(question) else 0.0
+
+
+def store_k(k: int) -> int:
+    """How many passages the wider search for the article's passages returns."""
+    return 5 * k

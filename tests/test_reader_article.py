@@ -8,7 +8,8 @@ import pytest
 
 from retrieval.answering import article_focus, extractive
 from retrieval.index.embeddings import MiniLMEmbeddings
-from retrieval.linguistics.questions import count_fills
+from retrieval.answering.followup import Turn, resolve
+from retrieval.linguistics.questions import asked_noun, count_fills, says_absent
 from retrieval.models import Retrieved
 
 # Sentences as the corpus writes them (corpus/articles/*, corpus/background/*.md).
@@ -25,9 +26,9 @@ WARS = ("Several major wars and smaller conflicts have been fought over the terr
         "people to be displaced.")
 
 
-def _passage(text: str, n: int, kind: str = "background") -> Retrieved:
-    title = ("Moscow questions Washington's sanity" if kind == "article"
-             else "Russian peacekeeping mission in Nagorno-Karabakh (2020–2024)")
+def _passage(text: str, n: int, kind: str = "background", title: str = "") -> Retrieved:
+    title = title or ("Moscow questions Washington's sanity" if kind == "article"
+                      else "Russian peacekeeping mission in Nagorno-Karabakh (2020–2024)")
     return Retrieved(chunk_id=f"c{n}", doc_id=f"{kind}/d{n}.md", score=1.0,
                      text=f"{title}\n\n{text}", metadata={"position": 1, "kind": kind})
 
@@ -100,3 +101,52 @@ def test_the_article_passages_are_searched_for_an_article_question(full_answerer
     prepared = full_answerer.prepare(question)
     assert any(r.metadata.get("kind") == "article" and "prepared to formally recognize" in r.text
                for r in prepared.retrieved)
+
+
+# --- the sources saying the asked thing is not given -------------------------------------
+
+NO_RESULTS = ("These notes give no results of that election: the only report of the count "
+              "they found was a preview copy of a subscription analysts' brief.")
+SCHEDULED = ("Armenia's next regular parliamentary election was scheduled for 7 June 2026, as "
+             "the Azerbaijani pro-government site News.az reported when the date was set.")
+CAMPAIGN = ("Pashinyan led the Civil Contract list and campaigned for his peace agenda. "
+            "Opposition contenders included former president Robert Kocharyan's Armenia "
+            "Alliance and a movement inspired by the Russian-Armenian businessman Samvel "
+            "Karapetyan, who had been under arrest since 18 June 2025.")
+UNNAMED = ("US officials had not commented when the Sputnik article was published, and neither "
+           "the Komsomolskaya Pravda report nor the Sputnik article named the US official said "
+           "to have delivered the ultimatum.")
+
+
+@pytest.mark.parametrize(("head", "sentence", "absent"), [
+    ("result", NO_RESULTS, True),
+    ("official", UNNAMED, True),
+    ("official", "The report named the US official who delivered it.", False),
+    ("result", SCHEDULED, False),
+])
+def test_a_sentence_saying_the_asked_thing_is_not_given(head, sentence, absent):
+    assert says_absent(head, sentence) is absent
+
+
+def test_the_asked_noun_of_what_and_which_questions():
+    assert asked_noun("What was the final official result of Armenia's June 2026 election?") \
+        == "result"
+    assert asked_noun("Which US official supposedly delivered the ultimatum?") == "official"
+    assert asked_noun("When did the war end?") is None
+
+
+def test_the_sources_saying_it_is_not_given_is_the_answer(vectors):
+    # The election's date matches the question's words better; what answers a question
+    # about its result is that the notes give none (the passage as the corpus has it).
+    title = "Nikol Pashinyan, Prime Minister of Armenia — The 2026 parliamentary election"
+    retrieved = [_passage(f"{SCHEDULED} {CAMPAIGN} {NO_RESULTS}", 1, title=title)]
+    question = "What was the final official result of Armenia's June 2026 election?"
+    extract = extractive.choose(question, retrieved, vectors, scorer=False)
+    assert extract.picks[0].quote == NO_RESULTS
+
+
+def test_they_in_a_follow_up_is_the_plural_thing_asked_about():
+    history = [Turn("how many russian peacekeepers does the piece say are in karabakh",
+                    "Moscow deployed a 2,000 troop-strong peacekeeping contingent in "
+                    "Nagorno-Karabakh. [1]")]
+    assert resolve("are they still there?", history).entity == "russian peacekeepers"

@@ -34,6 +34,7 @@ from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home be
     mean_vector,
 )
 from retrieval.index.lexical import tokenize
+from retrieval.linguistics.questions import asked_noun, says_absent
 from retrieval.models import Retrieved
 
 logger = logging.getLogger(__name__)
@@ -132,6 +133,11 @@ SLOT_BONUS = 0.1
 # the same subject read, in the blind answers of 2026-12-07, as a second, competing answer
 # ("about 30,000 killed" followed by "33 killed" from a different war).
 SUPPORT_FROM_LEAD_DOCUMENT = True
+# A sentence saying the sources hold no such thing as the question asks for ("give no
+# results", "did not name the official") is an answer: it ranks this much higher, enough
+# to lead the sentences that hold what is near the asked thing (the election's date).
+ABSENCE_ANSWERS = True
+ABSENCE_BONUS = 0.3
 # A capital and the state it stands for count as the same word ("Washington" / "US").
 ENTITY_WORDS = True
 
@@ -216,6 +222,8 @@ def choose(
     definition = asks_for_definition(question)
     slot = slots.read_slot(question) if SLOT_FILLING else None
     needed = slots.constraints(question) if CONSTRAINTS else ()
+    absent = asked_noun(question) if ABSENCE_ANSWERS else None
+    question_tokens = _tokens(question)
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
@@ -297,6 +305,12 @@ def choose(
                 near_misses.append((Candidate(cand.passage, cand.quote, score, score,
                                               cand.lead, cand.parts), slot.missing()))
                 score = 0.0  # the right kind of thing, attached to the wrong noun
+        if score and absent and not cand.parts and says_absent(absent, cand.quote) \
+                and len(_tokens(cand.quote) & question_tokens) >= 2:
+            # "These notes give no results of that election" answers "What was the result
+            # of the election?" honestly; the parse saw it, as it sees a count.
+            score += ABSENCE_BONUS
+            fills = True
         # The prior only orders sentences that answer; it never lifts one over the threshold.
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
@@ -307,9 +321,6 @@ def choose(
                                 cand.parts, fills))
     threshold = min_similarity if cross_lingual else MIN_SCORE
     evidence = max(c.evidence for c in scored)
-    if logger.isEnabledFor(logging.DEBUG):
-        for c in sorted(scored, key=lambda c: -c.score)[:8]:
-            logger.debug("  %.3f (evidence %.3f) %s", c.score, c.evidence, c.quote[:100])
     scored = [c for c in scored if c.evidence >= threshold]
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
     if not scored:
@@ -317,7 +328,9 @@ def choose(
                             key=lambda cw: cw[0].evidence, default=(None, ""))
         return Extract([], evidence, near_miss=near and _with_antecedent(near, pairs),
                        missing=missing)
-    scored = [_with_antecedent(c, pairs) for c in scored]
+    # ("These notes give no results" points at nothing before it: it says what they hold.)
+    scored = [c if c.fills and absent and says_absent(absent, c.quote)
+              else _with_antecedent(c, pairs) for c in scored]
     docs = [r.doc_id for r in retrieved]
     scored.sort(key=lambda c: c.score, reverse=True)
     as_of = ""

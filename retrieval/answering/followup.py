@@ -254,7 +254,8 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
         if anaphor(question) is not None:
             question = resolve(question, history[:i]).standalone
         opening = re.split(r"(?<=[.!?])\s", history[i].answer.strip(), maxsplit=1)[0]
-        turns.append((entities(question), entities(opening)[:1]))  # its subject
+        turns.append((entities(question) + _plural_nouns(question, pronoun),
+                      entities(opening)[:1]))  # its subject
     # "Who leads Azerbaijan?" -> "Ilham Aliyev has been ...": "he" is Aliyev, not Azerbaijan.
     for exact_only in (True, False):
         for asked, answered in turns:
@@ -263,6 +264,19 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
                 if found is not None:
                     return found
     return None
+
+
+def _plural_nouns(question: str, pronoun: str) -> list[_Entity]:
+    """For "they": the plural things a question asked about, named or not ("how many
+    russian peacekeepers ..." -> "russian peacekeepers"), from the shared parse."""
+    if pronoun not in _GROUP:
+        return []
+    from retrieval.linguistics import parse
+
+    return [_Entity(" ".join(t.text for t in chunk if t.dep_ != "det"
+                             and t.lower_ not in ("how", "many", "much", "which", "what")), "group")
+            for chunk in parse(question).noun_chunks
+            if chunk.root.tag_ == "NNS" and chunk.root.lower_ not in STOPWORDS]
 
 
 def _family(pronoun: str) -> set[str]:

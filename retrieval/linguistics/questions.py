@@ -213,3 +213,59 @@ def answer_span(question: str, sentence: str) -> str | None:
             if not {w.lower() for w in name.split()} & question_words:
                 return name
     return None
+
+
+# --- a sentence that says the asked thing is not given ----------------------------------------
+
+# Verbs by which a source says what it holds: "the notes give no results", "the report did
+# not name the official", "neither report named him".
+_TELLING_VERBS = frozenset(["give", "name", "say", "report", "mention", "identify", "state",
+                            "provide", "publish", "disclose", "reveal", "contain", "hold",
+                            "specify", "list", "cite"])
+
+
+def says_absent(head: str, sentence: str) -> bool:
+    """Does `sentence` say that the sources hold no `head` ("These notes give no results of
+    that election" for "What was the result of the election?")? Such a sentence is the
+    honest answer to a question asking for one."""
+    for token in parse(sentence):
+        if not (token.pos_ in ("NOUN", "PROPN") and _same_word(token.lemma_.lower(), head)):
+            continue
+        verb = token.head
+        if token.dep_ not in ("dobj", "nsubjpass", "oprd") \
+                or verb.lemma_.lower() not in _TELLING_VERBS:
+            continue
+        # "neither the report nor the article named the official": the parser hangs
+        # "neither" on the subject, which the verb may itself hang from.
+        above = {verb, *verb.ancestors, *(c for c in verb.children if c.dep_ == "nsubj")}
+        if any(c.dep_ == "det" and c.lower_ == "no" for c in token.children) or is_negated(verb) \
+                or any(t.lower_ == "neither" and t.head in above for t in token.doc):
+            return True
+    return False
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun a "what / which" question asks for: "which *official*", "what was the final
+    *result* of the election"; None for other questions."""
+    asked = parse_question(question)
+    if asked.slot not in ("what", "which"):
+        return None
+    if asked.head:
+        return asked.head
+    doc = parse(question.strip())
+    # "which US official ...": the noun run right after the question word, when the parser
+    # did not hang "which" on it.
+    wh = next((t for t in doc if t.lower_ in ("what", "which")), None)
+    run = []
+    for token in doc[wh.i + 1:] if wh is not None else []:
+        if token.pos_ not in ("NOUN", "PROPN", "ADJ"):
+            break
+        run.append(token)
+    if run and run[-1].pos_ == "NOUN":
+        return run[-1].lemma_.lower()
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_ != "be":
+        return None
+    noun = next((c for c in root.children if c.dep_ in ("nsubj", "attr") and c.pos_ == "NOUN"
+                 and c.lower_ not in _SLOT_BY_WORD), None)
+    return noun.lemma_.lower() if noun is not None else None

@@ -93,7 +93,7 @@ LEAD_BONUS = 0.1
 # Words that open a sentence by pointing back at the one before.
 _ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his|him|she|her|"
                       r"such|the latter|the former)\b", re.IGNORECASE)
-_DEFINITION = re.compile(r"^\W*(who|what)\s+(is|was|are|were)\b", re.IGNORECASE)
+_DEFINITION = re.compile(r"^\W*(who|what)(\s+(is|was|are|were)\b|['’]s\b)", re.IGNORECASE)
 # Only this many sentences, the best by the cheap lexical score, are embedded: embedding
 # every sentence of every passage was most of the answer's latency. The shortlist weights a
 # word by its rarity in the corpus ("Bishkek" says more about which sentence answers than

@@ -145,8 +145,11 @@ def test_the_sources_saying_it_is_not_given_is_the_answer(vectors):
     assert extract.picks[0].quote == NO_RESULTS
 
 
-def test_they_in_a_follow_up_is_the_plural_thing_asked_about():
+def test_they_and_there_in_a_follow_up_are_what_the_question_asked_about():
     history = [Turn("how many russian peacekeepers does the piece say are in karabakh",
                     "Moscow deployed a 2,000 troop-strong peacekeeping contingent in "
                     "Nagorno-Karabakh. [1]")]
-    assert resolve("are they still there?", history).entity == "russian peacekeepers"
+    resolved = resolve("are they still there?", history)
+    assert resolved.entity == "russian peacekeepers"
+    # "there" is where the question put them, not the answer's "Moscow".
+    assert resolved.standalone == "are russian peacekeepers still in karabakh?"

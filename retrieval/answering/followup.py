@@ -268,11 +268,16 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
 
 def _plural_nouns(question: str, pronoun: str) -> list[_Entity]:
     """For "they": the plural things a question asked about, named or not ("how many
-    russian peacekeepers ..." -> "russian peacekeepers"), from the shared parse."""
-    if pronoun not in _GROUP:
-        return []
+    russian peacekeepers ..." -> "russian peacekeepers"); for "there", the place it put
+    them in ("... are in karabakh" -> "karabakh"). From the shared parse."""
     from retrieval.linguistics import parse
 
+    if pronoun in _PLACE:  # "there": the place the question put things "in" or "at"
+        return [_Entity(t.text, "thing") for t in parse(question)
+                if t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "into")
+                and t.pos_ in ("PROPN", "NOUN") and t.lower_ not in STOPWORDS]
+    if pronoun not in _GROUP:
+        return []
     return [_Entity(" ".join(t.text for t in chunk if t.dep_ != "det"
                              and t.lower_ not in ("how", "many", "much", "which", "what")), "group")
             for chunk in parse(question).noun_chunks

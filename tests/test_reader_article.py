@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 
 from retrieval.answering import article_focus, extractive
-from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.answering.followup import Turn, resolve
+from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.linguistics.questions import asked_noun, count_fills, says_absent
 from retrieval.models import Retrieved
 

@@ -20,7 +20,7 @@ from retrieval.answering.answer_types import (
     holds,
     looks_ahead,
 )
-from retrieval.answering.lexicon import entity
+from retrieval.answering.lexicon import state_of
 from retrieval.answering.picks import Candidate, Extract
 from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
     MIN_SENTENCE_CHARS,
@@ -157,8 +157,7 @@ def _tokens(text: str) -> frozenset[str]:
     """The text's word stems, and the state each capital in it stands for ("Washington"
     also as "us"), so that "Did Washington respond?" shares a word with "US officials"."""
     tokens = tokenize(text)
-    return frozenset(tokens) | {entity(t) for t in tokens} if ENTITY_WORDS else frozenset(tokens)
-
+    return frozenset(tokens) | {state_of(t) for t in tokens} if ENTITY_WORDS else frozenset(tokens)
 
 def _weights(question: str, context: str, idf=None) -> dict[str, float]:
     """Each content word of the question; weighted by `idf` (a word -> rarity function)
@@ -180,7 +179,7 @@ def _lexical_coverage(weights: dict[str, float], tokens: set[str]) -> float:
     if not total:
         return 0.0
     return sum(w for t, w in weights.items()
-               if t in tokens or (ENTITY_WORDS and entity(t) in tokens)) / total
+               if t in tokens or (ENTITY_WORDS and state_of(t) in tokens)) / total
 
 
 def _foreign(question: str, lexicon) -> bool:

@@ -77,7 +77,7 @@ _OPENERS = {
     "after", "before", "during", "since", "according", "apart", "then", "please", "give",
     "list", "name", "describe", "explain", "summarise", "summarize", "he", "she", "it",
     "they", "this", "that", "these", "those", "there", "his", "her", "its", "their", "i",
-    "we", "you", "also", "yes", "no", "why", "for", "from", "to", "with", "by", "as",
+    "we", "you", "also", "yes", "no", "for", "from", "to", "with", "by", "as",
     "if", "about", "over", "under", "between", "among", "today", "now", "later", "earlier",
 }
 # A name is capitalised words, with "of", "the", "and", "for" inside longer ones

@@ -107,11 +107,6 @@ def _article_passages(store) -> list[Retrieved]:
     return passages
 
 
-def bonus(question: str, passage: Retrieved) -> float:
-    """What an article sentence gains in the reader's ranking for a question about it."""
-    return ARTICLE_BONUS if is_article(passage) and asks_about_article(question) else 0.0
-
-
 def store_k(k: int) -> int:
     """How many passages the wider search for the article's passages returns."""
     return 5 * k

@@ -16,6 +16,9 @@ XQuAD's English articles: its 4 test articles, every question), `followups`
     brief     lead + at most one supporting sentence (off: up to three, as before)
     now       now-questions lead with the latest-dated sentence, "As of ..."
     followup  a follow-up is searched with its pronoun replaced by the name it stands for
+    article   questions about the article read its passages first; the article leads ties
+    support   the supporting sentence must come from the lead's document
+    entity    a capital counts as its state in word coverage ("Washington" / "US")
 
 Prints one JSON object; DATA_DIR (BACKSTORY_DATA_DIR) holds the indexes, built on first use.
 """
@@ -31,7 +34,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SQUAD_FILE = REPO.parent / "shared" / "eval" / "squad" / "dev-v2.0-cs224n.json"
 XQUAD_FILE = REPO.parent / "shared" / "eval" / "xquad" / "xquad.en.json"
-LEVERS = ("slot", "typed", "trust", "brief", "now", "followup")
+LEVERS = ("slot", "typed", "trust", "brief", "now", "followup", "article", "support", "entity")
 
 
 def switch_off(levers: set[str]) -> None:
@@ -49,6 +52,15 @@ def switch_off(levers: set[str]) -> None:
         extractive.LATEST_FOR_NOW = False
     if "followup" in levers:
         answerer.FOLLOWUP_SEARCHES_STANDALONE = False
+    if "article" in levers:
+        from retrieval.answering import article_focus
+
+        article_focus.ARTICLE_FOCUS = False
+        article_focus.ARTICLE_TIE = 0.0
+    if "support" in levers:
+        extractive.SUPPORT_FROM_LEAD_DOCUMENT = False
+    if "entity" in levers:
+        extractive.ENTITY_WORDS = False
 
 
 def answer_words(run) -> float | None:

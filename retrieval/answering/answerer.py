@@ -16,14 +16,14 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval.answering import extractive, slots, sourcing
+from retrieval.answering import article_focus, extractive, slots, sourcing
 from retrieval.answering.citations import compose_extract, verify_generated
 from retrieval.answering.declines import DECLINE_TAIL, ArticleDecline
 from retrieval.answering.dropped import partial_notice, plain_reason
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
 from retrieval.answering.language import foreign_language
 from retrieval.answering.other_languages import OtherLanguages, in_their_language
-from retrieval.answering.retriever import hybrid_search, with_lead_passage
+from retrieval.answering.retriever import with_lead_passage
 from retrieval.answering.scorer import SentenceScorer, shared_scorer
 from retrieval.answering.support import ContentScorer, lexical_scorer
 from retrieval.errors import BackstoryError
@@ -209,7 +209,8 @@ class Answerer:
                 # "What did he do when Azerbaijan attacked?" is searched as "What did Antony
                 # Blinken do ...": with "he" alone, the search finds only Azerbaijan.
                 search_query = standalone
-        retrieved = hybrid_search(self.store, search_query, k, context=context)
+        retrieved = article_focus.search(self.store, search_query, k, context, question,
+                                         first_turn=not history)
         if extractive.asks_for_definition(search_query):
             retrieved = with_lead_passage(self.store, retrieved)
         return Prepared(question, search_query, context, retrieved,

@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answering import slots
+from retrieval.answering import article_focus, slots
 from retrieval.answering.answer_types import (
     asks_about_future,
     expected_type,
@@ -21,6 +20,8 @@ from retrieval.answering.answer_types import (
     holds,
     looks_ahead,
 )
+from retrieval.answering.lexicon import state_of
+from retrieval.answering.picks import Candidate, Extract
 from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
     MIN_SENTENCE_CHARS,
     passage_body,
@@ -33,6 +34,7 @@ from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home be
     mean_vector,
 )
 from retrieval.index.lexical import tokenize
+from retrieval.linguistics.questions import asked_noun, says_absent
 from retrieval.models import Retrieved
 
 logger = logging.getLogger(__name__)
@@ -91,7 +93,7 @@ LEAD_BONUS = 0.1
 # Words that open a sentence by pointing back at the one before.
 _ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his|him|she|her|"
                       r"such|the latter|the former)\b", re.IGNORECASE)
-_DEFINITION = re.compile(r"^\W*(who|what)\s+(is|was|are|were)\b", re.IGNORECASE)
+_DEFINITION = re.compile(r"^\W*(who|what)(\s+(is|was|are|were)\b|['’]s\b)", re.IGNORECASE)
 # Only this many sentences, the best by the cheap lexical score, are embedded: embedding
 # every sentence of every passage was most of the answer's latency. The shortlist weights a
 # word by its rarity in the corpus ("Bishkek" says more about which sentence answers than
@@ -111,31 +113,6 @@ TITLE_SHARE = 0.5
 PAIR_FACTOR = 0.95
 
 
-@dataclass(frozen=True)
-class Candidate:
-    passage: int  # index into the retrieved list
-    quote: str
-    score: float  # for ranking: evidence plus the passage's retrieval-rank prior
-    evidence: float = 0.0  # how well the sentence itself answers; decides abstention
-    lead: bool = False  # the document's first sentence: its one-line summary
-    parts: tuple[str, ...] = ()  # a quote of two adjacent sentences that answer together
-    fills: bool | None = None  # fills the question's slot (slots.py); None: cannot tell
-
-
-@dataclass(frozen=True)
-class Extract:
-    """Chosen sentences in answer order; empty means abstain."""
-
-    picks: list[Candidate]
-    best_score: float
-    reader_probability: float | None = None  # the learned reader's best, when it was asked
-    # The best sentence that held the kind of thing asked for, attached to something else
-    # ("5,000 civilians" for "how many peacekeepers"): what an honest decline can point to.
-    near_miss: Candidate | None = None
-    missing: str = ""  # what the sources do not say, in words ("how many peacekeepers ...")
-    as_of: str = ""  # for a question about now: the date the lead sentence speaks for
-
-
 # Levers of the question-reading reader, switchable for the ablation in
 # bench/reader_ablation.py: slot filling from the parse, and the latest-dated lead for
 # questions about now.
@@ -152,6 +129,17 @@ READER_WEIGHT = 0.0
 # A sentence whose number counts what the question counts ranks this much above one that
 # may count it under another word (the parse cannot tell).
 SLOT_BONUS = 0.1
+# The supporting sentence comes from the lead's document: one from another document on
+# the same subject read, in the blind answers of 2026-12-07, as a second, competing answer
+# ("about 30,000 killed" followed by "33 killed" from a different war).
+SUPPORT_FROM_LEAD_DOCUMENT = True
+# A sentence saying the sources hold no such thing as the question asks for ("give no
+# results", "did not name the official") is an answer: it ranks this much higher, enough
+# to lead the sentences that hold what is near the asked thing (the election's date).
+ABSENCE_ANSWERS = True
+ABSENCE_BONUS = 0.3
+# A capital and the state it stands for count as the same word ("Washington" / "US").
+ENTITY_WORDS = True
 
 
 def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
@@ -166,8 +154,10 @@ def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
 
 @lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
 def _tokens(text: str) -> frozenset[str]:
-    return frozenset(tokenize(text))
-
+    """The text's word stems, and the state each capital in it stands for ("Washington"
+    also as "us"), so that "Did Washington respond?" shares a word with "US officials"."""
+    tokens = tokenize(text)
+    return frozenset(tokens) | {state_of(t) for t in tokens} if ENTITY_WORDS else frozenset(tokens)
 
 def _weights(question: str, context: str, idf=None) -> dict[str, float]:
     """Each content word of the question; weighted by `idf` (a word -> rarity function)
@@ -188,7 +178,8 @@ def _lexical_coverage(weights: dict[str, float], tokens: set[str]) -> float:
     total = sum(weights.values())
     if not total:
         return 0.0
-    return sum(w for t, w in weights.items() if t in tokens) / total
+    return sum(w for t, w in weights.items()
+               if t in tokens or (ENTITY_WORDS and state_of(t) in tokens)) / total
 
 
 def _foreign(question: str, lexicon) -> bool:
@@ -230,6 +221,8 @@ def choose(
     definition = asks_for_definition(question)
     slot = slots.read_slot(question) if SLOT_FILLING else None
     needed = slots.constraints(question) if CONSTRAINTS else ()
+    absent = asked_noun(question) if ABSENCE_ANSWERS else None
+    question_tokens = _tokens(question)
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
@@ -249,6 +242,10 @@ def choose(
                  for c in pool]
     else:
         ranks = overlaps
+    about_article = article_focus.asks_about_article(question, first_turn=not context)
+    if about_article:  # "what does the piece say ...": the article's sentences are shortlisted
+        ranks = [r + article_focus.ARTICLE_BONUS * article_focus.is_article(retrieved[c.passage])
+                 for r, c in zip(ranks, pool)]
     # Only a sentence holding the kind of thing asked for can answer, so those come first:
     # "how many peacekeepers" filled the shortlist with sentences about peacekeepers
     # without a number, and the 1,960 sentence never got scored.
@@ -307,10 +304,18 @@ def choose(
                 near_misses.append((Candidate(cand.passage, cand.quote, score, score,
                                               cand.lead, cand.parts), slot.missing()))
                 score = 0.0  # the right kind of thing, attached to the wrong noun
+        if score and absent and not cand.parts and says_absent(absent, cand.quote) \
+                and len(_tokens(cand.quote) & question_tokens) >= 2:
+            # "These notes give no results of that election" answers "What was the result
+            # of the election?" honestly; the parse saw it, as it sees a count.
+            score += ABSENCE_BONUS
+            fills = True
         # The prior only orders sentences that answer; it never lifts one over the threshold.
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
             prior += LEAD_BONUS
+        if score and article_focus.is_article(retrieved[cand.passage]):
+            prior += article_focus.ARTICLE_BONUS if about_article else article_focus.ARTICLE_TIE
         scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead,
                                 cand.parts, fills))
     threshold = min_similarity if cross_lingual else MIN_SCORE
@@ -322,15 +327,18 @@ def choose(
                             key=lambda cw: cw[0].evidence, default=(None, ""))
         return Extract([], evidence, near_miss=near and _with_antecedent(near, pairs),
                        missing=missing)
-    scored = [_with_antecedent(c, pairs) for c in scored]
+    # ("These notes give no results" points at nothing before it: it says what they hold.)
+    scored = [c if c.fills and absent and says_absent(absent, c.quote)
+              else _with_antecedent(c, pairs) for c in scored]
+    docs = [r.doc_id for r in retrieved]
     scored.sort(key=lambda c: c.score, reverse=True)
     as_of = ""
     if LATEST_FOR_NOW and slots.asks_now(question):
         scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
-        return Extract(_brief(scored), evidence, as_of=as_of)
+        return Extract(_brief(scored, docs), evidence, as_of=as_of)
     if scored[0].fills and SLOT_OVERRIDES_VETO:
-        return Extract(_brief(scored), evidence, as_of=as_of)  # the parse saw the count
+        return Extract(_brief(scored, docs), evidence, as_of=as_of)  # the parse saw the count
     # The reader judges the sentences that answer about as well as the best: it vetoes when
     # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
     # lead among them, now that the answer shows one or two sentences instead of three.
@@ -346,12 +354,13 @@ def choose(
         order = sorted(range(len(judged)),
                        key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
         scored = [judged[i] for i in order] + scored[len(judged):]
-    return Extract(_brief(scored), evidence, best, as_of=as_of)
+    return Extract(_brief(scored, docs), evidence, best, as_of=as_of)
 
 
-def _brief(scored: list[Candidate]) -> list[Candidate]:
-    """The lead, and at most one supporting sentence that says something else and does not
-    open by pointing back at a sentence not shown."""
+def _brief(scored: list[Candidate], docs: list[str] | None = None) -> list[Candidate]:
+    """The lead, and at most one supporting sentence that says something else, does not
+    open by pointing back at a sentence not shown, and (SUPPORT_FROM_LEAD_DOCUMENT) comes
+    from the lead's own document (`docs`: each retrieved passage's document)."""
     picks = [scored[0]]
     sentences = len(scored[0].parts) or 1
     for cand in scored[1:]:
@@ -366,6 +375,8 @@ def _brief(scored: list[Candidate]) -> list[Candidate]:
             continue
         if scored[0].fills and not cand.fills:
             continue  # the lead gives the count asked for; a number about something else would not
+        if SUPPORT_FROM_LEAD_DOCUMENT and docs and docs[cand.passage] != docs[scored[0].passage]:
+            continue  # another document's sentence reads as a second answer, not support
 
         picks.append(cand)
         sentences += len(cand.parts) or 1

@@ -77,7 +77,7 @@ _OPENERS = {
     "after", "before", "during", "since", "according", "apart", "then", "please", "give",
     "list", "name", "describe", "explain", "summarise", "summarize", "he", "she", "it",
     "they", "this", "that", "these", "those", "there", "his", "her", "its", "their", "i",
-    "we", "you", "also", "yes", "no", "why", "for", "from", "to", "with", "by", "as",
+    "we", "you", "also", "yes", "no", "for", "from", "to", "with", "by", "as",
     "if", "about", "over", "under", "between", "among", "today", "now", "later", "earlier",
 }
 # A name is capitalised words, with "of", "the", "and", "for" inside longer ones
@@ -254,7 +254,8 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
         if anaphor(question) is not None:
             question = resolve(question, history[:i]).standalone
         opening = re.split(r"(?<=[.!?])\s", history[i].answer.strip(), maxsplit=1)[0]
-        turns.append((entities(question), entities(opening)[:1]))  # its subject
+        turns.append((entities(question) + _plural_nouns(question, pronoun),
+                      entities(opening)[:1]))  # its subject
     # "Who leads Azerbaijan?" -> "Ilham Aliyev has been ...": "he" is Aliyev, not Azerbaijan.
     for exact_only in (True, False):
         for asked, answered in turns:
@@ -263,6 +264,24 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
                 if found is not None:
                     return found
     return None
+
+
+def _plural_nouns(question: str, pronoun: str) -> list[_Entity]:
+    """For "they": the plural things a question asked about, named or not ("how many
+    russian peacekeepers ..." -> "russian peacekeepers"); for "there", the place it put
+    them in ("... are in karabakh" -> "karabakh"). From the shared parse."""
+    from retrieval.linguistics import parse
+
+    if pronoun in _PLACE:  # "there": the place the question put things "in" or "at"
+        return [_Entity(t.text, "thing") for t in parse(question)
+                if t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "into")
+                and t.pos_ in ("PROPN", "NOUN") and t.lower_ not in STOPWORDS]
+    if pronoun not in _GROUP:
+        return []
+    return [_Entity(" ".join(t.text for t in chunk if t.dep_ != "det"
+                             and t.lower_ not in ("how", "many", "much", "which", "what")), "group")
+            for chunk in parse(question).noun_chunks
+            if chunk.root.tag_ == "NNS" and chunk.root.lower_ not in STOPWORDS]
 
 
 def _family(pronoun: str) -> set[str]:

@@ -149,3 +149,14 @@ _SAME_ENTITY = {
 def entity(word: str) -> str:
     """The state a capital stands for; the word itself otherwise."""
     return _SAME_ENTITY.get(word, word)
+
+
+_STATES = frozenset(["us", "russia", "azerbaijan", "armenia", "iran", "turkey"])
+
+
+def state_of(word: str) -> str:
+    """The state a capital stands for ("washington" -> "us"), for the reader's word
+    coverage; not a region for its towns: "Stepanakert" is not every sentence naming
+    Karabakh."""
+    state = entity(word)
+    return state if state in _STATES else word

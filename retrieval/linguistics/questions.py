@@ -147,7 +147,7 @@ def count_fills(head: str, sentence: str) -> bool | None:
     doc = parse(sentence)
     named = [t for t in doc if t.pos_ in ("NOUN", "PROPN", "ADJ", "VERB")
              and _same_word(t.lemma_.lower(), head)]
-    counted = _counted_nouns(doc)
+    counted = _counted_nouns(doc, head)
     for noun in counted:
         if any(_same_word(t.lemma_.lower(), head) for t in _noun_phrase(noun)):
             return True
@@ -156,15 +156,31 @@ def count_fills(head: str, sentence: str) -> bool | None:
     return None
 
 
-def _counted_nouns(doc) -> list[Token]:
-    """The noun each cardinal number counts (as `number_attachments` reads it)."""
-    nouns = (_counted_noun(t) for t in doc
-             if t.tag_ == "CD" and t.ent_type_ not in ("DATE", "TIME"))
-    return [n for n in nouns if n is not None]
+# Numbers written as plural nouns ("thousands of people", "hundreds of thousands").
+_NUMBER_NOUNS = frozenset(["dozen", "hundred", "thousand", "million", "billion"])
+# "in three decades" is a span of time, not a count of what the question counts.
+_UNITS_OF_TIME = frozenset(["second", "minute", "hour", "day", "week", "month", "year",
+                            "decade", "century"])
+
+
+def _counted_nouns(doc, head: str = "") -> list[Token]:
+    """The noun each cardinal number counts (as `number_attachments` reads it); spans of
+    time left out unless time is what is counted."""
+    numbers = [t for t in doc if t.ent_type_ not in ("DATE", "TIME") and (
+        t.tag_ == "CD" or (t.tag_ == "NNS" and t.lemma_.lower() in _NUMBER_NOUNS))]
+    nouns = (_counted_noun(t) for t in numbers)
+    counts_time = head in _UNITS_OF_TIME
+    return [n for n in nouns if n is not None
+            and (counts_time or n.lemma_.lower() not in _UNITS_OF_TIME)]
 
 
 def _counted_noun(number: Token) -> Token | None:
     head = number.head
+    if number.tag_ == "NNS":  # "thousands of people"; a bare "thousands" counts what is unsaid
+        of = [c for c in number.children if c.dep_ == "prep" and c.lower_ == "of"]
+        nouns = [g for p in of for g in p.children if g.dep_ == "pobj"
+                 and g.lemma_.lower() not in _NUMBER_NOUNS]
+        return nouns[0] if nouns else None
     if number.dep_ in ("nummod", "quantmod", "compound") and head.pos_ in ("NOUN", "PROPN"):
         return head
     if number.dep_ == "nummod" and head.pos_ == "NUM":
@@ -197,3 +213,59 @@ def answer_span(question: str, sentence: str) -> str | None:
             if not {w.lower() for w in name.split()} & question_words:
                 return name
     return None
+
+
+# --- a sentence that says the asked thing is not given ----------------------------------------
+
+# Verbs by which a source says what it holds: "the notes give no results", "the report did
+# not name the official", "neither report named him".
+_TELLING_VERBS = frozenset(["give", "name", "say", "report", "mention", "identify", "state",
+                            "provide", "publish", "disclose", "reveal", "contain", "hold",
+                            "specify", "list", "cite"])
+
+
+def says_absent(head: str, sentence: str) -> bool:
+    """Does `sentence` say that the sources hold no `head` ("These notes give no results of
+    that election" for "What was the result of the election?")? Such a sentence is the
+    honest answer to a question asking for one."""
+    for token in parse(sentence):
+        if not (token.pos_ in ("NOUN", "PROPN") and _same_word(token.lemma_.lower(), head)):
+            continue
+        verb = token.head
+        if token.dep_ not in ("dobj", "nsubjpass", "oprd") \
+                or verb.lemma_.lower() not in _TELLING_VERBS:
+            continue
+        # "neither the report nor the article named the official": the parser hangs
+        # "neither" on the subject, which the verb may itself hang from.
+        above = {verb, *verb.ancestors, *(c for c in verb.children if c.dep_ == "nsubj")}
+        if any(c.dep_ == "det" and c.lower_ == "no" for c in token.children) or is_negated(verb) \
+                or any(t.lower_ == "neither" and t.head in above for t in token.doc):
+            return True
+    return False
+
+
+def asked_noun(question: str) -> str | None:
+    """The noun a "what / which" question asks for: "which *official*", "what was the final
+    *result* of the election"; None for other questions."""
+    asked = parse_question(question)
+    if asked.slot not in ("what", "which"):
+        return None
+    if asked.head:
+        return asked.head
+    doc = parse(question.strip())
+    # "which US official ...": the noun run right after the question word, when the parser
+    # did not hang "which" on it.
+    wh = next((t for t in doc if t.lower_ in ("what", "which")), None)
+    run = []
+    for token in doc[wh.i + 1:] if wh is not None else []:
+        if token.pos_ not in ("NOUN", "PROPN", "ADJ"):
+            break
+        run.append(token)
+    if run and run[-1].pos_ == "NOUN":
+        return run[-1].lemma_.lower()
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    if root is None or root.lemma_ != "be":
+        return None
+    noun = next((c for c in root.children if c.dep_ in ("nsubj", "attr") and c.pos_ == "NOUN"
+                 and c.lower_ not in _SLOT_BY_WORD), None)
+    return noun.lemma_.lower() if noun is not None else None

@@ -1,0 +1,112 @@
+"""Questions about the article itself are answered from the article.
+
+"How many peacekeepers does *the piece* say are in Karabakh?" asks what the article says,
+not what a background note says on the same subject: the notes' 1,960 is a right number but
+a wrong answer. The reader names the article ("the article", "the piece", "this story"),
+points at it ("here", "any of this" with no earlier turn to point at), or quotes from it
+("according to the article"). For such a question the article's passages are searched for
+and put first, and the reader ranks the article's sentences above the notes'.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from retrieval.answering.retriever import hybrid_search
+from retrieval.index.lexical import tokenize
+from retrieval.models import Retrieved
+
+logger = logging.getLogger(__name__)
+
+# The article as the source of what is asked: "according to the article", "per the piece",
+# "what does the Sputnik report say", "... in this story?". Not the article as where a
+# name was seen ("the agreement the article brings up", "Tarasov, quoted in the article"):
+# those ask about the thing, which the notes explain better than the article does.
+_PIECE = r"(?:the|this|that)\s+(?:\w+\s+)?(?:article|piece|story|report|text)"
+_NAMES_ARTICLE = re.compile(
+    rf"\b(?:according\s+to|per|as\s+told\s+by)\s+{_PIECE}\b|"
+    rf"\b{_PIECE}\s+(?:say|says|said|claim|claims|state|states|report|reports|allege|"
+    r"alleges|call|calls|describe|describes|suggest|suggests)\b|"
+    rf"(?<!quoted )(?<!mentioned )(?<!named )(?<!cited )\b(?:in|from)\s+{_PIECE}\W*$",
+    re.IGNORECASE)
+# "why is it called a capital here?", "did Washington respond to any of this?": with no
+# earlier turn, "here" and a bare "this" can only point at what the reader came with.
+_POINTS_AT_IT = re.compile(r"\bhere\W*$|\b(of|about|to|on)\s+(all\s+)?this\W*$", re.IGNORECASE)
+ARTICLE_FOCUS = True  # switch for the ablation and the tests
+# Article passages placed first in what the reader sees, at most: the article is short
+# (a news piece is 4-8 passages) and the rest of the slots stay with the background.
+MAX_ARTICLE_PASSAGES = 3
+# How much an article sentence's score is raised over a note's for such a question: more
+# than the retrieval-rank prior (0.15), so that a note sentence on the same fact does not
+# lead, less than the gap between a sentence that answers and one that does not.
+ARTICLE_BONUS = 0.2
+# For any other question the article still leads when its sentence answers about as well
+# as a note's: it is what the reader came with, and the note's sentence would be a second
+# source on the same fact ("deployed a 2,000 troop-strong contingent" over a note's
+# "contingent of 1,960 servicemen", 0.996 against 1.015 before this).
+ARTICLE_TIE = 0.05
+
+
+def asks_about_article(question: str, first_turn: bool = True) -> bool:
+    """Does the question ask what the article itself says?"""
+    if not ARTICLE_FOCUS:
+        return False
+    return bool(_NAMES_ARTICLE.search(question)
+                or (first_turn and _POINTS_AT_IT.search(question.strip())))
+
+
+def is_article(passage: Retrieved) -> bool:
+    return passage.metadata.get("kind") == "article"
+
+
+def search(store, query: str, k: int, context: str = "", question: str = "",
+           first_turn: bool = True) -> list[Retrieved]:
+    """The k best passages; for a question about the article, its best passages first."""
+    retrieved = hybrid_search(store, query, k, context=context)
+    if not asks_about_article(question or query, first_turn):
+        return retrieved
+    # The article's own passages, ranked by the question's words without those naming the
+    # article: the notes name it ("the Sputnik article of 15 June 2023 says") far more often
+    # than it names itself, so a search for the question buries the article under them.
+    topic = _POINTS_AT_IT.sub(" ", _NAMES_ARTICLE.sub(" ", query))
+    words = set(tokenize(topic))
+    lexical = store.lexical()
+    ranked = sorted(_article_passages(store), key=lambda r: -sum(
+        lexical.idf(w) for w in words & set(tokenize(r.text))))
+    found = [r for r in hybrid_search(store, topic, store_k(k), context=context)
+             if is_article(r)]
+    # The search's own order first (it also weighs meaning); shared rare words fill up.
+    articles = list({r.chunk_id: r for r in found + ranked}.values())[:MAX_ARTICLE_PASSAGES]
+    if not articles:
+        return retrieved
+    ids = {r.chunk_id for r in articles}
+    rest = [r for r in retrieved if r.chunk_id not in ids]
+    logger.debug("article question: %d article passages first", len(articles))
+    return (articles + rest)[:max(k, len(articles))]
+
+
+# The indexed articles' passages, read once per index state: (passage count, passages).
+_CACHE: dict[int, tuple[int, list[Retrieved]]] = {}
+
+
+def _article_passages(store) -> list[Retrieved]:
+    count = store.count()
+    cached = _CACHE.get(id(store))
+    if cached is not None and cached[0] == count:
+        return cached[1]
+    got = store.collection.get(where={"$and": [{"kind": "article"}, {"position": 0}]},
+                               include=["metadatas"])
+    doc_ids = sorted({str((m or {}).get("doc_id")) for m in got["metadatas"] if m})
+    ids = [i for doc_id in doc_ids for i in store.lexical().ids_of(doc_id)]
+    found = store.get_passages(ids) if ids else {}
+    passages = [Retrieved(chunk_id=i, doc_id=meta.get("doc_id", ""), text=text, score=0.0,
+                          metadata={**meta, "dense_similarity": 0.0})
+                for i, (text, meta) in found.items()]
+    _CACHE[id(store)] = (count, passages)
+    return passages
+
+
+def store_k(k: int) -> int:
+    """How many passages the wider search for the article's passages returns."""
+    return 5 * k

@@ -114,16 +114,3 @@ def test_ingesting_one_file_reads_nothing_whole(big, monkeypatch):
     assert big.count() == DOCS * PASSAGES_PER_DOC + 3 + report.added
     assert [i for i, _ in big.lexical().search("Zorblatt pass", 3)] == \
         big.lexical().ids_of("background/new-note.md")
-
-
-def test_ranking_is_bounded_to_passages_with_the_rarer_words(monkeypatch):
-    """Past RANKING_BUDGET postings only passages holding a rarer question word are ranked;
-    under it, every passage with any of the words is."""
-    from retrieval.index import fts
-
-    texts = ["kalbajar road", "kalbajar pass", "kalbajar village", "zorblatt pass"]
-    index = fts.FtsIndex.build(["a", "b", "c", "d"], texts)
-    everything = {i for i, _ in index.search("Kalbajar and Zorblatt", 10)}
-    assert everything == {"a", "b", "c", "d"}
-    monkeypatch.setattr(fts, "RANKING_BUDGET", 2)
-    assert {i for i, _ in index.search("Kalbajar and Zorblatt", 10)} == {"d"}

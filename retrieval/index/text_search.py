@@ -78,6 +78,14 @@ class TextSearch:
         return [(searcher.doc(address)["chunk_id"][0], float(score))
                 for score, address in hits]
 
+    def ids(self) -> list[str]:
+        """Every passage id it ranks (for consistency checks; a whole read)."""
+        searcher = self._index.searcher()
+        if not searcher.num_docs:
+            return []
+        hits = searcher.search(tantivy.Query.all_query(), searcher.num_docs, count=False).hits
+        return [searcher.doc(address)["chunk_id"][0] for _, address in hits]
+
     def document_frequency(self, token: str) -> int:
         return int(self._index.searcher().doc_freq(FIELD, token))
 

@@ -1,14 +1,20 @@
-"""The lexical index alone, old (bm25s, rebuilt whole) against new (SQLite FTS5, by document).
+"""The lexical index alone: bm25s (before issue 26), SQLite FTS5 (session 5) and its cheap
+fixes, tantivy alone, and the shipped index (SQLite passage table + tantivy ranking).
 
     python bench/lexical.py --size 100000      # needs bench/work/c-100000 (bench/run.py or
-                                               # synth.generate makes it); ~10 min on 2 cores
+                                               # synth.generate makes it); ~10-20 min on 2 cores
+    python bench/lexical.py --size 1000000 --engines tantivy,shipped,fts5
 
 Each step runs in a fresh process (`python bench/lexical.py step ...`), so its peak RSS is
-its own. Writes bench/results/lexical-<size>.json and prints a Markdown table.
+its own. Writes bench/results/lexical-<size>.json.
 Measured: build time and peak RSS from the passages' texts, size on disk, open + first
-query in a fresh process, query p50/p95 over the eval questions, and adding one document
-of 10 passages (bm25s: the whole rebuild and save that `refresh_lexical` did, not counting
-its read of every document from Chroma; FTS5: `replace_document`, one transaction).
+query in a fresh process, query p50/p95 over the eval questions (top 20), adding one
+document of 10 passages (bm25s: the whole rebuild and save that `refresh_lexical` did;
+the others: `replace_document`), and how much of each top 20 the exact BM25 top 20
+(bm25s, or tantivy when bm25s did not run) also holds.
+Engines: `fts5` is bench/fts5_before.py (the session-5 index, every match ranked within a
+budget of 10,000 postings of the rarest words); `fts5-opt` is the same file after FTS5's
+'optimize', memory-mapped, with a 200 MB page cache; `fts5-opt-bN` also a budget of N.
 """
 
 from __future__ import annotations

@@ -290,6 +290,11 @@ def child(argv: list[str]) -> dict:
     return json.loads(run.stdout.strip().splitlines()[-1])
 
 
+def save(out: Path, size: str, results: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"lexical-{size}.json").write_text(json.dumps(results, indent=1))
+
+
 def overlap(work: Path, size: str, engines: list[str]) -> dict:
     """Mean share of each engine's top 20 that the exact BM25 top 20 also holds (bm25s when
     it ran, else tantivy, whose top-k pruning is exact)."""
@@ -306,7 +311,9 @@ def overlap(work: Path, size: str, engines: list[str]) -> dict:
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "step":
         step, engine, size, work = sys.argv[2], sys.argv[3], int(sys.argv[4]), Path(sys.argv[5])
-        rows = passages(work / f"c-{size}" / "corpus", work / f"passages-{size}.json")
+        # Queries need no passages (loading 1M of them costs ~2 GB and a minute).
+        rows = [] if step == "query" else passages(work / f"c-{size}" / "corpus",
+                                                   work / f"passages-{size}.json")
         out = (work / f"lexical-{engine}-{size}" if engine in ("bm25s", "tantivy") else
                work / f"lexical-shipped-{size}.sqlite" if engine == "shipped" else
                work / f"lexical-fts5-{size}.sqlite")
@@ -340,11 +347,12 @@ def main() -> None:
                 "build", "query", "update"):
             print(f"{engine}: {step}", flush=True)
             entry[step] = child([step, engine, size, str(work)])
-        results[engine] = entry
+            entry[f"{step}_load_average"] = [round(x, 2) for x in __import__("os").getloadavg()]
+            results[engine] = entry
+            save(args.out, size, results)  # as it goes: a long run stopped keeps its steps
     results["top20_overlap"] = overlap(work, size, args.engines.split(","))
     results["load_average_at_end"] = [round(x, 2) for x in __import__("os").getloadavg()]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"lexical-{size}.json").write_text(json.dumps(results, indent=1))
+    save(args.out, size, results)
     print(json.dumps(results, indent=1))
 
 

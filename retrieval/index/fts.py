@@ -90,7 +90,6 @@ class FtsIndex:
         return conn
 
     def close(self) -> None:
-        self.text = None  # type: ignore[assignment]  # tantivy's files close with it
         conn = getattr(self._local, "conn", None)
         if conn is not None and conn is not self._keeper:
             conn.close()

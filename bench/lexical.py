@@ -23,7 +23,6 @@ import argparse
 import json
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -283,11 +282,14 @@ def step_update(engine: str, rows, out: Path) -> dict:
 
 
 def child(argv: list[str]) -> dict:
-    run = subprocess.run([sys.executable, __file__, "step", *argv], capture_output=True,
-                         text=True, cwd=REPO, check=False)
+    """One step in a fresh process, started by bench/launch.py: a child forked from this
+    process (which holds every passage) would inherit this process's peak RSS."""
+    import startup
+
+    run = startup.run_measured([sys.executable, __file__, "step", *argv], REPO)
     if run.returncode:
         raise SystemExit(f"step {argv} failed:\n{run.stderr[-3000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return {**json.loads(run.stdout.strip().splitlines()[-1]), "peak_rss_mb": run.peak_rss_mb}
 
 
 def save(out: Path, size: str, results: dict) -> None:

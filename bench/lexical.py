@@ -1,14 +1,20 @@
-"""The lexical index alone, old (bm25s, rebuilt whole) against new (SQLite FTS5, by document).
+"""The lexical index alone: bm25s (before issue 26), SQLite FTS5 (session 5) and its cheap
+fixes, tantivy alone, and the shipped index (SQLite passage table + tantivy ranking).
 
     python bench/lexical.py --size 100000      # needs bench/work/c-100000 (bench/run.py or
-                                               # synth.generate makes it); ~10 min on 2 cores
+                                               # synth.generate makes it); ~10-20 min on 2 cores
+    python bench/lexical.py --size 1000000 --engines tantivy,shipped,fts5
 
 Each step runs in a fresh process (`python bench/lexical.py step ...`), so its peak RSS is
-its own. Writes bench/results/lexical-<size>.json and prints a Markdown table.
+its own. Writes bench/results/lexical-<size>.json.
 Measured: build time and peak RSS from the passages' texts, size on disk, open + first
-query in a fresh process, query p50/p95 over the eval questions, and adding one document
-of 10 passages (bm25s: the whole rebuild and save that `refresh_lexical` did, not counting
-its read of every document from Chroma; FTS5: `replace_document`, one transaction).
+query in a fresh process, query p50/p95 over the eval questions (top 20), adding one
+document of 10 passages (bm25s: the whole rebuild and save that `refresh_lexical` did;
+the others: `replace_document`), and how much of each top 20 the exact BM25 top 20
+(bm25s, or tantivy when bm25s did not run) also holds.
+Engines: `fts5` is bench/fts5_before.py (the session-5 index, every match ranked within a
+budget of 10,000 postings of the rarest words); `fts5-opt` is the same file after FTS5's
+'optimize', memory-mapped, with a 200 MB page cache; `fts5-opt-bN` also a budget of N.
 """
 
 from __future__ import annotations
@@ -17,7 +23,6 @@ import argparse
 import json
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -96,6 +101,80 @@ class Bm25sIndex:
         return [(self.ids[i], float(scores[i])) for i in top[np.argsort(-scores[top])]]
 
 
+class TantivyIndex:
+    """tantivy over the same project tokens (whitespace-split, so ranking sees exactly the
+    tokens FTS5 and bm25s see); BM25 k1 = 1.2, b = 0.75, Lucene's idf; top-k by block-max
+    WAND instead of scoring every match."""
+
+    def __init__(self, index) -> None:
+        self.index = index
+        self.schema = index.schema
+
+    @staticmethod
+    def schema():
+        import tantivy
+
+        builder = tantivy.SchemaBuilder()
+        builder.add_text_field("chunk_id", stored=True, tokenizer_name="raw")
+        builder.add_text_field("doc_id", tokenizer_name="raw")
+        builder.add_text_field("tokens", tokenizer_name="whitespace", index_option="freq")
+        return builder.build()
+
+    @classmethod
+    def build(cls, rows, folder: Path):
+        import tantivy
+
+        from retrieval.index.lexical import tokenize
+
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        index = tantivy.Index(cls.schema(), path=str(folder))
+        writer = index.writer(heap_size=200_000_000, num_threads=1)
+        for chunk_id, doc_id, _, text in rows:
+            writer.add_document(tantivy.Document(chunk_id=chunk_id, doc_id=doc_id,
+                                                 tokens=" ".join(tokenize(text))))
+        writer.commit()
+        writer.wait_merging_threads()
+        index.reload()
+        return cls(index)
+
+    @classmethod
+    def load(cls, folder: Path):
+        import tantivy
+
+        return cls(tantivy.Index.open(str(folder)))
+
+    def search(self, query: str, k: int):
+        import tantivy
+
+        from retrieval.index.lexical import tokenize
+
+        terms = list(dict.fromkeys(tokenize(query)))
+        if not terms:
+            return []
+        q = tantivy.Query.boolean_query(
+            [(tantivy.Occur.Should,
+              tantivy.Query.term_query(self.schema, "tokens", t, index_option="freq"))
+             for t in terms])
+        searcher = self.index.searcher()
+        hits = searcher.search(q, k, count=False).hits
+        return [(searcher.doc(addr)["chunk_id"][0], score) for score, addr in hits]
+
+    def replace_document(self, doc_id: str, passages) -> None:
+        import tantivy
+
+        from retrieval.index.lexical import tokenize
+
+        writer = self.index.writer(heap_size=15_000_000, num_threads=1)
+        writer.delete_documents_by_term("doc_id", doc_id)
+        for chunk_id, _, text in passages:
+            writer.add_document(tantivy.Document(chunk_id=chunk_id, doc_id=doc_id,
+                                                 tokens=" ".join(tokenize(text))))
+        writer.commit()
+        writer.wait_merging_threads()
+        self.index.reload()
+
+
 def peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
@@ -105,17 +184,30 @@ def step_build(engine: str, rows, out: Path) -> dict:
     started = time.perf_counter()
     if engine == "bm25s":
         Bm25sIndex.build([r[0] for r in rows], [r[3] for r in rows]).save(out)
-    else:
-        from retrieval.index.fts import FtsIndex
+    elif engine == "tantivy":
+        TantivyIndex.build(rows, out)
+    elif engine == "fts5":
+        from fts5_before import FtsIndex
 
         for suffix in ("", "-wal", "-shm"):
             Path(f"{out}{suffix}").unlink(missing_ok=True)
+        FtsIndex.build([r[0] for r in rows], [r[3] for r in rows], [r[1] for r in rows],
+                       path=out).close()
+    else:  # the shipped index: SQLite passage table + tantivy ranking
+        from retrieval.index.fts import FtsIndex, text_path
+
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{out}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(text_path(out), ignore_errors=True)
         FtsIndex.build([r[0] for r in rows], [r[3] for r in rows], [r[1] for r in rows],
                        path=out).close()
     seconds = time.perf_counter() - started
     size = (sum(f.stat().st_size for f in out.rglob("*")) if out.is_dir() else
             sum(Path(f"{out}{s}").stat().st_size for s in ("", "-wal", "-shm")
                 if Path(f"{out}{s}").exists()))
+    beside = out.with_suffix(".tantivy")  # the shipped index's ranking folder
+    if not out.is_dir() and beside.is_dir():
+        size += sum(f.stat().st_size for f in beside.rglob("*"))
     return {"build_s": round(seconds, 2), "rss_before_build_mb": base, "peak_rss_mb": peak_mb(),
             "disk_mb": round(size / 2**20, 1)}
 
@@ -123,9 +215,35 @@ def step_build(engine: str, rows, out: Path) -> dict:
 def open_index(engine: str, out: Path):
     if engine == "bm25s":
         return Bm25sIndex.load(out)
-    from retrieval.index.fts import FtsIndex
+    if engine == "tantivy":
+        return TantivyIndex.load(out)
+    if engine == "shipped":
+        from retrieval.index.fts import FtsIndex
 
-    return FtsIndex(out)
+        return FtsIndex(out)
+    import fts5_before as fts
+
+    index = fts.FtsIndex(out)
+    if engine.startswith("fts5-opt"):
+        # The cheap fixes: one merged b-tree per term ('optimize'), the file memory-mapped
+        # and a larger page cache, and (fts5-opt-bN) a smaller ranking budget.
+        db = index._db
+        db.execute("PRAGMA mmap_size = 2000000000")
+        db.execute("PRAGMA cache_size = -200000")
+        if "-b" in engine:
+            fts.RANKING_BUDGET = int(engine.rsplit("-b", 1)[1])
+    return index
+
+
+def optimize_fts(out: Path) -> float:
+    """FTS5's 'optimize': merge every b-tree segment into one (after a bulk build)."""
+    import sqlite3
+
+    started = time.perf_counter()
+    db = sqlite3.connect(out, isolation_level=None)
+    db.execute("INSERT INTO passage_text(passage_text) VALUES ('optimize')")
+    db.close()
+    return round(time.perf_counter() - started, 2)
 
 
 def step_query(engine: str, out: Path, questions: list[str], repeats: int) -> dict:
@@ -134,11 +252,15 @@ def step_query(engine: str, out: Path, questions: list[str], repeats: int) -> di
     index.search(questions[0], 20)
     first = time.perf_counter() - started
     times = []
+    top: dict[str, list[str]] = {}
     for _ in range(repeats):
         for q in questions:
             t0 = time.perf_counter()
-            index.search(q, 20)
+            hits = index.search(q, 20)
             times.append((time.perf_counter() - t0) * 1000)
+            top[q] = [i for i, _ in hits]
+    (out.parent / f"top20-{engine}-{out.name.split('-')[-1].split('.')[0]}.json").write_text(
+        json.dumps(top))
     return {"open_and_first_query_s": round(first, 3),
             "query_p50_ms": round(float(np.percentile(times, 50)), 2),
             "query_p95_ms": round(float(np.percentile(times, 95)), 2),
@@ -160,20 +282,46 @@ def step_update(engine: str, rows, out: Path) -> dict:
 
 
 def child(argv: list[str]) -> dict:
-    run = subprocess.run([sys.executable, __file__, "step", *argv], capture_output=True,
-                         text=True, cwd=REPO, check=False)
+    """One step in a fresh process, started by bench/launch.py: a child forked from this
+    process (which holds every passage) would inherit this process's peak RSS."""
+    import startup
+
+    run = startup.run_measured([sys.executable, __file__, "step", *argv], REPO)
     if run.returncode:
         raise SystemExit(f"step {argv} failed:\n{run.stderr[-3000:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
+    return {**json.loads(run.stdout.strip().splitlines()[-1]), "peak_rss_mb": run.peak_rss_mb}
+
+
+def save(out: Path, size: str, results: dict) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    (out / f"lexical-{size}.json").write_text(json.dumps(results, indent=1))
+
+
+def overlap(work: Path, size: str, engines: list[str]) -> dict:
+    """Mean share of each engine's top 20 that the exact BM25 top 20 also holds (bm25s when
+    it ran, else tantivy, whose top-k pruning is exact)."""
+    exact = "bm25s" if "bm25s" in engines else "tantivy"
+    reference = json.loads((work / f"top20-{exact}-{size}.json").read_text())
+    out = {"reference": exact}
+    for engine in engines:
+        got = json.loads((work / f"top20-{engine}-{size}.json").read_text())
+        shares = [len(set(got[q]) & set(ids)) / len(ids) for q, ids in reference.items() if ids]
+        out[engine] = round(float(np.mean(shares)), 3)
+    return out
 
 
 def main() -> None:
     if len(sys.argv) > 1 and sys.argv[1] == "step":
         step, engine, size, work = sys.argv[2], sys.argv[3], int(sys.argv[4]), Path(sys.argv[5])
-        rows = passages(work / f"c-{size}" / "corpus", work / f"passages-{size}.json")
-        out = work / f"lexical-{engine}-{size}" if engine == "bm25s" else \
-            work / f"lexical-fts5-{size}.sqlite"
-        if step == "build":
+        # Queries need no passages (loading 1M of them costs ~2 GB and a minute).
+        rows = [] if step == "query" else passages(work / f"c-{size}" / "corpus",
+                                                   work / f"passages-{size}.json")
+        out = (work / f"lexical-{engine}-{size}" if engine in ("bm25s", "tantivy") else
+               work / f"lexical-shipped-{size}.sqlite" if engine == "shipped" else
+               work / f"lexical-fts5-{size}.sqlite")
+        if step == "build" and engine.startswith("fts5-opt"):
+            result = {"optimize_s": optimize_fts(out)}  # on the fts5 build
+        elif step == "build":
             result = step_build(engine, rows, out)
         elif step == "query":
             from retrieval.evaluation.harness import load_questions
@@ -186,7 +334,7 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=100_000)
-    parser.add_argument("--engines", default="bm25s,fts5")
+    parser.add_argument("--engines", default="bm25s,fts5,fts5-opt,fts5-opt-b2000,tantivy,shipped")
     parser.add_argument("--work", type=Path, default=HERE / "work")
     parser.add_argument("--out", type=Path, default=HERE / "results")
     args = parser.parse_args()
@@ -196,13 +344,17 @@ def main() -> None:
                "load_average_at_start": [round(x, 2) for x in __import__("os").getloadavg()]}
     for engine in args.engines.split(","):
         entry = {}
-        for step in ("build", "query", "update"):
+        # fts5-opt* reuse the fts5 file (their "build" optimizes it), so fts5 runs first.
+        for step in ("build", "query") if engine.startswith("fts5-opt") else (
+                "build", "query", "update"):
             print(f"{engine}: {step}", flush=True)
             entry[step] = child([step, engine, size, str(work)])
-        results[engine] = entry
+            entry[f"{step}_load_average"] = [round(x, 2) for x in __import__("os").getloadavg()]
+            results[engine] = entry
+            save(args.out, size, results)  # as it goes: a long run stopped keeps its steps
+    results["top20_overlap"] = overlap(work, size, args.engines.split(","))
     results["load_average_at_end"] = [round(x, 2) for x in __import__("os").getloadavg()]
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"lexical-{size}.json").write_text(json.dumps(results, indent=1))
+    save(args.out, size, results)
     print(json.dumps(results, indent=1))
 
 

@@ -3,6 +3,8 @@
     python bench/run.py                      # sizes 1000,10000,100000 (~15-20 min on 2 cores)
     python bench/run.py --quick              # 1000 passages, one repeat (~3 min)
     python bench/run.py --sizes 1000,10000 --repeats 5
+    python bench/run.py --sizes 1000000 --repeats 1   # ~1.5 h on 2 quiet cores, ~12 GB of
+                                                     # bench/work (bench/scale.py: step by step)
 
 Every measurement runs in a fresh subprocess, so peak RSS is that step's own. Repeated
 measurements are reported as medians; the machine is shared, so absolute times are noisy.

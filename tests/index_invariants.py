@@ -44,7 +44,7 @@ def index_state(store) -> dict:
     keys = manager.list_keys()
     groups = {doc_id: set(manager.list_keys(group_ids=[doc_id])) for doc_id in chroma}
     return {"ids": list(got["ids"]), "chroma": dict(chroma), "keys": keys, "groups": groups,
-            "lexical": store.lexical().passage_ids()}
+            "lexical": store.lexical().passage_ids(), "ranked": store.lexical().text.ids()}
 
 
 def assert_index_matches(store, expected: dict[str, set[str]]) -> None:
@@ -63,7 +63,8 @@ def assert_index_matches(store, expected: dict[str, set[str]]) -> None:
     keys = state["keys"]
     assert len(keys) == len(set(keys)), "duplicate record keys"
     assert set(keys) == set(ids), "record manager keys != Chroma ids"
-    assert sorted(state["lexical"]) == sorted(ids), "BM25 index ids != Chroma ids"
+    assert sorted(state["lexical"]) == sorted(ids), "lexical passage table ids != Chroma ids"
+    assert sorted(state["ranked"]) == sorted(ids), "BM25 (tantivy) ids != Chroma ids"
     if ids:
         # Every vector is searchable, not only listed: an interrupted flush must not have
         # left the dense index short of what the metadata says.

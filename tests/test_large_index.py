@@ -116,19 +116,6 @@ def test_ingesting_one_file_reads_nothing_whole(big, monkeypatch):
         big.lexical().ids_of("background/new-note.md")
 
 
-def test_ranking_is_bounded_to_passages_with_the_rarer_words(monkeypatch):
-    """Past RANKING_BUDGET postings only passages holding a rarer question word are ranked;
-    under it, every passage with any of the words is."""
-    from retrieval.index import fts
-
-    texts = ["kalbajar road", "kalbajar pass", "kalbajar village", "zorblatt pass"]
-    index = fts.FtsIndex.build(["a", "b", "c", "d"], texts)
-    everything = {i for i, _ in index.search("Kalbajar and Zorblatt", 10)}
-    assert everything == {"a", "b", "c", "d"}
-    monkeypatch.setattr(fts, "RANKING_BUDGET", 2)
-    assert {i for i, _ in index.search("Kalbajar and Zorblatt", 10)} == {"d"}
-
-
 def test_the_multilingual_mirror_syncs_past_the_single_read_limit(big):
     """Past 32,766 passages the mirror's sync finds the few passages the mirror lacks and
     the few it holds that the main index dropped. (It lists ids page by page, like every

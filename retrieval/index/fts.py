@@ -1,14 +1,19 @@
-"""BM25 over passages in SQLite FTS5: on disk, updated by the document, read by many processes.
+"""The lexical index: which passages exist, and BM25 over their words; on disk, updated by
+the document, read by many processes.
 
-The text FTS5 indexes is the project's own token stream (`lexical.tokenize`: stop words out,
-Snowball stems, "2,000" -> "2000") joined by spaces, so FTS5's tokenizer only splits on the
-spaces and ranking sees exactly the tokens the old bm25s index saw. FTS5's `bm25()` uses
-k1 = 1.2, b = 0.75, as bm25s did.
+Two stores in the data dir, one per collection:
+- a SQLite file (`lexical-<collection>.sqlite`): a table mapping each passage to its
+  document and position (a document's passages and its opening passage are one indexed
+  lookup instead of a scan of Chroma's metadata), the passage's tokens, and a `meta`
+  table with the passage count and the marks that keep it consistent with Chroma (see
+  `Store.lexical` and `ingest`). SQLite's WAL lets other processes read while one writes.
+- a tantivy folder (`lexical-<collection>.tantivy`, text_search.py) that ranks by BM25.
+  It is derived from the SQLite table: every write goes to both in one step, and after a
+  writer that did not finish it is rebuilt from the table when the two disagree.
 
-Beside the text, a plain table maps each passage to its document and position, so a
-document's passages and its opening passage are one indexed lookup instead of a scan of
-Chroma's metadata. A `meta` table holds the passage count (FTS5 has no cheap count) and
-the marks that keep it consistent with Chroma (see `Store.lexical` and `ingest`).
+The tokens are the project's own (`lexical.tokenize`: stop words out, Snowball stems,
+"2,000" -> "2000") joined by spaces, so ranking sees exactly the tokens bm25s saw.
+SQLite FTS5 ranked here before; tantivy replaced it (docs/scale.md has the numbers).
 """
 
 from __future__ import annotations
@@ -25,28 +30,27 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from retrieval.index.lexical import tokenize
+from retrieval.index.text_search import TextSearch
 
 logger = logging.getLogger(__name__)
 
-# Tokens are \w+ runs: keep "_" inside them and leave accents alone (tokenize() already
-# lower-cased; FTS5 folding diacritics would merge words the old index kept apart).
-FTS_TOKENIZER = "unicode61 remove_diacritics 0 tokenchars '_'"
-SCHEMA = f"""
+SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS passage(
     rowid INTEGER PRIMARY KEY, chunk_id TEXT NOT NULL UNIQUE,
-    doc_id TEXT NOT NULL, position INTEGER NOT NULL);
+    doc_id TEXT NOT NULL, position INTEGER NOT NULL, tokens TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS passage_by_doc ON passage(doc_id, position);
-CREATE VIRTUAL TABLE IF NOT EXISTS passage_text USING fts5(tokens, tokenize="{FTS_TOKENIZER}");
-CREATE VIRTUAL TABLE IF NOT EXISTS passage_vocab USING fts5vocab(passage_text, row);
 """
 # Marks in `meta`. COMPLETE: built over every passage once. DIRTY: a writer started and has
 # not finished; the next writer compares the whole index with Chroma before anything else.
 COMPLETE, DIRTY, GENERATION, PASSAGES = "complete", "dirty", "generation", "passages"
-BUSY_TIMEOUT_S = 30.0
-# Passages (postings of the rarest question words) ranked per query; see _rare_terms.
-RANKING_BUDGET = 10_000  # a reader waits this long for a writer's transaction to commit
+BUSY_TIMEOUT_S = 30.0  # a reader waits this long for a writer's transaction to commit
 _memory_names = itertools.count()
+
+
+def text_path(path: Path) -> Path:
+    """The tantivy folder beside a SQLite file."""
+    return path.with_suffix(".tantivy")
 
 
 class FtsIndex:
@@ -65,7 +69,9 @@ class FtsIndex:
         # The in-memory database lives while one connection to it is open.
         self._keeper = self._connect()
         with self._keeper:
+            _drop_fts5_tables(self._keeper)
             self._keeper.executescript(SCHEMA)
+        self.text = TextSearch(None if path is None else text_path(path))
 
     def _connect(self) -> sqlite3.Connection:
         conn = sqlite3.connect(self._uri, uri=True, timeout=BUSY_TIMEOUT_S,
@@ -140,9 +146,7 @@ class FtsIndex:
 
     def document_frequency(self, token: str) -> int:
         """How many passages hold the (stemmed) word."""
-        row = self._db.execute("SELECT doc FROM passage_vocab WHERE term = ?",
-                               (token,)).fetchone()
-        return int(row[0]) if row else 0
+        return self.text.document_frequency(token)
 
     def knows(self, token: str) -> bool:
         """True when the (stemmed) word occurs in some passage."""
@@ -157,43 +161,7 @@ class FtsIndex:
 
     def search(self, query: str, k: int) -> list[tuple[str, float]]:
         """The k best passages by BM25, as (id, score), best first; scores are positive."""
-        tokens = tokenize(query)
-        if not tokens or k < 1:
-            return []
-        # Quoted, each token is a plain term; OR makes any of them enough, as in bm25s.
-        match = " OR ".join(f'"{t}"' for t in tokens)
-        rare = self._rare_terms(tokens)
-        if rare:
-            # Only passages with one of the rarer words are ranked (by every word's BM25).
-            match = "(" + " OR ".join(f'"{t}"' for t in rare) + f") AND ({match})"
-        rows = self._db.execute(
-            "SELECT p.chunk_id, -t.rank FROM passage_text AS t JOIN passage AS p "
-            "ON p.rowid = t.rowid WHERE passage_text MATCH ? ORDER BY t.rank LIMIT ?",
-            (match, k),
-        ).fetchall()
-        return [(chunk_id, float(score)) for chunk_id, score in rows if score > 0]
-
-    def _rare_terms(self, tokens: list[str]) -> list[str]:
-        """The rarest of the question's words whose passages add up to RANKING_BUDGET, when
-        all of them together match more (else []).
-
-        FTS5 computes bm25() for every matching passage, 5-10 us each: a question with
-        "Russian" and "Karabakh" matched 79,000 of 100,000 passages and took 0.4-0.8 s.
-        Ranking only passages that hold a rarer word bounds that; a passage with none of
-        them scores low on BM25 anyway (common words have low idf), and dense retrieval
-        still sees every passage.
-        """
-        if len(self) <= RANKING_BUDGET:
-            return []
-        frequency = {t: self.document_frequency(t) for t in set(tokens)}
-        rare: list[str] = []
-        total = 0
-        for token in sorted(frequency, key=frequency.get):
-            if rare and total + frequency[token] > RANKING_BUDGET:
-                break
-            rare.append(token)
-            total += frequency[token]
-        return rare if len(rare) < len(frequency) else []
+        return self.text.search(tokenize(query), k)
 
     # --- writing ------------------------------------------------------------------------
     @contextmanager
@@ -211,42 +179,55 @@ class FtsIndex:
 
     def put(self, passages: Iterable[tuple[str, str, int, str]]) -> int:
         """Add (chunk_id, doc_id, position, text) rows not already there; one transaction."""
-        added = 0
+        new: list[tuple[str, str]] = []
         with self._transaction() as db:
             for chunk_id, doc_id, position, text in passages:
+                tokens = " ".join(tokenize(text))
                 cur = db.execute(
-                    "INSERT OR IGNORE INTO passage(chunk_id, doc_id, position) VALUES (?,?,?)",
-                    (chunk_id, doc_id, int(position)))
+                    "INSERT OR IGNORE INTO passage(chunk_id, doc_id, position, tokens) "
+                    "VALUES (?,?,?,?)", (chunk_id, doc_id, int(position), tokens))
                 if cur.rowcount:
-                    db.execute("INSERT INTO passage_text(rowid, tokens) VALUES (?, ?)",
-                               (cur.lastrowid, " ".join(tokenize(text))))
-                    added += 1
-            self._bump(db, added)
-        self.rows_written += added
-        return added
+                    new.append((chunk_id, tokens))
+            self._bump(db, len(new))
+            # Inside the transaction: if tantivy fails, the table rolls back with it. A kill
+            # between tantivy's commit and SQLite's leaves the dirty mark (repair_text).
+            if new:
+                self.text.write(add=new)
+        self.rows_written += len(new)
+        return len(new)
 
     def delete(self, chunk_ids: Iterable[str]) -> int:
         """Remove these passages (ids not indexed are ignored); one transaction."""
-        removed = 0
+        removed: list[str] = []
         with self._transaction() as db:
             for chunk_id in chunk_ids:
-                row = db.execute("SELECT rowid FROM passage WHERE chunk_id = ?",
-                                 (chunk_id,)).fetchone()
-                if row:
-                    db.execute("DELETE FROM passage_text WHERE rowid = ?", row)
-                    db.execute("DELETE FROM passage WHERE rowid = ?", row)
-                    removed += 1
-            self._bump(db, -removed)
-        self.rows_written += removed
-        return removed
+                if db.execute("DELETE FROM passage WHERE chunk_id = ?", (chunk_id,)).rowcount:
+                    removed.append(chunk_id)
+            self._bump(db, -len(removed))
+            if removed:
+                self.text.write(delete=removed)
+        self.rows_written += len(removed)
+        return len(removed)
 
     def clear(self) -> None:
         """Forget every passage (for --rebuild, once the collection is gone); marks stay."""
         with self._transaction() as db:
-            db.execute("DELETE FROM passage_text")
             db.execute("DELETE FROM passage")
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '0')", (PASSAGES,))
             db.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, '1')", (COMPLETE,))
+            self.text.write(clear=True)
+
+    def repair_text(self) -> bool:
+        """Rebuild the tantivy index from the table when they disagree (a writer was killed
+        between the two commits, or the folder was lost); True when it was rebuilt."""
+        self.text.reload()
+        if len(self.text) == len(self):
+            return False
+        logger.info("rebuilding the BM25 index from the passage table (%d passages)", len(self))
+        with self._write_lock:
+            rows = self._db.execute("SELECT chunk_id, tokens FROM passage")
+            self.text.rebuild(rows)
+        return True
 
     def replace_document(self, doc_id: str, passages: list[tuple[str, int, str]]) -> None:
         """Make the document's passages exactly these (chunk_id, position, text) rows."""
@@ -287,6 +268,7 @@ def sync_with_chroma(index: FtsIndex, store) -> tuple[int, int]:
         if rows:
             added += index.put(rows)
     removed = index.delete([i for i in index.passage_ids() if i not in present])
+    index.repair_text()
     if added or removed:
         logger.info("lexical index synced with Chroma: %d passages added, %d removed",
                     added, removed)
@@ -306,6 +288,7 @@ def open_lexical(store) -> FtsIndex:
         logger.warning("lexical index %s unreadable; rebuilding it", path, exc_info=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+        shutil.rmtree(text_path(path), ignore_errors=True)
         index = FtsIndex(path)
     if not index.complete:
         with writer_lock(store.settings):
@@ -351,3 +334,14 @@ def publish_change(index: FtsIndex, store) -> None:
     _marker_collection(store).upsert(ids=["generation"], documents=[marker],
                                      embeddings=[[0.0]])
     index.set_mark(GENERATION, marker)
+
+
+def _drop_fts5_tables(db: sqlite3.Connection) -> None:
+    """Files written before tantivy ranked held FTS5 tables and no tokens column: they
+    lose their passages (and their COMPLETE mark), so they are built again from Chroma."""
+    columns = [r[1] for r in db.execute("PRAGMA table_info(passage)")]
+    if columns and "tokens" not in columns:
+        logger.info("lexical index from an earlier version; it is built again")
+        db.executescript("""
+            DROP TABLE IF EXISTS passage_vocab; DROP TABLE IF EXISTS passage_text;
+            DROP TABLE IF EXISTS passage; DELETE FROM meta;""")

@@ -246,6 +246,8 @@ def _writing(store: Store, whole: bool = False):
         logger.info("the last write to the index did not finish; checking the whole index")
         if store.collection_exists():
             sync_with_chroma(lexical, store)
+    else:
+        lexical.repair_text()  # two counts compared; rebuilt if the tantivy folder was lost
     try:
         yield recovering
         lexical.set_mark(DIRTY, "0")

@@ -1,0 +1,121 @@
+"""The issue-26 measurements at one large size (1,000,000 passages by default).
+
+    python bench/scale.py --size 1000000            # ~1-1.5 h on 2 cores; ~12 GB in bench/work
+    python bench/scale.py --size 1000000 --steps query,ask   # again, on the index already built
+
+Steps, each in a fresh process (so each peak RSS is its own), each with the load average
+before and after it (the machine is shared; absolute times move with its load):
+
+- `chroma`: the generated passages into Chroma with their precomputed vectors (bench/synth.py),
+- `lexical`: the lexical index built from the same passages' texts,
+- `query`: retrieval (including the query embedding) and whole offline answers, warm,
+- `ask`: a fresh `backstory ask` process, from start to its first answer,
+- `one`: `ingest FILE` of one new note into the index, beyond embedding its own passages.
+
+Writes bench/results/scale-<size>.json (every number, with the command of each step).
+`--clean` deletes the index afterwards (1M passages take ~9 GB).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+sys.path.insert(0, str(HERE))
+
+import startup
+import synth
+
+STEPS = ("chroma", "lexical", "query", "ask", "one")
+QUESTION = "Who is Stanislav Tarasov?"
+
+
+def load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def run_step(cmd: list[str], env: dict | None = None) -> dict:
+    before = load()
+    run = startup.run_measured(cmd, REPO, env)
+    if run.returncode:
+        return {"error": run.stderr.strip()[-2000:], "command": " ".join(cmd)}
+    result = json.loads(run.stdout.strip().splitlines()[-1])
+    return {**result, "wall_s": round(run.seconds, 2), "peak_rss_mb": run.peak_rss_mb,
+            "load_before": before, "load_after": load(), "command": " ".join(cmd)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=int, default=1_000_000)
+    parser.add_argument("--steps", default=",".join(STEPS))
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--out", type=Path, default=HERE / "results")
+    parser.add_argument("--limit", type=int, default=30, help="questions per latency run")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--clean", action="store_true", help="delete the index afterwards")
+    args = parser.parse_args()
+    work = args.work.resolve()
+    corpus = work / f"c-{args.size}" / "corpus"
+    vectors = work / f"c-{args.size}" / "vectors.npz"
+    data = work / f"d-{args.size}"
+    out = args.out / f"scale-{args.size}.json"
+    results = json.loads(out.read_text()) if out.exists() else {}
+    results.setdefault("size", args.size)
+    results.setdefault("machine", {"nproc": os.cpu_count()})
+    worker = [sys.executable, str(HERE / "worker.py")]
+    paths = ["--corpus", str(corpus), "--data", str(data)]
+    log = lambda msg: print(f"{time.strftime('%H:%M:%S')} load {load()} {msg}", flush=True)
+
+    if not (work / f"c-{args.size}" / "manifest.npz").exists():
+        log("generating the corpus")
+        from retrieval.index.embeddings import make_embedder
+        from retrieval.settings import Settings
+
+        results["corpus"] = synth.generate(REPO / "corpus", work / f"c-{args.size}", args.size,
+                                           make_embedder(Settings()), work / "cache")
+    for step in args.steps.split(","):
+        log(step)
+        if step == "chroma":
+            shutil.rmtree(data, ignore_errors=True)
+            result = run_step(worker + ["bulk", *paths, "--vectors", str(vectors),
+                                        "--no-lexical"])
+        elif step == "lexical":
+            result = run_step(worker + ["lexical", *paths])
+        elif step == "query":
+            result = run_step(worker + ["query", *paths, "--questions",
+                                        str(REPO / "tests/eval/questions.jsonl"),
+                                        "--repeats", str(args.repeats),
+                                        "--limit", str(args.limit)])
+        elif step == "ask":
+            cmd = startup.backstory_cmd() + ["ask", QUESTION, "--json"]
+            before = load()
+            run = startup.run_measured(cmd, REPO, startup.index_env(data, corpus))
+            result = {"wall_s": round(run.seconds, 2), "peak_rss_mb": run.peak_rss_mb,
+                      "load_before": before, "load_after": load(),
+                      "command": f"BACKSTORY_DATA_DIR={data} BACKSTORY_CORPUS_DIR={corpus} "
+                                 + " ".join(cmd)}
+            if run.returncode:
+                result["error"] = run.stderr.strip()[-2000:]
+            else:
+                result["answer_total_ms"] = json.loads(run.stdout)["timings_ms"]["total"]
+        elif step == "one":
+            result = run_step(worker + ["one", *paths])
+        else:
+            raise SystemExit(f"unknown step {step}")
+        results[step] = result
+        log(json.dumps({k: v for k, v in result.items() if k != "runs"})[:600])
+        args.out.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, indent=1))
+    if args.clean:
+        shutil.rmtree(data, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -13,7 +13,7 @@ from urllib.parse import urldefrag, urlparse
 
 from retrieval.errors import IngestError
 from retrieval.index.front_matter import MAX_FRONT_MATTER_CHARS, split_front_matter  # noqa: F401
-from retrieval.index.html_shape import check_html_shape
+from retrieval.index.html_shape import block_texts, check_html_shape
 from retrieval.index.pdf_reflow import reflow_pages
 from retrieval.index.register import SourceRecord, SourceRegister
 from retrieval.index.safe_files import (  # noqa: F401 - re-exported for callers of this module
@@ -260,8 +260,7 @@ def _parse_html(text: str, *, doc_id: str, origin: str, name: str, url: str | No
     for tag in soup(["script", "style", "nav", "header", "footer", "aside", "noscript"]):
         tag.decompose()
     root = soup.find("article") or soup.body or soup
-    paragraphs = [p.get_text(" ", strip=True) for p in root.find_all(["h1", "h2", "h3", "p", "li"])]
-    body = "\n\n".join(p for p in paragraphs if p) or root.get_text("\n", strip=True)
+    body = "\n\n".join(block_texts(root)) or root.get_text("\n", strip=True)
     if not body.strip():
         raise IngestError(origin, "no readable text in the HTML")
     return _make_doc(meta, body, doc_id=doc_id, origin=origin, name=name, url=url)

@@ -86,3 +86,14 @@ def test_the_document_already_indexed_keeps_its_id_through_a_rebuild(small_store
     assert ids(small_store) == {"background/ferry.md", f"{site}/mill.html"}
     records = SourceRegister(small_store.settings.data_dir).load()
     assert records[f"{site}/mill.html"].content  # its key is remembered for the next run
+
+
+def test_a_renamed_corpus_file_is_not_taken_for_a_copy_of_itself(small_store):
+    """Renamed in the folder: the old id is gone and the new one is the same text. Left out
+    as a copy of a document deleted in the same run, it would be lost."""
+    background = small_store.settings.corpus_dir / "background"
+    (background / "ferry.md").rename(background / "ferry-renamed.md")
+    report = ingest(small_store, prune=True)
+    assert report.docs_added == ["background/ferry-renamed.md"]
+    assert report.docs_deleted == ["background/ferry.md"]
+    assert ids(small_store) == {"background/ferry-renamed.md"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import replace
+from pathlib import Path
 
 from retrieval.errors import IngestError
 from retrieval.index.corpus import LoadResult
@@ -24,7 +25,8 @@ def content_key(doc: SourceDoc) -> str:
     return hashlib.sha256(folded.encode("utf-8")).hexdigest()
 
 
-def drop_duplicates(loaded: LoadResult, register: SourceRegister, indexed: set[str]) -> None:
+def drop_duplicates(loaded: LoadResult, register: SourceRegister, indexed: set[str],
+                    corpus_dir: Path) -> None:
     """Leave out of `loaded` each new document whose text is indexed under another id.
 
     `indexed` is the index before this run. A document already in it is never left out (it
@@ -33,8 +35,11 @@ def drop_duplicates(loaded: LoadResult, register: SourceRegister, indexed: set[s
     """
     keys = {doc.doc_id: content_key(doc) for doc in loaded.docs}
     # What the others said when last read; a document read again says it anew, first.
+    # A corpus file no longer in the folder is on its way out: a file renamed in the folder
+    # is not a copy of its old self (left out as one, it was lost when the old id went).
     known = [r for r in register.load().values()
-             if r.doc_id in indexed and r.content and r.doc_id not in keys]
+             if r.doc_id in indexed and r.content and r.doc_id not in keys
+             and (r.route not in ("corpus", "upload") or (corpus_dir / r.doc_id).is_file())]
     by_key = {r.content: r.doc_id for r in known}
     by_title = {(r.title or "").casefold(): r.doc_id for r in known}
     for doc in loaded.docs:

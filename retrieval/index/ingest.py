@@ -118,7 +118,7 @@ def _ingest_locked(store, loaded, register, named, rebuild, recovering, prune, c
     carry.restore_pending(store)
     indexed_before = _indexed_ids(store, tolerate_damage=rebuild)
     replaced = carry.replaced_legacy_ids(loaded, indexed_before)
-    drop_duplicates(loaded, register, indexed_before - replaced)
+    drop_duplicates(loaded, register, indexed_before - replaced, settings.corpus_dir)
     report = IngestReport(failed=loaded.failed, notes=loaded.notes)
     if rebuild:
         kept = carry.kept_through_rebuild(store, loaded, indexed_before - replaced, bool(named),

@@ -157,7 +157,8 @@ def _ingest_locked(store, loaded, register, named, rebuild, recovering, prune, c
             report.docs_updated.append(doc.doc_id)
             report.updated += len(now - before)
         report.flagged.extend(
-            {"doc_id": doc.doc_id, "sentence": s} for s in find_planted_instructions(doc.text)
+            {"doc_id": doc.doc_id, "sentence": s}
+            for s in find_planted_instructions(f"{doc.title}.\n\n{doc.text}")
         )
         # index() re-stamps a document's unchanged passages without their group before
         # it embeds the new ones; a run killed in between leaves records that its

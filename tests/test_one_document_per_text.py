@@ -97,3 +97,14 @@ def test_a_renamed_corpus_file_is_not_taken_for_a_copy_of_itself(small_store):
     assert report.docs_added == ["background/ferry-renamed.md"]
     assert report.docs_deleted == ["background/ferry.md"]
     assert ids(small_store) == {"background/ferry-renamed.md"}
+
+
+def test_a_document_edited_into_a_copy_of_another_is_kept_and_reported(small_store, tmp_path):
+    loose = tmp_path / "loose" / "other.md"
+    loose.write_text(NOTE.replace("Ferry note", "Other note").replace("1978", "1990"))
+    assert ingest(small_store, [str(loose)]).docs_added == ["file:other.md"]
+    loose.write_text(NOTE)  # now word for word the corpus note
+    report = ingest(small_store)
+    assert "file:other.md" in report.docs_updated  # ids stay: nothing indexed disappears
+    assert ("now the same text as background/ferry.md; both stay indexed (`backstory sources "
+            "remove` one)") in reasons(report)

@@ -37,23 +37,31 @@ def drop_duplicates(loaded: LoadResult, register: SourceRegister, indexed: set[s
     # What the others said when last read; a document read again says it anew, first.
     # A corpus file no longer in the folder is on its way out: a file renamed in the folder
     # is not a copy of its old self (left out as one, it was lost when the old id went).
-    known = [r for r in register.load().values()
+    records = register.load()
+    known = [r for r in records.values()
              if r.doc_id in indexed and r.content and r.doc_id not in keys
              and (r.route not in ("corpus", "upload") or (corpus_dir / r.doc_id).is_file())]
     by_key = {r.content: r.doc_id for r in known}
     by_title = {(r.title or "").casefold(): r.doc_id for r in known}
-    for doc in loaded.docs:
-        if doc.doc_id in indexed:
-            by_key[keys[doc.doc_id]] = doc.doc_id
-            by_title[doc.title.casefold()] = doc.doc_id
+    # Indexed documents whose text did not change claim it before those edited this time.
+    again = [d for d in loaded.docs if d.doc_id in indexed]
+    unchanged = {d.doc_id for d in again
+                 if d.doc_id in records and records[d.doc_id].content == keys[d.doc_id]}
+    for doc in sorted(again, key=lambda d: d.doc_id not in unchanged):
+        by_key.setdefault(keys[doc.doc_id], doc.doc_id)
+        by_title.setdefault(doc.title.casefold(), doc.doc_id)
     kept: list[SourceDoc] = []
     for doc in loaded.docs:
         key, title = keys[doc.doc_id], doc.title.casefold()
         twin = by_key.get(key)
-        if doc.doc_id not in indexed and twin not in (None, doc.doc_id):
-            loaded.notes.append(IngestError(doc.origin, f"same text as {twin}, which is "
-                                            "indexed already; not indexed a second time"))
-            continue
+        if twin not in (None, doc.doc_id):
+            if doc.doc_id not in indexed:
+                loaded.notes.append(IngestError(doc.origin, f"same text as {twin}, which is "
+                                                "indexed already; not indexed a second time"))
+                continue
+            # Both indexed (one edited into a copy of the other): kept, ids are stable.
+            loaded.notes.append(IngestError(doc.origin, f"now the same text as {twin}; both "
+                                            "stay indexed (`backstory sources remove` one)"))
         namesake = by_title.get(title)
         if doc.doc_id not in indexed and namesake not in (None, doc.doc_id):
             loaded.notes.append(IngestError(doc.origin, f"same title as {namesake} but a "

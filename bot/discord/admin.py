@@ -120,8 +120,10 @@ class AdminCog(commands.Cog, name="Maintainers"):
         path = self.uploads / safe_filename(file.filename)
         previous = await asyncio.to_thread(_write, path, data)
         report = await asyncio.to_thread(ingest, self.bot.answerer.store, [str(path)])
-        if report.failed:
-            # Keep the corpus folder re-ingestable: put back what was there before.
+        if report.failed or not (report.docs_added or report.docs_updated
+                                 or report.docs_unchanged):
+            # Keep the corpus folder re-ingestable: put back what was there before. A copy of
+            # an indexed document is left out too (its file would repeat the note every run).
             await asyncio.to_thread(_restore, path, previous)
         return await self._report_text(report)
 

@@ -46,8 +46,8 @@ def test_a_loose_copy_of_a_corpus_note_is_not_indexed_twice(small_store, tmp_pat
     copy.write_text(NOTE.replace("\n\n", "\n\n\n"))  # whitespace aside, the same text
     report = ingest(small_store, [str(copy)])
     assert report.docs_added == []
-    assert reasons(report) == ["same text as background/ferry.md, which is indexed already; "
-                               "not indexed a second time"]
+    assert reasons(report) == [("same text as background/ferry.md, which is indexed already; "
+                               "not indexed a second time")]
     assert ids(small_store) == {"background/ferry.md"}
     # A later plain ingest does not bring the copy in by another door (it was not remembered).
     assert ingest(small_store).docs_added == []
@@ -61,8 +61,8 @@ def test_a_page_by_url_and_as_a_saved_file_is_one_document(small_store, tmp_path
     saved.write_bytes(PAGE)
     report = ingest(small_store, [str(saved)])
     assert report.docs_added == []
-    assert reasons(report) == [f"same text as {site}/mill.html, which is indexed already; "
-                               "not indexed a second time"]
+    assert reasons(report) == [(f"same text as {site}/mill.html, which is indexed already; "
+                               "not indexed a second time")]
     assert ids(small_store) == {"background/ferry.md", f"{site}/mill.html"}
 
 
@@ -71,9 +71,9 @@ def test_a_changed_copy_under_the_same_title_is_reported(small_store, tmp_path):
     edited.write_text(NOTE.replace("1978", "1979"))
     report = ingest(small_store, [str(edited)])
     assert report.docs_added == ["file:ferry.md"]
-    assert reasons(report) == ["same title as background/ferry.md but a different text; indexed "
+    assert reasons(report) == [("same title as background/ferry.md but a different text; indexed "
                                "as another document (if one is an edited copy, `backstory "
-                               "sources remove` the stale one)"]
+                               "sources remove` the stale one)")]
 
 
 def test_the_document_already_indexed_keeps_its_id_through_a_rebuild(small_store, tmp_path):

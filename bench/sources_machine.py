@@ -1,6 +1,7 @@
 """The sources state machine of tests/test_sources_machine.py, run longer and not derandomized.
 
     PYTHONPATH=$PWD OMP_WAIT_POLICY=PASSIVE python bench/sources_machine.py --examples 40 --steps 15
+    PYTHONPATH=$PWD OMP_WAIT_POLICY=PASSIVE python bench/sources_machine.py --kill --examples 10
 
 The test runs 4 sequences of 8 steps with a fixed seed; this runs as many as asked with a
 random seed and prints the seed hypothesis used, so a failure can be replayed.
@@ -21,6 +22,8 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", type=int, default=40)
     parser.add_argument("--steps", type=int, default=15)
+    parser.add_argument("--kill", action="store_true",
+                        help="add the steps that kill -9 a real ingest process while it writes")
     args = parser.parse_args()
 
     from hypothesis import HealthCheck, Phase, settings
@@ -28,18 +31,19 @@ def main() -> None:
 
     from retrieval.index.embeddings import make_embedder
     from retrieval.settings import Settings
-    from tests.test_sources_machine import SourcesMachine
+    from tests.test_sources_machine import KilledSourcesMachine, SourcesMachine
 
     embedder = make_embedder(Settings(_env_file=None))
     started = time.perf_counter()
     run_state_machine_as_test(
-        lambda: SourcesMachine(embedder),
+        lambda: (KilledSourcesMachine if args.kill else SourcesMachine)(embedder),
         settings=settings(max_examples=args.examples, stateful_step_count=args.steps,
                           deadline=None, suppress_health_check=list(HealthCheck),
                           phases=[p for p in Phase if p != Phase.shrink],
                           print_blob=True),
     )
-    print(f"{args.examples} sequences of up to {args.steps} steps: no loss, no duplicate "
+    print(f"{args.examples} sequences of up to {args.steps} steps"
+          f"{' with kill -9 steps' if args.kill else ''}: no loss, no duplicate "
           f"({time.perf_counter() - started:.0f} s)")
 
 

@@ -12,3 +12,8 @@ class IngestError(BackstoryError):
         super().__init__(f"{origin}: {reason}")
         self.origin = origin
         self.reason = reason
+
+
+class IndexNotWritable(BackstoryError):
+    """The index's files cannot be written (permissions, a read-only mount): not damage, so
+    nothing may set the index aside or rebuild it."""

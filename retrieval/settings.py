@@ -116,6 +116,10 @@ class Settings(BaseSettings):
     lock_timeout_s: float = Field(
         10.0, ge=0, description="How long a writer waits for another writer's lock."
     )
+    first_build_wait_s: float = Field(
+        900.0, ge=0, description="How long a first question on an empty index waits for "
+        "another process that is building it (several started at once all answer)."
+    )
 
     # --- Discord --------------------------------------------------------------------------
     discord_token: SecretStr | None = Field(

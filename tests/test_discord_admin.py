@@ -159,3 +159,14 @@ def test_discord_upload_file_names_are_made_safe():
     assert safe_filename(".hidden.MD") == "hidden.md"
     assert safe_filename("Notes (final) v2.txt") == "Notes_final_v2.txt"
     assert len(safe_filename("x" * 500 + ".pdf")) <= 120
+
+
+async def test_discord_upload_of_a_copy_of_an_indexed_document_is_not_kept(admin_bot):
+    settings = admin_bot.bot.settings
+    copy = (settings.corpus_dir / "background" / "csto.md").read_bytes()
+    await add_file(admin_bot, "csto-copy.md", copy, roles=[ADMIN_ROLE_ID])
+    text = admin_bot.fake.calls[-1].content
+    assert "Note: csto-copy.md: same text as background/csto.md" in text
+    assert "uploads/csto-copy.md" not in doc_ids(admin_bot)
+    # Its file would bring the note back at every `backstory ingest`.
+    assert not (settings.corpus_dir / "uploads" / "csto-copy.md").exists()

@@ -26,7 +26,8 @@ def test_first_ask_without_a_terminal_counts_and_says_how_long(settings, tmp_pat
 
 def test_a_one_file_ingest_says_what_it_does_and_how_long_it_took(ready_settings, tmp_path):
     note = tmp_path / "bridge.md"
-    note.write_text("---\ntitle: The Old Mill Bridge\n---\nThe Old Mill Bridge was built in "
+    note.write_text("---\ntitle: The Old Mill Bridge\nkind: background\noutlet: Notes\n"
+                    "published: 2024-01-02\n---\nThe Old Mill Bridge was built in "
                     "1911 and closed to cars in 2024.\n", encoding="utf-8")
     result = CliRunner().invoke(app, ["--data-dir", str(ready_settings.data_dir), "ingest",
                                       str(note)],

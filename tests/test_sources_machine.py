@@ -37,6 +37,13 @@ def passage_ids(doc_id: str, text: str, settings) -> set[str]:
                                                            settings.chunk_overlap))}
 
 
+def own_text(name: str, doc) -> str:
+    """A file's text, never the same as another file's: the same text under two names is
+    one document (tests/test_one_document_per_text.py), which this model does not follow."""
+    title, sentences = doc
+    return render(title, [*sentences, f"This copy is {name}."])
+
+
 class SourcesMachine(RuleBasedStateMachine):
     def __init__(self, embedder) -> None:
         super().__init__()
@@ -76,7 +83,7 @@ class SourcesMachine(RuleBasedStateMachine):
     def write_corpus(self, name: str, doc) -> None:
         path = self.settings.corpus_dir / name
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(render(*doc))
+        path.write_text(own_text(name, doc))
 
     @rule(name=st.sampled_from(CORPUS_NAMES))
     def delete_corpus(self, name: str) -> None:
@@ -84,7 +91,7 @@ class SourcesMachine(RuleBasedStateMachine):
 
     @rule(name=st.sampled_from(LOOSE_NAMES), doc=DOCS)
     def write_loose(self, name: str, doc) -> None:
-        self.loose(name).write_text(render(*doc))
+        self.loose(name).write_text(own_text(name, doc))
 
     @rule(name=st.sampled_from(LOOSE_NAMES))
     def delete_loose(self, name: str) -> None:
@@ -161,6 +168,95 @@ class SourcesMachine(RuleBasedStateMachine):
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+# Seconds between the ingest taking the writer lock and its kill: before its first write,
+# while embedding, while writing (a run over this small corpus takes about 1-3 s).
+KILL_AFTER_S = st.sampled_from([0.0, 0.3, 0.8, 1.5, 2.5])
+
+
+class KilledSourcesMachine(SourcesMachine):
+    """The same steps, plus `kill -9` of a real `backstory ingest` process while it writes."""
+
+    # Three rules, not one with three choices: each is drawn as often as any other step.
+    @rule(after_s=KILL_AFTER_S)
+    def kill_ingest(self, after_s: float) -> None:
+        self._kill("ingest", after_s)
+
+    @rule(after_s=KILL_AFTER_S)
+    def kill_rebuild(self, after_s: float) -> None:
+        self._kill("rebuild", after_s)
+
+    @rule(name=st.sampled_from(LOOSE_NAMES), after_s=KILL_AFTER_S)
+    def kill_ingest_loose(self, name: str, after_s: float) -> None:
+        self._kill(name, after_s)
+
+    def _kill(self, what: str, after_s: float) -> None:
+        """Kill an ingest, rebuild or loose-file ingest `after_s` after it took the writer
+        lock, then run the recovery the docs promise (the next ingest) and check."""
+        from retrieval.index.ingest import ingest
+
+        loose = self.loose(what) if what in LOOSE_NAMES else None
+        args = (["--rebuild", "--prune"] if what == "rebuild" else
+                [str(loose)] if loose else ["--prune"])
+        self.store = None  # this process lets go of Chroma while another one writes
+        killed = kill_while_writing(self.settings, args, after_s)
+        self.store = fresh_store(self.settings, self.embedder)
+        ingest(self.store, prune=True)  # finishes or undoes what the killed run began
+        if loose is not None and loose.exists():
+            self._resolve_killed_loose(what, loose.read_text(), killed)
+        self._everything_read_again()
+        self.check()
+
+    def _resolve_killed_loose(self, name: str, text: str, killed: bool) -> None:
+        """Where it was killed decides whether a loose file got in: both are right, as long
+        as it is in whole or not at all, and remembered only if it got in."""
+        from retrieval.index.register import SourceRegister
+
+        doc_id = f"file:{name}"
+        if doc_id in SourceRegister(self.settings.data_dir).load():
+            self.remembered.add(name)
+            self.indexed[doc_id] = text
+        elif not killed:
+            raise AssertionError(f"an ingest of {name} that finished did not remember it")
+        elif self.store.record_manager.list_keys(group_ids=[doc_id]):
+            # Indexed, and killed before the register was written: kept as indexed, and
+            # not read from its path again (the model's "not remembered").
+            self.indexed[doc_id] = text
+
+
+def kill_while_writing(settings, args: list[str], after_s: float) -> bool:
+    """Start `backstory ingest ARGS`, SIGKILL it `after_s` after it holds the writer lock;
+    False when it finished first."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from filelock import FileLock, Timeout
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BACKSTORY_")}
+    env.update(BACKSTORY_DATA_DIR=str(settings.data_dir), OMP_WAIT_POLICY="PASSIVE",
+               BACKSTORY_CORPUS_DIR=str(settings.corpus_dir),
+               PYTHONPATH=str(Path(__file__).resolve().parents[1]))
+    run = subprocess.Popen([sys.executable, "-m", "bot.cli", "ingest", *args], env=env,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    lock = FileLock(str(settings.lock_path), timeout=0)
+    deadline = time.monotonic() + 120
+    while run.poll() is None and time.monotonic() < deadline:
+        try:
+            lock.acquire()
+        except Timeout:  # the ingest holds it: it is writing
+            time.sleep(after_s)
+            break
+        lock.release()
+        time.sleep(0.05)
+    if run.poll() is not None:
+        return False
+    os.kill(run.pid, signal.SIGKILL)
+    run.wait()
+    return True
+
+
 @pytest.fixture(scope="module")
 def embedder():
     from retrieval.index.embeddings import make_embedder
@@ -173,6 +269,15 @@ def test_sources_are_never_lost_or_doubled(embedder):
     run_state_machine_as_test(
         lambda: SourcesMachine(embedder),
         settings=settings(max_examples=4, stateful_step_count=8, deadline=None,
+                          derandomize=True, suppress_health_check=[HealthCheck.too_slow],
+                          phases=[p for p in Phase if p != Phase.shrink]),
+    )
+
+
+def test_kill_9_during_any_ingest_loses_and_doubles_nothing(embedder):
+    run_state_machine_as_test(
+        lambda: KilledSourcesMachine(embedder),
+        settings=settings(max_examples=3, stateful_step_count=6, deadline=None,
                           derandomize=True, suppress_health_check=[HealthCheck.too_slow],
                           phases=[p for p in Phase if p != Phase.shrink]),
     )

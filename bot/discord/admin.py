@@ -120,8 +120,10 @@ class AdminCog(commands.Cog, name="Maintainers"):
         path = self.uploads / safe_filename(file.filename)
         previous = await asyncio.to_thread(_write, path, data)
         report = await asyncio.to_thread(ingest, self.bot.answerer.store, [str(path)])
-        if report.failed:
-            # Keep the corpus folder re-ingestable: put back what was there before.
+        if report.failed or not (report.docs_added or report.docs_updated
+                                 or report.docs_unchanged):
+            # Keep the corpus folder re-ingestable: put back what was there before. A copy of
+            # an indexed document is left out too (its file would repeat the note every run).
             await asyncio.to_thread(_restore, path, previous)
         return await self._report_text(report)
 
@@ -200,11 +202,18 @@ def ingest_reply(report: IngestReport, rows: dict[str, dict]) -> str:
     lines = [f"Added {label(d)}." for d in report.docs_added]
     lines += [f"Updated {label(d)}." for d in report.docs_updated]
     lines += [f"Already there, unchanged: {label(d)}." for d in report.docs_unchanged]
-    lines += [f"Could not add {as_text(f.origin)}: {as_text(f.reason)}." for f in report.failed]
+    lines += [f"Could not add {as_text(_shown(f.origin))}: {as_text(f.reason)}."
+              for f in report.failed]
+    lines += [f"Note: {as_text(_shown(n.origin))}: {as_text(n.reason)}." for n in report.notes]
     if report.flagged:
         lines.append(f"Warning: {len(report.flagged)} sentence(s) read like instructions to an "
                      "assistant; they will never be quoted.")
     return safe("\n".join(lines) or "Nothing was added.")
+
+
+def _shown(origin: str) -> str:
+    """A file by its name only: the bot's local folders are nobody's business on Discord."""
+    return origin if is_url(origin) else Path(origin).name
 
 
 def _write(path: Path, data: bytes) -> bytes | None:

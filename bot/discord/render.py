@@ -88,6 +88,8 @@ def as_text(text: str) -> str:
 
 def as_code(text: str) -> str:
     """An id in `code` (how /remove-source wants it typed), or as text if it holds a backtick."""
+    # A file name is an id too: U+202E in one reached /sources until stripped here.
+    text = without_bidi(text)
     return f"`{strip_mentions(text)}`" if "`" not in text else as_text(text)
 
 

@@ -150,17 +150,9 @@ class Answerer:
 
     def ensure_index(self, progress: Progress | None = None) -> IngestReport | None:
         """Build the index from the corpus on first use, when it is empty."""
-        from retrieval.index.ingest import ingest
+        from retrieval.index.first_build import build_if_empty
 
-        self.store.check_embedder()
-        if self.store.count() > 0:
-            return None
-        if not self.settings.corpus_dir.exists():
-            raise BackstoryError(
-                f"the index is empty and there is no corpus folder at {self.settings.corpus_dir}; "
-                "run `backstory ingest PATH` or set BACKSTORY_CORPUS_DIR"
-            )
-        return ingest(self.store, progress=progress)
+        return build_if_empty(self.store, progress)
 
     # --- the flow -----------------------------------------------------------------------
     def validate(self, question: str, k: int | None) -> tuple[str, int]:

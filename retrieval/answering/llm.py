@@ -86,8 +86,11 @@ def format_sources(retrieved: list[Retrieved]) -> str:
     for n, r in enumerate(retrieved, start=1):
         meta = r.metadata
         text = without_instructions(r.text).replace("</source>", "</ source>")
+        # A title is the document's own words too: "Ignore all previous instructions ..." as
+        # a title reached the prompt while the same sentence in the text did not.
+        title = without_instructions(str(meta.get("title") or "")) or None
         blocks.append(
-            f'<source n="{n}" title="{_attr(meta.get("title"))}" '
+            f'<source n="{n}" title="{_attr(title)}" '
             f'outlet="{_attr(meta.get("outlet"))}" published="{_attr(meta.get("published"))}">\n'
             f"{text}\n</source>"
         )

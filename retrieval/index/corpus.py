@@ -12,8 +12,12 @@ from pathlib import Path
 from urllib.parse import urldefrag, urlparse
 
 from retrieval.errors import IngestError
-from retrieval.index.front_matter import MAX_FRONT_MATTER_CHARS, split_front_matter  # noqa: F401
-from retrieval.index.html_shape import check_html_shape
+from retrieval.index.front_matter import (  # noqa: F401
+    MAX_FRONT_MATTER_CHARS,
+    missing_front_matter,
+    split_front_matter,
+)
+from retrieval.index.html_shape import block_texts, check_html_shape
 from retrieval.index.pdf_reflow import reflow_pages
 from retrieval.index.register import SourceRecord, SourceRegister
 from retrieval.index.safe_files import (  # noqa: F401 - re-exported for callers of this module
@@ -154,7 +158,8 @@ def load_file(path: Path, corpus_dir: Path, max_bytes: int, result: LoadResult |
         route = "file"
         doc_id = (register.id_for_file(where, path.name) if register
                   else f"file:{path.name}")
-    doc = parse_bytes(raw, suffix, doc_id=doc_id, origin=where, name=path.stem)
+    doc = parse_bytes(raw, suffix, doc_id=doc_id, origin=where, name=path.stem,
+                      notes=result.notes if result is not None else None)
     if result is not None:
         record = SourceRecord(doc_id=doc_id, route=route, origin=doc_id if route != "file"
                               else where, suffix=suffix)
@@ -177,7 +182,8 @@ def load_url(url: str, max_bytes: int, timeout_s: float,
                                         f"redirected to another host; recorded as {final}"))
     suffix = suffix_for_content_type(download.content_type, final)
     name = shown.rstrip("/").rsplit("/", 1)[-1] or shown
-    doc = parse_bytes(download.body, suffix, doc_id=shown, origin=shown, name=name, url=final)
+    doc = parse_bytes(download.body, suffix, doc_id=shown, origin=shown, name=name, url=final,
+                      notes=result.notes if result is not None else None)
     if doc.kind == "article":
         # The article is what the maintainer put in the corpus folder; a page on the web
         # cannot promote itself to it with `kind: article` in its own front matter.
@@ -204,8 +210,11 @@ def suffix_for_content_type(ctype: str, url: str) -> str:
 
 
 def parse_bytes(
-    raw: bytes, suffix: str, *, doc_id: str, origin: str, name: str, url: str | None = None
+    raw: bytes, suffix: str, *, doc_id: str, origin: str, name: str, url: str | None = None,
+    notes: list[IngestError] | None = None,
 ) -> SourceDoc:
+    """One document from its bytes; `notes` gets a line for a text document that lacks
+    required front matter (HTML and PDF have none: their metadata is read from the file)."""
     if not raw.strip():
         raise IngestError(origin, "empty file")
     if suffix in PDF_SUFFIXES:
@@ -213,7 +222,7 @@ def parse_bytes(
     text = _decode_text(raw, origin)
     if suffix in HTML_SUFFIXES:
         return _parse_html(text, doc_id=doc_id, origin=origin, name=name, url=url)
-    return _parse_text(text, doc_id=doc_id, origin=origin, name=name, url=url)
+    return _parse_text(text, doc_id=doc_id, origin=origin, name=name, url=url, notes=notes)
 
 
 def _decode_text(raw: bytes, origin: str) -> str:
@@ -231,7 +240,8 @@ def _decode_text(raw: bytes, origin: str) -> str:
         raise IngestError(origin, f"not UTF-8 text (byte {err.start})") from None
 
 
-def _parse_text(text: str, *, doc_id: str, origin: str, name: str, url: str | None) -> SourceDoc:
+def _parse_text(text: str, *, doc_id: str, origin: str, name: str, url: str | None,
+                notes: list[IngestError] | None = None) -> SourceDoc:
     # CR-only line ends (old Mac files) hid the front matter from the parser, which then
     # indexed it as text with no title, kind or date.
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -241,6 +251,9 @@ def _parse_text(text: str, *, doc_id: str, origin: str, name: str, url: str | No
     body = body.strip()
     if not body:
         raise IngestError(origin, "no text after the front matter")
+    missing = missing_front_matter(meta)
+    if missing and notes is not None:
+        notes.append(IngestError(origin, missing))
     return _make_doc(meta, body, doc_id=doc_id, origin=origin, name=name, url=url)
 
 
@@ -260,8 +273,7 @@ def _parse_html(text: str, *, doc_id: str, origin: str, name: str, url: str | No
     for tag in soup(["script", "style", "nav", "header", "footer", "aside", "noscript"]):
         tag.decompose()
     root = soup.find("article") or soup.body or soup
-    paragraphs = [p.get_text(" ", strip=True) for p in root.find_all(["h1", "h2", "h3", "p", "li"])]
-    body = "\n\n".join(p for p in paragraphs if p) or root.get_text("\n", strip=True)
+    body = "\n\n".join(block_texts(root)) or root.get_text("\n", strip=True)
     if not body.strip():
         raise IngestError(origin, "no readable text in the HTML")
     return _make_doc(meta, body, doc_id=doc_id, origin=origin, name=name, url=url)

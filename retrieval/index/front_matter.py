@@ -13,6 +13,27 @@ from retrieval.errors import IngestError
 
 # Front matter is a few lines of metadata; a bigger block is not a document's header.
 MAX_FRONT_MATTER_CHARS = 64_000
+# corpus/README.md calls these required; a text document without them is indexed all the
+# same (a note dropped into the folder still answers), with a `note:` line saying what the
+# reader will see instead.
+REQUIRED_FIELDS = {
+    "title": "titled from its file name",
+    "kind": "indexed as background",
+    "outlet": "cited with no outlet",
+    "published": "cited undated",
+}
+
+
+def missing_front_matter(meta: dict) -> str | None:
+    """The note for a text document's missing required fields, or None when all are there."""
+    missing = [f for f in REQUIRED_FIELDS if meta.get(f) in (None, "")]
+    if "title" in missing and meta.get("headline"):
+        missing.remove("title")
+    if not missing:
+        return None
+    said = "no front matter" if not meta else f"front matter without {', '.join(missing)}"
+    return (f"{said} (required: title, kind, outlet, published; see corpus/README.md); "
+            f"{', '.join(REQUIRED_FIELDS[f] for f in missing)}")
 
 
 def split_front_matter(text: str, origin: str) -> tuple[dict, str]:

@@ -16,6 +16,7 @@ from retrieval.errors import BackstoryError, IngestError
 from retrieval.index import rebuild as carry
 from retrieval.index.chunking import chunk_document, to_documents
 from retrieval.index.corpus import load_targets, located
+from retrieval.index.duplicates import drop_duplicates
 from retrieval.index.fts import DIRTY, follow_server, publish_change, sync_with_chroma
 from retrieval.index.locking import writer_lock
 from retrieval.index.register import SourceRegister, is_corpus_id
@@ -117,6 +118,7 @@ def _ingest_locked(store, loaded, register, named, rebuild, recovering, prune, c
     carry.restore_pending(store)
     indexed_before = _indexed_ids(store, tolerate_damage=rebuild)
     replaced = carry.replaced_legacy_ids(loaded, indexed_before)
+    drop_duplicates(loaded, register, indexed_before - replaced, settings.corpus_dir)
     report = IngestReport(failed=loaded.failed, notes=loaded.notes)
     if rebuild:
         kept = carry.kept_through_rebuild(store, loaded, indexed_before - replaced, bool(named),
@@ -155,7 +157,8 @@ def _ingest_locked(store, loaded, register, named, rebuild, recovering, prune, c
             report.docs_updated.append(doc.doc_id)
             report.updated += len(now - before)
         report.flagged.extend(
-            {"doc_id": doc.doc_id, "sentence": s} for s in find_planted_instructions(doc.text)
+            {"doc_id": doc.doc_id, "sentence": s}
+            for s in find_planted_instructions(f"{doc.title}.\n\n{doc.text}")
         )
         # index() re-stamps a document's unchanged passages without their group before
         # it embeds the new ones; a run killed in between leaves records that its

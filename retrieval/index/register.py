@@ -31,6 +31,10 @@ class SourceRecord:
     suffix: str  # how its bytes are parsed: .md, .txt, .html, .pdf
     url: str | None = None  # where a download really came from (after redirects)
     copy: str | None = None  # SHA-256 name of the saved bytes under sources/
+    # What it said when last read (retrieval/index/duplicates.py): the same text reached by
+    # another route is not indexed twice, and a changed copy under the same title is noted.
+    content: str | None = None  # SHA-256 of its title and text, whitespace and case folded
+    title: str | None = None
 
 
 class SourceRegister:

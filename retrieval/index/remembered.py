@@ -31,7 +31,7 @@ def load_saved(record: SourceRecord, register: SourceRegister, corpus_dir: Path,
     name = Path(record.origin).stem if record.route == "file" else (
         record.origin.rstrip("/").rsplit("/", 1)[-1] or record.origin)
     doc = parse_bytes(raw, record.suffix, doc_id=record.doc_id, origin=record.origin,
-                      name=name, url=record.url)
+                      name=name, url=record.url, notes=result.notes)
     if record.route == "url":
         # As when it was downloaded (load_url): where the bytes came from, and never the
         # article, whatever the page says of itself.

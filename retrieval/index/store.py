@@ -10,7 +10,7 @@ from urllib.parse import urlparse
 
 from langchain_core.embeddings import Embeddings
 
-from retrieval.errors import BackstoryError
+from retrieval.errors import BackstoryError, IndexNotWritable
 from retrieval.index.document_rows import document_rows
 from retrieval.index.embeddings import embedder_name
 from retrieval.index.following import (
@@ -21,6 +21,7 @@ from retrieval.index.following import (
     written_here,
 )
 from retrieval.index.fts import FtsIndex, follow_server, open_lexical
+from retrieval.index.not_writable import not_writable
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -72,6 +73,13 @@ class Store:
                     )
                 except Exception as err:
                     logger.debug("opening %s failed", self.settings.chroma_dir, exc_info=True)
+                    if not_writable(err, self.settings.chroma_dir):
+                        raise IndexNotWritable(
+                            f"the index at {self.settings.chroma_dir} cannot be written "
+                            f"({_first_line(err)}): check the permissions of its files and "
+                            "that its disk is not mounted read-only; the index itself is "
+                            "not damaged, do not rebuild it"
+                        ) from None
                     raise BackstoryError(
                         f"the index at {self.settings.chroma_dir} cannot be opened "
                         f"({_first_line(err)}); run `backstory ingest --rebuild` to build it "
@@ -351,6 +359,8 @@ class Store:
         if not self.settings.chroma_url:
             try:
                 self.client  # noqa: B018 - opens it, or finds it damaged
+            except IndexNotWritable:
+                raise  # a healthy index that cannot be written is never set aside
             except BackstoryError:
                 self._set_aside_damaged_index()
         if self.collection_exists():

@@ -30,6 +30,8 @@ SWAPPABLE = frozenset(["PERSON", "NORP", "FAC", "ORG", "GPE", "LOC", "PRODUCT", 
                        "WORK_OF_ART", "LAW", "LANGUAGE", "DATE", "TIME", "PERCENT", "MONEY",
                        "QUANTITY", "CARDINAL", "ORDINAL"])
 KINDS = ("swap", "negate", "roles")
+# Parts of speech an entity span cannot end on ("Central and", "the Treaty of").
+_DANGLING = frozenset(["CCONJ", "ADP", "DET", "PUNCT", "PART", "SCONJ"])
 
 
 @dataclass(frozen=True)
@@ -42,8 +44,7 @@ class NearMiss:
 def _clean(entity) -> bool:
     # The small model's spans sometimes end on a function word or punctuation ("Central
     # and"); such a span would make the changed question ungrammatical, not a near-miss.
-    last = entity[-1]
-    return not (last.is_stop or last.is_punct) and entity.text[:1].isalnum()
+    return entity[-1].pos_ not in _DANGLING and entity.text[:1].isalnum()
 
 
 def article_entities(paragraph_texts: list[str]) -> dict[str, list[str]]:

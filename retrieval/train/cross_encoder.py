@@ -108,10 +108,11 @@ def train(epochs: int, out: Path, limit: int | None = None, max_steps: int | Non
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LEARNING_RATE, weight_decay=0.01)
     plan = {"steps": epochs * math.ceil(len(train_pairs) / BATCH)}
+    # Warm-up is fixed from the full plan; a step cap or budget only moves where the decay
+    # ends, so `--max-steps N` repeats a budgeted run that stopped at N exactly.
+    warmup = max(1, int(WARMUP_SHARE * plan["steps"]))
     if max_steps:
-        plan["steps"] = min(plan["steps"], max_steps)
-    # Warm-up is fixed from the full plan; a budget only moves where the decay ends.
-    warmup = max(1, int(WARMUP_SHARE * min(plan["steps"], max_steps or plan["steps"])))
+        plan["steps"] = max(warmup + 1, min(plan["steps"], max_steps))
 
     def schedule(s: int) -> float:
         return min((s + 1) / warmup, max(0.0, (plan["steps"] - s) / (plan["steps"] - warmup)))

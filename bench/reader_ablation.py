@@ -77,6 +77,9 @@ def main() -> None:
                         "constraints (a passage must hold the question's names and numbers)")
     parser.add_argument("--reader-weight", type=float, default=None,
                         help="the reader's weight in choosing the lead (extractive.READER_WEIGHT)")
+    parser.add_argument("--reader-cut", type=float, default=None,
+                        help="decline below this reader probability "
+                        "(extractive.MIN_READER_PROBABILITY)")
     parser.add_argument("--max-sentences", type=int, default=None,
                         help="sentences an answer may show (extractive.MAX_SENTENCES)")
     parser.add_argument("--split", default="test", help="squad/xquad articles: test or val")
@@ -94,6 +97,10 @@ def main() -> None:
         from retrieval.answering import extractive
 
         extractive.MAX_SENTENCES = args.max_sentences
+    if args.reader_cut is not None:
+        from retrieval.answering import extractive
+
+        extractive.MIN_READER_PROBABILITY = args.reader_cut
     if args.reader_weight is not None:
         from retrieval.answering import extractive
 
@@ -102,7 +109,8 @@ def main() -> None:
     from retrieval.settings import Settings
 
     settings = Settings()
-    out: dict = {"set": args.set, "off": sorted(off), "on": args.on, "split": args.split}
+    out: dict = {"set": args.set, "off": sorted(off), "on": args.on, "split": args.split,
+                 "reader_cut": args.reader_cut}
     if args.set in ("squad", "xquad"):
         from retrieval.evaluation.squad import evaluate
 

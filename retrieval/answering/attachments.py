@@ -23,6 +23,12 @@ def numbers_disagree(claim_doc, docs) -> str | None:
         fits = [a for a in same_value if _counts_same(mine, a, text)]
         if same_value and not fits:
             return f"its source counts {mine.text} {same_value[0].head}, not {mine.head}"
+        # The unit counts the claim's very noun ("380 motor vehicles") with another number,
+        # and the claim's number only something the noun may stand for ("90 APCs"): the
+        # claim moved the number ("90 motor vehicles").
+        exact = [a for v, a in theirs if v != value and _counts_exactly(mine, a)]
+        if fits and exact and not any(_counts_exactly(mine, a) for a in fits):
+            return f"its source gives {exact[0].text} {exact[0].head}"
         if not same_value:
             same_noun = [a for v, a in theirs if _counts_same(mine, a, text)]
             if same_noun:
@@ -44,6 +50,11 @@ def _counts_same(mine, theirs, unit_text: str) -> bool:
                                                      for w in theirs.context):
         return True
     return _is_acronym_of(mine.head, unit_text)
+
+
+def _counts_exactly(mine, theirs) -> bool:
+    """The same counted noun ("vehicles" in "380 other vehicles" for "motor vehicles")."""
+    return mine.head == theirs.head
 
 
 def _is_acronym_of(word: str, text: str) -> bool:

@@ -104,7 +104,7 @@ def check(claim: str, passages: Sequence[str]) -> Verdict:
     for unit in ranked:
         if unit.passage in said_by:
             continue
-        why = disagreement(claim, unit.sentences)
+        why = disagreement(claim, unit.sentences, unit.context)
         if why is None:
             said_by[unit.passage] = unit.sentences
         elif reason is None:
@@ -132,7 +132,7 @@ def check_across(claim: str, passages: Sequence[str]) -> Verdict:
         for b, head_b, second in pieces[i + 1:]:
             if a == b or missing_facts(claim, [first, second, head_a, head_b]):
                 continue
-            if disagreement(claim, (first, second)) is None:
+            if disagreement(claim, (first, second), f"{head_a}\n{head_b}") is None:
                 return Verdict(sorted({a, b}), said_by={a: (first,), b: (second,)})
     return verdict
 
@@ -170,8 +170,9 @@ def _refers_back(text: str, passage: str) -> bool:
 # --- where a claim and its unit disagree ----------------------------------------------------
 
 
-def disagreement(claim: str, sentences: Sequence[str]) -> str | None:
-    """Why the sentences do not say what the claim says; None when they agree."""
+def disagreement(claim: str, sentences: Sequence[str], source: str = "") -> str | None:
+    """Why the sentences do not say what the claim says; None when they agree. `source` is
+    the passage's tag (title, outlet): a speaker may be the source itself."""
     from retrieval.linguistics import parse, parse_all
 
     claim_doc = parse(claim)
@@ -180,12 +181,15 @@ def disagreement(claim: str, sentences: Sequence[str]) -> str | None:
     from retrieval.answering.claim_rules import (
         argument_missing,
         modifiers_disagree,
+        offices_disagree,
         only_missing,
         polarity_or_roles,
         predicate_missing,
+        speaker_missing,
     )
 
     return (predicate_missing(claim_doc, docs) or argument_missing(claim_doc, docs)
-            or polarity_or_roles(claim_doc, docs) or only_missing(claim_doc, docs)
+            or polarity_or_roles(claim_doc, docs) or speaker_missing(claim_doc, docs, source)
+            or only_missing(claim_doc, docs) or offices_disagree(claim_doc, docs)
             or modifiers_disagree(claim_doc, docs) or numbers_disagree(claim_doc, docs)
             or dates_disagree(claim_doc, docs))

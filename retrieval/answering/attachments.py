@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from retrieval.answering.lexicon import LIGHT_VERBS, may_stand_for, same_predicate
-from retrieval.answering.support import extract_dates, extract_numbers
+from retrieval.answering.support import extract_dates, extract_numbers, spells_acronym
 
 
 def numbers_disagree(claim_doc, docs) -> str | None:
@@ -49,24 +49,12 @@ def _counts_same(mine, theirs, unit_text: str) -> bool:
     if may_stand_for(mine.head, theirs.head) or any(may_stand_for(mine.head, w)
                                                      for w in theirs.context):
         return True
-    return _is_acronym_of(mine.head, unit_text)
+    return spells_acronym(mine.head, unit_text)
 
 
 def _counts_exactly(mine, theirs) -> bool:
     """The same counted noun ("vehicles" in "380 other vehicles" for "motor vehicles")."""
     return mine.head == theirs.head
-
-
-def _is_acronym_of(word: str, text: str) -> bool:
-    """ "APCs" for "armoured personnel carriers"."""
-    letters = word.rstrip("s").lower()
-    if not 2 <= len(letters) <= 5:
-        return False
-    words = re.findall(r"[A-Za-z]+", text)
-    initials = "".join(w[0].lower() for w in words)
-    return letters in initials and any(
-        "".join(w[0].lower() for w in words[i:i + len(letters)]) == letters
-        for i in range(len(words)))
 
 
 def dates_disagree(claim_doc, docs) -> str | None:
@@ -117,3 +105,43 @@ def _dates_of(written: str) -> tuple[tuple[int | None, int | None, int | None], 
 def _same_date(a, b) -> bool:
     return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True)) and \
         a[0] == b[0]
+
+
+def _named_dates(doc) -> list[tuple[tuple, str]]:
+    """Each date with the name written just before it in its clause: "the capture of
+    Zangilan on 20 October and of Gubadli on 25 October" -> (20 Oct, zangilan), (25 Oct,
+    gubadli). The parse of such gapped lists is unreliable; the order of words is not."""
+    found = []
+    for entity in doc.ents:
+        if entity.label_ != "DATE":
+            continue
+        # Only a name directly before the date's preposition ("Zangilan on 20 October"):
+        # in "the Kapan consulate on 29 December" the date is the consulate's, not Kapan's.
+        name = None
+        for token in reversed(doc[max(0, entity.start - 3):entity.start]):
+            if token.pos_ == "PROPN" and token.ent_type_ != "DATE":
+                name = token.lemma_.lower()
+                break
+            if token.pos_ not in ("ADP", "DET"):
+                break
+        if name:
+            found.extend((date, name) for date in _dates_of(entity.text))
+    return found
+
+
+def _same_day(a, b) -> bool:
+    return a[1:] == b[1:] and (a[0] is None or b[0] is None or a[0] == b[0])
+
+
+def listed_dates_disagree(claim_doc, docs) -> str | None:
+    """A date given to the wrong item of a list: the unit dates the claim's name to another
+    day and the claim's day to another name ("Gubadli on 20 October" where the unit says
+    "Zangilan on 20 October and Gubadli on 25 October")."""
+    theirs = [pair for d in docs for pair in _named_dates(d)]
+    for date, name in _named_dates(claim_doc):
+        names_then = {n for d, n in theirs if _same_day(date, d)}
+        days_of_name = [d for d, n in theirs if n == name]
+        if names_then and name not in names_then and days_of_name and not any(
+                _same_day(date, d) for d in days_of_name):
+            return f"its source dates {name} otherwise"
+    return None

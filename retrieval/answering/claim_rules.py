@@ -60,13 +60,14 @@ def argument_missing(claim_doc, docs) -> str | None:
     """Each argument of the claim's main verb (its object, or what a preposition adds:
     "died *of natural causes*") must share a word with the unit; numbers and dates in it
     are checked as such elsewhere."""
-    from retrieval.linguistics.clauses import phrase_words
+    from retrieval.linguistics.clauses import phrase_words, predicate_name
 
     main = _main_verb(claim_doc)
-    if main is None or main.pos_ != "VERB":
+    if main is None or main.pos_ not in ("VERB", "AUX"):
         return None
     unit_words = {t.lemma_.lower() for d in docs for t in d} | {
         t.lower_ for d in docs for t in d}
+    light = predicate_name(main) in LIGHT_VERBS
     for child in main.children:
         heads = [child] if child.dep_ in ("dobj", "attr", "oprd", "acomp") else [
             g for g in child.children if g.dep_ == "pobj"] if child.dep_ in ("prep", "agent") \
@@ -75,11 +76,15 @@ def argument_missing(claim_doc, docs) -> str | None:
             if head.ent_type_ in ("DATE", "TIME", "CARDINAL") or head.pos_ in ("PRON", "NUM"):
                 continue
             words = {w for w in phrase_words(head) if not any(ch.isdigit() for ch in w)}
-            # A common noun heading the argument is what it is about ("links to the
-            # protest"): that noun, not just any word of its phrase, must be in the unit.
-            if head.pos_ == "NOUN" and not head.ent_type_:
-                words = {head.lemma_.lower()}
-            if words and not any(_said_in(w, unit_words) for w in words):
+            # The noun heading the argument ("links to the protest"), or at least half of
+            # its phrase ("a sense of security" for "peace of mind about its security"):
+            # one stray word of a long phrase does not make the unit say it.
+            # After a light verb the object's noun is the predicate ("had links"): it must
+            # be there itself.
+            found = sum(_said_in(w, unit_words) for w in words)
+            light_object = light and child.dep_ in ("dobj", "attr") and head.pos_ == "NOUN"
+            if words and not (_said_in(head.lemma_.lower(), unit_words) or not light_object
+                              and found and 2 * found >= len(words)):
                 return f"its source does not say '{head.text}'"
     return None
 
@@ -240,7 +245,8 @@ def modifiers_disagree(claim_doc, docs) -> str | None:
             theirs.setdefault(noun, set()).update(words)
     lemmas = {t.lemma_.lower() for d in docs for t in d}
     for noun, words in name_modifiers(claim_doc).items():
-        if noun not in lemmas and not any(same_predicate(noun, w) for w in lemmas):
+        if noun not in lemmas and not any(same_predicate(noun, w) or may_stand_for(noun, w)
+                                          for w in lemmas):
             return f"its source does not say '{noun}'"
         if noun in theirs and not _overlap(words, theirs[noun]):
             return f"its source says {'/'.join(sorted(theirs[noun]))} {noun}, not " \
@@ -329,3 +335,14 @@ def offices_disagree(claim_doc, docs) -> str | None:
             return f"its source does not call {' '.join(sorted(mine.holder))} " \
                    f"'{' '.join(sorted(mine.rank | mine.title))}'"
     return None
+
+
+def stated_as_verb(claim_doc, docs) -> bool:
+    from retrieval.linguistics.clauses import predicate_name
+
+    main = _main_verb(claim_doc)
+    if main is None or main.pos_ != "VERB" or predicate_name(main) in LIGHT_VERBS:
+        return True
+    lemma = predicate_name(main)
+    return any(t.pos_ == "VERB" and same_predicate(lemma, predicate_name(t))
+               for d in docs for t in d)

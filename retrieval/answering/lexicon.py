@@ -78,6 +78,7 @@ _GENERAL = {
     "troop": {"soldier", "serviceman", "personnel", "servicemen", "contingent", "force"},
     "peacekeeper": {"troop", "soldier", "serviceman", "servicemen", "personnel"},
     "contingent": {"force", "troop", "unit"},
+    "unit": {"force", "troop"}, "army": {"force", "troop", "military"},
     "civilian": {"people", "person", "resident", "inhabitant"},
     "resident": {"people", "person", "inhabitant"},
     "refugee": {"people", "person"},

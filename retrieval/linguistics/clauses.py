@@ -139,8 +139,14 @@ def _inherited_subject(verb: Token) -> list[Token]:
     """
     node = verb
     while node.dep_ in ("xcomp", "conj") and node.head is not node:
+        was_complement = node.dep_ == "xcomp"
         node = node.head
         subjects, _objects, _ = _role_tokens(node)
+        # "the ICJ ordered Azerbaijan to ensure ...", "asked Stalin to attach ...": the one
+        # told to act is the object, not the subject, of the verb that tells.
+        told = [c for c in node.children if c.dep_ == "dobj"]
+        if was_complement and told:
+            return told
         if subjects:
             return subjects
         if node.dep_ not in ("xcomp", "conj"):
@@ -303,7 +309,10 @@ def verb_frames(span: Span | Doc) -> list[tuple[Token, Frame]]:
         if token.pos_ != "VERB" and not is_copula_root:
             continue
         subjects, objects, recipients = _role_tokens(token)
-        if not subjects:
+        # A passive with its own subject ("..., and it was inaugurated on 21 October") names
+        # no doer: it does not take the doer of the verb it is joined to.
+        own_passive = any(c.dep_ == "nsubjpass" for c in token.children)
+        if not subjects and not own_passive:
             subjects = _inherited_subject(token) or _relative_subject(token)
         out.append((token, Frame(
             predicate=_predicate_name(token),

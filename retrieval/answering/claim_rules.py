@@ -53,7 +53,53 @@ def predicate_missing(claim_doc, docs) -> str | None:
             if token.pos_ in ("VERB", "NOUN", "ADJ") and any(
                     same_predicate(w, predicate_name(token)) for w in wanted):
                 return None
+    if _role_paraphrases(claim_doc, root, docs):
+        return None
     return f"its source does not say '{lemma}'"
+
+
+def _role_paraphrases(claim_doc, verb, docs) -> list:
+    """The unit's frames that say the claim verb's event in another verb: the same doer
+    and the same object, head for head ("Blinken phoned Aliyev" for "Blinken called
+    Aliyev", "a referendum removed term limits" for "term limits were abolished by a
+    referendum"), or, with no object, the same doer and the same complement verb ("conceded
+    that ... did not use" for "admitted that ... did not use"). No list has every synonym;
+    the roles say which verb of the unit the claim's verb stands for. Antonyms are checked
+    as such before (lexicon.py)."""
+    from retrieval.linguistics.clauses import verb_frames
+
+    mine = _role_heads(verb)
+    if not mine[0]:
+        return []
+    found = []
+    for doc in docs:
+        for token, frame in verb_frames(doc):
+            if frame.predicate in LIGHT_VERBS or frame.predicate in antonyms(
+                    verb.lemma_.lower()) or frame.predicate in SPEECH_VERBS:
+                continue
+            theirs = _role_heads(token)
+            if not theirs[0] or not _overlap(mine[0], theirs[0]):
+                continue
+            if (mine[1] and theirs[1] and _overlap(mine[1], theirs[1])) or (
+                    not mine[1] and not theirs[1] and mine[2] & theirs[2]):
+                found.append(frame)
+    return found
+
+
+def _role_heads(verb) -> tuple[set[str], set[str], set[str]]:
+    """The head lemmas of a verb's doer and object (active or passive), and the lemmas of
+    its complement verbs."""
+    doer, done, complement = set(), set(), set()
+    for child in verb.children:
+        if child.dep_ == "nsubj":
+            doer.add(child.lemma_.lower())
+        elif child.dep_ == "agent":
+            doer.update(g.lemma_.lower() for g in child.children if g.dep_ == "pobj")
+        elif child.dep_ in ("dobj", "nsubjpass"):
+            done.add(child.lemma_.lower())
+        elif child.dep_ in ("ccomp", "xcomp"):
+            complement.add(child.lemma_.lower())
+    return doer - {"it", "they", "he", "she", "who", "which", "that"}, done, complement
 
 
 def argument_missing(claim_doc, docs) -> str | None:
@@ -109,9 +155,13 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
         # The same verb when the unit has it; a synonym only when it does not (a vaguer
         # "create" elsewhere in the unit must not vouch for a "set up" it contradicts).
         same = [f for f in unit_frames if f.predicate == frame.predicate] or \
-            [f for f in unit_frames if same_predicate(frame.predicate, f.predicate)]
+            [f for f in unit_frames if same_predicate(frame.predicate, f.predicate)] or \
+            [f for f in unit_frames if f in _role_paraphrases(claim_doc, verb, docs)]
+        # An antonym flips the claim when it is said of the same thing: "started operating"
+        # is not contradicted by "ended its mandate".
         opposite = [f for f in unit_frames
-                    if any(same_predicate(a, f.predicate) for a in antonyms(frame.predicate))]
+                    if any(same_predicate(a, f.predicate) for a in antonyms(frame.predicate))
+                    and (not f.object or frame.object and _overlap(frame.object, f.object))]
         agreeing = [f for f in same if f.negated == frame.negated] + \
             [f for f in opposite if f.negated != frame.negated]
         if (same or opposite) and not agreeing:
@@ -131,6 +181,12 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
         by_noun = [w for noun, w in modified.items() if same_predicate(frame.predicate, noun)]
         by_noun += [phrase_words(t) for d in docs for t in d if t.pos_ == "NOUN"
                     and same_predicate(frame.predicate, t.lemma_.lower())]
+        # "its head of mission is Markus Ritter" for "Ritter heads the mission": the noun's
+        # other side of "be" is whose it is.
+        by_noun += [phrase_words(c) for d in docs for t in d if t.pos_ == "NOUN"
+                    and t.dep_ in ("nsubj", "attr") and t.head.lemma_ == "be"
+                    and same_predicate(frame.predicate, t.lemma_.lower())
+                    for c in t.head.children if c.dep_ in ("nsubj", "attr") and c is not t]
         if main is not None and verb.i == main.i and doer and \
                 frame.predicate not in LIGHT_VERBS and not any(
                 _overlap(doer, f.subject | f.object | f.recipient) for f in agreeing) and \

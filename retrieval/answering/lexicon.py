@@ -53,6 +53,13 @@ _ANTONYMS = [
     ("lift", "impose"), ("allow", "ban"), ("allow", "prohibit"), ("deploy", "withdraw"),
     ("accept", "decline"), ("accept", "refuse"), ("agree", "refuse"), ("modify", "reaffirm"),
     ("succeed", "fail"), ("remove", "keep"), ("recognise", "reject"),
+    ("confirm", "reject"), ("ratify", "reject"), ("abolish", "introduce"),
+    ("abolish", "establish"), ("abolish", "restore"), ("remove", "introduce"),
+    ("remove", "add"), ("raise", "lower"), ("raise", "cut"), ("increase", "cut"),
+    ("release", "arrest"), ("release", "detain"), ("enter", "leave"), ("arm", "disarm"),
+    ("praise", "condemn"), ("support", "reject"), ("lift", "tighten"), ("expand", "reduce"),
+    ("enlarge", "reduce"), ("enlarge", "shrink"), ("extend", "end"), ("extend", "shorten"),
+    ("acquit", "convict"), ("elect", "defeat"), ("ally", "oppose"), ("import", "export"),
 ]
 # Verbs too general to date an event by themselves ("it was on 10 November").
 # Nor do verbs of composition ("was made up of 1,960 soldiers"): what they say is carried
@@ -83,6 +90,7 @@ _GENERAL = {
     "resident": {"people", "person", "inhabitant"},
     "refugee": {"people", "person"},
     "armenian": {"people", "person"}, "azerbaijani": {"people", "person"},
+    "spokeswoman": {"spokesperson"}, "spokesman": {"spokesperson"},
 }
 
 

@@ -263,7 +263,16 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
     roles = ("subject", "object", "recipient")
     for role in roles:
         mine, theirs = getattr(claim_frame, role), getattr(unit_frame, role)
-        if not mine or not theirs or _overlap(mine, theirs):
+        if not mine or not theirs:
+            continue
+        my_names, their_names = _names_in(mine, claim_names), _names_in(theirs, unit_names)
+        if _overlap(mine, theirs):
+            # A shared common noun is not the same doer when the names differ:
+            # "Azerbaijani forces captured" against "Armenian forces captured". (Only the
+            # doer: an object may be one item of a list the parse splits.)
+            if my_names and their_names and not _overlap(my_names, their_names) and (
+                    role == "subject" and firm_subject) and claim_frame.predicate != "be":
+                return True
             continue
         others = set().union(*(getattr(unit_frame, r) for r in roles if r != role))
         if _overlap(mine, others):

@@ -150,6 +150,8 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
     main = _main_verb(claim_doc)
     modified = {noun: words for d in docs for noun, words in name_modifiers(d).items()}
     unit_names = frozenset().union(*(name_words(d) for d in docs))
+    # Words the parser calls nationalities or groups ("Azerbaijani", "Armenian").
+    peoples = frozenset(t.lower_ for d in (claim_doc, *docs) for t in d if t.ent_type_ == "NORP")
     claim_names = name_words(claim_doc)
     for verb, frame in verb_frames(claim_doc):
         # The same verb when the unit has it; a synonym only when it does not (a vaguer
@@ -172,7 +174,8 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
         if not (same or opposite) and frame.negated and frame.predicate not in LIGHT_VERBS \
                 and not any(f.negated for f in unit_frames):
             return f"its source does not say '{frame.predicate}' did not happen"
-        if agreeing and all(_roles_swapped(frame, f, claim_names, unit_names, firm[id(f)])
+        if agreeing and all(_roles_swapped(frame, f, claim_names, unit_names, firm[id(f)],
+                                           peoples)
                             for f in agreeing):
             return f"its source gives '{frame.predicate}' other roles"
         doer = _names_in(frame.subject, claim_names) if _named_subject(verb) else set()
@@ -256,7 +259,7 @@ def _resolved_frames(docs, unknown: set) -> list:
 
 
 def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
-                   firm_subject: bool = True) -> bool:
+                   firm_subject: bool = True, peoples: frozenset[str] = frozenset()) -> bool:
     """Does the unit put the claim's subject, object or recipient in another role, or fill
     that role with another name it also holds ("Peskov described" for "Zakharova
     described" in a unit naming both; "appointed Kiselyov" for "appointed Simonyan")?"""
@@ -267,10 +270,11 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
             continue
         my_names, their_names = _names_in(mine, claim_names), _names_in(theirs, unit_names)
         if _overlap(mine, theirs):
-            # A shared common noun is not the same doer when the names differ:
+            # A shared common noun is not the same doer when the peoples differ:
             # "Azerbaijani forces captured" against "Armenian forces captured". (Only the
             # doer: an object may be one item of a list the parse splits.)
-            if my_names and their_names and not _overlap(my_names, their_names) and (
+            my_people, their_people = my_names & peoples, their_names & peoples
+            if my_people and their_people and not _overlap(my_people, their_people) and (
                     role == "subject" and firm_subject) and claim_frame.predicate != "be":
                 return True
             continue
@@ -334,6 +338,8 @@ def speaker_missing(claim_doc, docs, source: str = "") -> str | None:
     root = next((t for t in claim_doc if t.dep_ == "ROOT"), None)
     if root is None or not _is_speech(root.lemma_.lower()):
         return None
+    if not any(c.dep_ == "ccomp" for c in root.children):
+        return None  # "Blinken called Aliyev": an act with an object, its doer a role
     # The speaker: the active subject, or the agent of a passive ("Azerbaijan was accused
     # by Pashinyan": Pashinyan speaks).
     subjects = [c for c in root.children if c.dep_ == "nsubj"] + [

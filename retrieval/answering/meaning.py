@@ -206,12 +206,11 @@ def disagreement(claim: str, sentences: Sequence[str], source: str = "") -> str 
     from retrieval.answering.claim_rules import (
         argument_missing,
         modifiers_disagree,
-        offices_disagree,
         only_missing,
         polarity_or_roles,
         predicate_missing,
-        speaker_missing,
     )
+    from retrieval.answering.speakers import offices_disagree, speaker_missing
 
     return (predicate_missing(claim_doc, docs) or argument_missing(claim_doc, docs)
             or polarity_or_roles(claim_doc, docs) or speaker_missing(claim_doc, docs, source)

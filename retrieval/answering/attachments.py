@@ -145,3 +145,41 @@ def listed_dates_disagree(claim_doc, docs) -> str | None:
                 _same_day(date, d) for d in days_of_name):
             return f"its source dates {name} otherwise"
     return None
+
+
+def _named_attachments(doc) -> list[tuple[str, str, frozenset[str]]]:
+    """(noun, preposition, name) for each name hanging from a noun by a preposition:
+    "its land border with Armenia" -> (border, with, {armenia})."""
+    found = []
+    for token in doc:
+        if token.pos_ != "NOUN":
+            continue
+        for prep in (c for c in token.children if c.dep_ == "prep"):
+            for name in (g for g in prep.children if g.dep_ == "pobj" and g.pos_ == "PROPN"
+                         and g.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")):
+                words = frozenset(t.lemma_.lower() for t in name.subtree
+                                  if t.pos_ == "PROPN" or t.ent_type_)
+                found.append((token.lemma_.lower(), prep.lower_, words))
+    return found
+
+
+def named_attachments_disagree(claim_doc, docs) -> str | None:
+    """A name moved to another noun's preposition: "its land border with Azerbaijan" where
+    the unit says "its land border with Armenia" and has Azerbaijan after no "with". (A
+    name the unit puts after the same preposition elsewhere may belong to a list the parse
+    split: "the capture of Zangilan ... and of Gubadli".)"""
+    from retrieval.answering.claim_rules import _overlap
+
+    theirs = [t for d in docs for t in _named_attachments(d)]
+    # prepositions of a coordinated list ("and of Gubadli": a conjunct, not a modifier)
+    after = [(p.lower_, frozenset(t.lemma_.lower() for t in g.subtree))
+             for d in docs for p in d
+             if p.pos_ == "ADP" and (p.dep_ == "conj" or p.head.pos_ == "ADP")
+             for g in p.children if g.dep_ == "pobj"]
+    for noun, prep, name in _named_attachments(claim_doc):
+        others = [n for t_noun, t_prep, n in theirs if t_noun == noun and t_prep == prep]
+        if others and not any(_overlap(name, n) for n in others) and not any(
+                p == prep and _overlap(name, n) for p, n in after):
+            return f"its source says {noun} {prep} {' '.join(sorted(others[0]))}, not " \
+                   f"{' '.join(sorted(name))}"
+    return None

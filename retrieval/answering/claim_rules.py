@@ -148,8 +148,9 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
     main = _main_verb(claim_doc)
     modified = {noun: words for d in docs for noun, words in name_modifiers(d).items()}
     unit_names = frozenset().union(*(name_words(d) for d in docs))
-    # Words the parser calls nationalities or groups ("Azerbaijani", "Armenian").
-    peoples = frozenset(t.lower_ for d in (claim_doc, *docs) for t in d if t.ent_type_ == "NORP")
+    # Words the parser calls nationalities or states ("Azerbaijani", "Turkey's").
+    peoples = frozenset(t.lower_ for d in (claim_doc, *docs) for t in d
+                        if t.ent_type_ in ("NORP", "GPE", "ORG"))
     claim_names = name_words(claim_doc)
     for verb, frame in verb_frames(claim_doc):
         # The same verb when the unit has it; a synonym only when it does not (a vaguer
@@ -264,8 +265,8 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
     roles = ("subject", "object", "recipient")
     for role in roles:
         mine, theirs = getattr(claim_frame, role), getattr(unit_frame, role)
-        if not mine or not theirs:
-            continue
+        if not mine or not theirs or _acronym_for(mine, theirs) or _acronym_for(theirs, mine):
+            continue  # "the EU" for "the European Union"
         my_names, their_names = _names_in(mine, claim_names), _names_in(theirs, unit_names)
         if _overlap(mine, theirs):
             # A shared common noun is not the same doer when the peoples differ:
@@ -287,12 +288,20 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
     return False
 
 
+def _acronym_for(short: frozenset[str], long: frozenset[str]) -> bool:
+    """Is a word of one role the initials of the other role's words ("eu": european, union)?"""
+    from collections import Counter
+
+    initials = Counter(w[0] for w in long if w.isalpha() and len(w) > 1)
+    return any(2 <= len(w) <= 5 and w.isalpha() and not Counter(w) - initials for w in short)
+
+
 def _names_in(words: frozenset[str], names: frozenset[str]) -> set[str]:
     return {w for w in words if w in names}
 
 
 def _overlap(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> bool:
-    return any(x == y or _same_place(x, y) or entity(x) == entity(y)
+    return _acronym_for(a, b) or _acronym_for(b, a) or any(x == y or _same_place(x, y) or entity(x) == entity(y)
                or _same_place(entity(x), entity(y)) for x in a for y in b)
 
 

@@ -38,7 +38,8 @@ _SYNONYMS = [
     {"reach", "achieve", "produce", "secure"},  # a settlement, an agreement
     {"want", "seek", "aim", "mean"},
     {"contain", "block"},
-    {"give", "provide", "offer", "supply"},
+    {"give", "provide", "offer", "supply", "grant"},
+    {"operate", "run", "function"},
     {"flee", "flight", "leave", "exodus", "escape"},
     {"admit", "concede", "acknowledge", "confess"},
     {"abolish", "scrap", "eliminate", "remove"},

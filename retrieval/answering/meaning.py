@@ -201,6 +201,7 @@ def disagreement(claim: str, sentences: Sequence[str], source: str = "") -> str 
     from retrieval.answering.attachments import (
         dates_disagree,
         listed_dates_disagree,
+        named_attachments_disagree,
         numbers_disagree,
     )
     from retrieval.answering.claim_rules import (
@@ -216,4 +217,5 @@ def disagreement(claim: str, sentences: Sequence[str], source: str = "") -> str 
             or polarity_or_roles(claim_doc, docs) or speaker_missing(claim_doc, docs, source)
             or only_missing(claim_doc, docs) or offices_disagree(claim_doc, docs)
             or modifiers_disagree(claim_doc, docs) or numbers_disagree(claim_doc, docs)
-            or dates_disagree(claim_doc, docs) or listed_dates_disagree(claim_doc, docs))
+            or dates_disagree(claim_doc, docs) or listed_dates_disagree(claim_doc, docs)
+            or named_attachments_disagree(claim_doc, docs))

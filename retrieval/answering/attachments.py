@@ -6,8 +6,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from retrieval.answering.acronyms import spells_acronym
 from retrieval.answering.lexicon import LIGHT_VERBS, may_stand_for, same_predicate
-from retrieval.answering.support import extract_dates, extract_numbers, spells_acronym
+from retrieval.answering.support import extract_dates, extract_numbers
 
 
 def numbers_disagree(claim_doc, docs) -> str | None:

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from retrieval.answering.acronyms import spells_acronym
 from retrieval.index.lexical import tokenize
 
 ContentScorer = Callable[[Sequence[str], Sequence[str]], list[float]]
@@ -302,18 +303,6 @@ def missing_facts(sentence: str, passages: Sequence[str]) -> list[str]:
         if not names.holds(name, as_acronym):
             missing.append(name)
     return missing
-
-
-def spells_acronym(word: str, text: str) -> bool:
-    """Do consecutive words of the text begin with the acronym's letters ("APCs":
-    "armoured personnel carriers")?"""
-    letters = word.lower().removesuffix("s") if word[-1:] in "sS" and len(word) > 2 else \
-        word.lower()
-    if not 3 <= len(letters) <= 5:  # two letters match some pair of words too easily
-        return False
-    initials = [w[0].lower() for w in re.findall(r"[A-Za-z]+", text)]
-    joined = "".join(initials)
-    return letters in joined
 
 
 @lru_cache(maxsize=8192)

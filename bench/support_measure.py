@@ -11,9 +11,10 @@ through, and the content scores, so MIN_CONTENT in retrieval/answering/support.p
 With --adversarial, each line is an answer sentence as a model writes it (markers included,
 or none) over its passage (`anchor`, and `anchor2` for "[1][2]") and the BM25 neighbours
 that make up k passages; the whole checker (`verify_generated`) runs on it, and the report
-gives false claims shown and true paraphrases kept, for the tuning split and the held-out
-split apart (the held-out lines were written with the rest, before the check, and were not
-looked at while tuning).
+gives false claims shown and true paraphrases kept per split. The default file is the
+tuning set (its session-5 held-out rows were published, so they are tuning rows now);
+tests/eval/claims_fresh.jsonl (split "fresh") was written blind by someone who had not seen
+the checker and was run once on the frozen checker (docs/claim-check.md).
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ def main() -> None:
     parser.add_argument("--embed", action="store_true", help="also score with the MiniLM embedder")
     parser.add_argument("--adversarial", nargs="?", const=str(ADVERSARIAL), default=None,
                         help="run the whole checker on an adversarial claims file")
-    parser.add_argument("--split", default=None, help="only this split (tune or holdout)")
+    parser.add_argument("--split", default=None, help="only this split (tune, or fresh in the blind file)")
     parser.add_argument("--show", action="store_true", help="print every wrong verdict")
     args = parser.parse_args()
     paragraphs = corpus_paragraphs(Path(args.corpus))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
+from retrieval.answering.acronyms import spells_acronym
 from retrieval.answering.lexicon import LIGHT_VERBS, may_stand_for, same_predicate
 from retrieval.answering.support import extract_dates, extract_numbers
 
@@ -23,6 +24,12 @@ def numbers_disagree(claim_doc, docs) -> str | None:
         fits = [a for a in same_value if _counts_same(mine, a, text)]
         if same_value and not fits:
             return f"its source counts {mine.text} {same_value[0].head}, not {mine.head}"
+        # The unit counts the claim's very noun ("380 motor vehicles") with another number,
+        # and the claim's number only something the noun may stand for ("90 APCs"): the
+        # claim moved the number ("90 motor vehicles").
+        exact = [a for v, a in theirs if v != value and _counts_exactly(mine, a)]
+        if fits and exact and not any(_counts_exactly(mine, a) for a in fits):
+            return f"its source gives {exact[0].text} {exact[0].head}"
         if not same_value:
             same_noun = [a for v, a in theirs if _counts_same(mine, a, text)]
             if same_noun:
@@ -43,19 +50,12 @@ def _counts_same(mine, theirs, unit_text: str) -> bool:
     if may_stand_for(mine.head, theirs.head) or any(may_stand_for(mine.head, w)
                                                      for w in theirs.context):
         return True
-    return _is_acronym_of(mine.head, unit_text)
+    return spells_acronym(mine.head, unit_text)
 
 
-def _is_acronym_of(word: str, text: str) -> bool:
-    """ "APCs" for "armoured personnel carriers"."""
-    letters = word.rstrip("s").lower()
-    if not 2 <= len(letters) <= 5:
-        return False
-    words = re.findall(r"[A-Za-z]+", text)
-    initials = "".join(w[0].lower() for w in words)
-    return letters in initials and any(
-        "".join(w[0].lower() for w in words[i:i + len(letters)]) == letters
-        for i in range(len(words)))
+def _counts_exactly(mine, theirs) -> bool:
+    """The same counted noun ("vehicles" in "380 other vehicles" for "motor vehicles")."""
+    return mine.head == theirs.head
 
 
 def dates_disagree(claim_doc, docs) -> str | None:
@@ -106,3 +106,81 @@ def _dates_of(written: str) -> tuple[tuple[int | None, int | None, int | None], 
 def _same_date(a, b) -> bool:
     return all(x is None or y is None or x == y for x, y in zip(a, b, strict=True)) and \
         a[0] == b[0]
+
+
+def _named_dates(doc) -> list[tuple[tuple, str]]:
+    """Each date with the name written just before it in its clause: "the capture of
+    Zangilan on 20 October and of Gubadli on 25 October" -> (20 Oct, zangilan), (25 Oct,
+    gubadli). The parse of such gapped lists is unreliable; the order of words is not."""
+    found = []
+    for entity in doc.ents:
+        if entity.label_ != "DATE":
+            continue
+        # Only a name directly before the date's preposition ("Zangilan on 20 October"):
+        # in "the Kapan consulate on 29 December" the date is the consulate's, not Kapan's.
+        name = None
+        for token in reversed(doc[max(0, entity.start - 3):entity.start]):
+            if token.pos_ == "PROPN" and token.ent_type_ != "DATE":
+                name = token.lemma_.lower()
+                break
+            if token.pos_ not in ("ADP", "DET"):
+                break
+        if name:
+            found.extend((date, name) for date in _dates_of(entity.text))
+    return found
+
+
+def _same_day(a, b) -> bool:
+    return a[1:] == b[1:] and (a[0] is None or b[0] is None or a[0] == b[0])
+
+
+def listed_dates_disagree(claim_doc, docs) -> str | None:
+    """A date given to the wrong item of a list: the unit dates the claim's name to another
+    day and the claim's day to another name ("Gubadli on 20 October" where the unit says
+    "Zangilan on 20 October and Gubadli on 25 October")."""
+    theirs = [pair for d in docs for pair in _named_dates(d)]
+    for date, name in _named_dates(claim_doc):
+        names_then = {n for d, n in theirs if _same_day(date, d)}
+        days_of_name = [d for d, n in theirs if n == name]
+        if names_then and name not in names_then and days_of_name and not any(
+                _same_day(date, d) for d in days_of_name):
+            return f"its source dates {name} otherwise"
+    return None
+
+
+def _named_attachments(doc) -> list[tuple[str, str, frozenset[str]]]:
+    """(noun, preposition, name) for each name hanging from a noun by a preposition:
+    "its land border with Armenia" -> (border, with, {armenia})."""
+    found = []
+    for token in doc:
+        if token.pos_ != "NOUN":
+            continue
+        for prep in (c for c in token.children if c.dep_ == "prep"):
+            for name in (g for g in prep.children if g.dep_ == "pobj" and g.pos_ == "PROPN"
+                         and g.ent_type_ not in ("DATE", "TIME", "CARDINAL", "ORDINAL")):
+                words = frozenset(t.lemma_.lower() for t in name.subtree
+                                  if t.pos_ == "PROPN" or t.ent_type_)
+                found.append((token.lemma_.lower(), prep.lower_, words))
+    return found
+
+
+def named_attachments_disagree(claim_doc, docs) -> str | None:
+    """A name moved to another noun's preposition: "its land border with Azerbaijan" where
+    the unit says "its land border with Armenia" and has Azerbaijan after no "with". (A
+    name the unit puts after the same preposition elsewhere may belong to a list the parse
+    split: "the capture of Zangilan ... and of Gubadli".)"""
+    from retrieval.answering.claim_rules import _overlap
+
+    theirs = [t for d in docs for t in _named_attachments(d)]
+    # prepositions of a coordinated list ("and of Gubadli": a conjunct, not a modifier)
+    after = [(p.lower_, frozenset(t.lemma_.lower() for t in g.subtree))
+             for d in docs for p in d
+             if p.pos_ == "ADP" and (p.dep_ == "conj" or p.head.pos_ == "ADP")
+             for g in p.children if g.dep_ == "pobj"]
+    for noun, prep, name in _named_attachments(claim_doc):
+        others = [n for t_noun, t_prep, n in theirs if t_noun == noun and t_prep == prep]
+        if others and not any(_overlap(name, n) for n in others) and not any(
+                p == prep and _overlap(name, n) for p, n in after):
+            return f"its source says {noun} {prep} {' '.join(sorted(others[0]))}, not " \
+                   f"{' '.join(sorted(name))}"
+    return None

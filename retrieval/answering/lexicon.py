@@ -38,8 +38,33 @@ _SYNONYMS = [
     {"reach", "achieve", "produce", "secure"},  # a settlement, an agreement
     {"want", "seek", "aim", "mean"},
     {"contain", "block"},
-    {"give", "provide", "offer", "supply"},
+    {"give", "provide", "offer", "supply", "grant"},
+    {"operate", "run", "function"},
     {"flee", "flight", "leave", "exodus", "escape"},
+    {"admit", "concede", "acknowledge", "confess"},
+    {"abolish", "scrap", "eliminate", "remove"},
+    {"call", "phone", "telephone", "ring"},
+    {"attack", "strike", "shell", "assault", "bomb"},
+    {"withdraw", "pull out", "retreat", "pull back"},
+    {"urge", "press", "call on", "ask"},
+    {"accuse", "blame", "charge"},
+    {"increase", "raise", "grow", "rise", "expand", "enlarge"},
+    {"reduce", "cut", "lower", "decrease", "shrink"},
+    {"build", "construct"},
+    {"buy", "purchase", "acquire"},
+    {"ban", "prohibit", "forbid", "outlaw"},
+    {"arrest", "detain"},
+    {"free", "release"},
+    {"show", "reveal", "indicate"},
+    {"use", "employ"},
+    {"need", "require"},
+    {"retake", "recapture", "regain"},
+    {"propose", "suggest"},
+    {"plan", "intend"},
+    {"visit", "tour"},
+    {"discuss", "talk"},
+    {"help", "assist", "aid"},
+    {"warn", "caution"},
     # nouns, for the nouns a claim's demonyms modify ("a Russian-Iranian deal")
     {"agreement", "deal", "accord", "pact", "treaty"},
 ]
@@ -53,6 +78,13 @@ _ANTONYMS = [
     ("lift", "impose"), ("allow", "ban"), ("allow", "prohibit"), ("deploy", "withdraw"),
     ("accept", "decline"), ("accept", "refuse"), ("agree", "refuse"), ("modify", "reaffirm"),
     ("succeed", "fail"), ("remove", "keep"), ("recognise", "reject"),
+    ("confirm", "reject"), ("ratify", "reject"), ("abolish", "introduce"),
+    ("abolish", "establish"), ("abolish", "restore"), ("remove", "introduce"),
+    ("remove", "add"), ("raise", "lower"), ("raise", "cut"), ("increase", "cut"),
+    ("release", "arrest"), ("release", "detain"), ("enter", "leave"), ("arm", "disarm"),
+    ("praise", "condemn"), ("support", "reject"), ("lift", "tighten"), ("expand", "reduce"),
+    ("enlarge", "reduce"), ("enlarge", "shrink"), ("extend", "end"), ("extend", "shorten"),
+    ("acquit", "convict"), ("elect", "defeat"), ("ally", "oppose"), ("import", "export"),
 ]
 # Verbs too general to date an event by themselves ("it was on 10 November").
 # Nor do verbs of composition ("was made up of 1,960 soldiers"): what they say is carried
@@ -78,10 +110,12 @@ _GENERAL = {
     "troop": {"soldier", "serviceman", "personnel", "servicemen", "contingent", "force"},
     "peacekeeper": {"troop", "soldier", "serviceman", "servicemen", "personnel"},
     "contingent": {"force", "troop", "unit"},
+    "unit": {"force", "troop"}, "army": {"force", "troop", "military"},
     "civilian": {"people", "person", "resident", "inhabitant"},
     "resident": {"people", "person", "inhabitant"},
     "refugee": {"people", "person"},
     "armenian": {"people", "person"}, "azerbaijani": {"people", "person"},
+    "spokeswoman": {"spokesperson"}, "spokesman": {"spokesperson"},
 }
 
 

@@ -26,7 +26,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from retrieval.answering.support import claim_text, lexical_scorer, missing_facts
+from retrieval.answering.support import claim_text, fill_years, lexical_scorer, missing_facts
 from retrieval.text import split_sentences
 
 # Share of the claim's content words (stemmed) that its unit must hold. The passage-level
@@ -43,10 +43,15 @@ class Unit:
     passage: int  # index into the passages given
     sentences: tuple[str, ...]
     context: str  # where names a pronoun stands for may be found: the passage's tag, or all
+    dated: tuple[str, ...] = ()  # the sentences with the passage's years filled in (facts)
 
     @property
     def text(self) -> str:
         return " ".join(self.sentences)
+
+    @property
+    def facts_text(self) -> str:
+        return " ".join(self.dated or self.sentences)
 
 
 def passage_sentences(passage: str) -> tuple[str, list[str]]:
@@ -69,10 +74,14 @@ def units(passages: Sequence[str]) -> list[Unit]:
     found = []
     for n, passage in enumerate(passages):
         head, sentences = passage_sentences(passage)
+        dated = fill_years("\n".join(sentences)).split("\n")
+        if len(dated) != len(sentences):
+            dated = sentences
         for i, sentence in enumerate(sentences):
-            found.append(Unit(n, (sentence,), head))
+            found.append(Unit(n, (sentence,), head, (dated[i],)))
             if i + 1 < len(sentences):
-                found.append(Unit(n, (sentence, sentences[i + 1]), head))
+                found.append(Unit(n, (sentence, sentences[i + 1]), head,
+                                  (dated[i], dated[i + 1])))
     return found
 
 
@@ -104,7 +113,7 @@ def check(claim: str, passages: Sequence[str]) -> Verdict:
     for unit in ranked:
         if unit.passage in said_by:
             continue
-        why = disagreement(claim, unit.sentences)
+        why = disagreement(claim, unit.sentences, unit.context)
         if why is None:
             said_by[unit.passage] = unit.sentences
         elif reason is None:
@@ -132,7 +141,11 @@ def check_across(claim: str, passages: Sequence[str]) -> Verdict:
         for b, head_b, second in pieces[i + 1:]:
             if a == b or missing_facts(claim, [first, second, head_a, head_b]):
                 continue
-            if disagreement(claim, (first, second)) is None:
+            # Joined from two passages, the claim's main verb must be a verb of one of them:
+            # a noun of it ("the ICJ order noted ...") next to another passage's sentence
+            # does not say who did it to whom.
+            if disagreement(claim, (first, second), f"{head_a}\n{head_b}") is None and \
+                    main_verb_stated(claim, (first, second)):
                 return Verdict(sorted({a, b}), said_by={a: (first,), b: (second,)})
     return verdict
 
@@ -140,7 +153,7 @@ def check_across(claim: str, passages: Sequence[str]) -> Verdict:
 def _holds_facts(claim: str, unit: Unit, passages: Sequence[str]) -> bool:
     # The source's tag (title, outlet, date) is part of every unit: "Sputnik reported on
     # 15 June 2023 that ..." names what the tag says.
-    missing = missing_facts(claim, [unit.text, unit.context])
+    missing = missing_facts(claim, [unit.facts_text, unit.context])
     if not missing:
         return True
     # Numbers and dates must be in the unit itself; a name may be in the passage's tag, or
@@ -151,7 +164,7 @@ def _holds_facts(claim: str, unit: Unit, passages: Sequence[str]) -> bool:
     context = unit.context
     if _refers_back(unit.text, passages[unit.passage]):
         context = passages[unit.passage]
-    return not missing_facts(claim, [unit.text, context])
+    return not missing_facts(claim, [unit.facts_text, context])
 
 
 def _is_number_or_date(missing: str) -> bool:
@@ -170,13 +183,27 @@ def _refers_back(text: str, passage: str) -> bool:
 # --- where a claim and its unit disagree ----------------------------------------------------
 
 
-def disagreement(claim: str, sentences: Sequence[str]) -> str | None:
-    """Why the sentences do not say what the claim says; None when they agree."""
+def main_verb_stated(claim: str, sentences: Sequence[str]) -> bool:
+    """Is the claim's main verb (or its synonym) a verb of the sentences?"""
+    from retrieval.answering.claim_rules import stated_as_verb
+    from retrieval.linguistics import parse, parse_all
+
+    return stated_as_verb(parse(claim), parse_all(list(sentences)))
+
+
+def disagreement(claim: str, sentences: Sequence[str], source: str = "") -> str | None:
+    """Why the sentences do not say what the claim says; None when they agree. `source` is
+    the passage's tag (title, outlet): a speaker may be the source itself."""
     from retrieval.linguistics import parse, parse_all
 
     claim_doc = parse(claim)
     docs = parse_all(list(sentences))
-    from retrieval.answering.attachments import dates_disagree, numbers_disagree
+    from retrieval.answering.attachments import (
+        dates_disagree,
+        listed_dates_disagree,
+        named_attachments_disagree,
+        numbers_disagree,
+    )
     from retrieval.answering.claim_rules import (
         argument_missing,
         modifiers_disagree,
@@ -184,8 +211,11 @@ def disagreement(claim: str, sentences: Sequence[str]) -> str | None:
         polarity_or_roles,
         predicate_missing,
     )
+    from retrieval.answering.speakers import offices_disagree, speaker_missing
 
     return (predicate_missing(claim_doc, docs) or argument_missing(claim_doc, docs)
-            or polarity_or_roles(claim_doc, docs) or only_missing(claim_doc, docs)
+            or polarity_or_roles(claim_doc, docs) or speaker_missing(claim_doc, docs, source)
+            or only_missing(claim_doc, docs) or offices_disagree(claim_doc, docs)
             or modifiers_disagree(claim_doc, docs) or numbers_disagree(claim_doc, docs)
-            or dates_disagree(claim_doc, docs))
+            or dates_disagree(claim_doc, docs) or listed_dates_disagree(claim_doc, docs)
+            or named_attachments_disagree(claim_doc, docs))

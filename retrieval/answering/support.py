@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
+from retrieval.answering.acronyms import spells_acronym
 from retrieval.index.lexical import tokenize
 
 ContentScorer = Callable[[Sequence[str], Sequence[str]], list[float]]
@@ -294,6 +295,11 @@ def missing_facts(sentence: str, passages: Sequence[str]) -> list[str]:
         if name in spelled_out:
             continue
         as_acronym = re.search(rf"\b{re.escape(name.upper())}\b", written) is not None
+        # "90 APCs" for "90 armoured personnel carriers": an acronym (plural or not) whose
+        # letters begin consecutive words of the passage.
+        plural_acronym = re.search(rf"\b{re.escape(name[:-1].upper())}s\b", written)
+        if (as_acronym or plural_acronym) and spells_acronym(name, joined):
+            continue
         if not names.holds(name, as_acronym):
             missing.append(name)
     return missing
@@ -305,10 +311,29 @@ def _passage_facts(joined: str) -> tuple[set[float], set, _PassageNames]:
     sentences and passages about many claims."""
     passage_numbers = extract_numbers(joined, words_too=True)
     # Day and month numbers of a passage's dates count as its numbers ("on the 19th").
-    passage_dates = extract_dates(joined) | range_dates(joined)
+    passage_dates = extract_dates(joined) | range_dates(joined) | extract_dates(fill_years(joined))
     passage_numbers |= {float(d) for _, _, d in passage_dates if d} | \
         {float(y) for y, _, _ in passage_dates if y}
     return passage_numbers, passage_dates, _PassageNames(joined)
+
+
+_ANY_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+
+
+def fill_years(text: str) -> str:
+    """The text with each day-and-month date that has no year given the year written last
+    before it: news prose writes "On 8 November 2020 ... Also on 9 November, ..." and means
+    9 November 2020. Used for fact checks only; quotes keep the passage's own words."""
+    inserts = []
+    for m, (year, _month, day) in _date_matches_in(text):
+        if year is not None or day is None:
+            continue
+        before = _ANY_YEAR.findall(text, 0, m.start())
+        if before:
+            inserts.append((m.end(), before[-1]))
+    for end, year in sorted(set(inserts), reverse=True):
+        text = f"{text[:end]} {year}{text[end:]}"
+    return text
 
 
 def _date_matches(claimed, stated) -> bool:

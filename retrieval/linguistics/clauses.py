@@ -139,8 +139,14 @@ def _inherited_subject(verb: Token) -> list[Token]:
     """
     node = verb
     while node.dep_ in ("xcomp", "conj") and node.head is not node:
+        was_complement = node.dep_ == "xcomp"
         node = node.head
         subjects, _objects, _ = _role_tokens(node)
+        # "the ICJ ordered Azerbaijan to ensure ...", "asked Stalin to attach ...": the one
+        # told to act is the object, not the subject, of the verb that tells.
+        told = [c for c in node.children if c.dep_ == "dobj"]
+        if was_complement and told:
+            return told
         if subjects:
             return subjects
         if node.dep_ not in ("xcomp", "conj"):
@@ -303,7 +309,10 @@ def verb_frames(span: Span | Doc) -> list[tuple[Token, Frame]]:
         if token.pos_ != "VERB" and not is_copula_root:
             continue
         subjects, objects, recipients = _role_tokens(token)
-        if not subjects:
+        # A passive with its own subject ("..., and it was inaugurated on 21 October") names
+        # no doer: it does not take the doer of the verb it is joined to.
+        own_passive = any(c.dep_ == "nsubjpass" for c in token.children)
+        if not subjects and not own_passive:
             subjects = _inherited_subject(token) or _relative_subject(token)
         out.append((token, Frame(
             predicate=_predicate_name(token),
@@ -331,13 +340,20 @@ def predicate_name(verb: Token) -> str:
     return _predicate_name(verb)
 
 
+_NAME_LABELS = frozenset(["PERSON", "ORG", "GPE", "NORP", "LOC", "FAC"])
+
+
 def name_words(span: Span | Doc) -> frozenset[str]:
     """Lower-cased lemmas of the words that name something: proper nouns, and capitalised
     words inside a sentence ("Azerbaijani", "Russian") that are not its first word."""
     found = set()
     for token in span:
-        if token.pos_ == "PROPN" or (token.text[:1].isupper() and token.is_alpha
-                                     and not token.is_sent_start and token.pos_ != "PRON"):
+        # A sentence's first word is capitalised anyway; there an entity label says it is a
+        # name ("Aliyev said ..." is tagged NOUN but labelled as an entity).
+        named_first = token.is_sent_start and token.ent_type_ in _NAME_LABELS
+        if token.pos_ == "PROPN" or named_first or (
+                token.text[:1].isupper() and token.is_alpha and not token.is_sent_start
+                and token.pos_ != "PRON"):
             found.add(token.lemma_.lower())
             found.add(token.lower_)
     return frozenset(found)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -186,6 +187,14 @@ class KilledSourcesMachine(SourcesMachine):
     """
 
     pending: tuple | None = None  # (what, loose text at the kill, killed, texts it may hold)
+    # (killed run, whether the kill landed, the write after it) -> times: what a run covered.
+    followed: Counter = Counter()
+
+    def _note_next(self, step: str) -> None:
+        if self.pending is not None:
+            what, _, killed, _ = self.pending
+            kind = "loose" if what in LOOSE_NAMES else what
+            KilledSourcesMachine.followed[(kind, "killed" if killed else "finished", step)] += 1
 
     # Three rules, not one with three choices: each is drawn as often as any other step.
     @rule(after_s=KILL_AFTER_S)
@@ -204,7 +213,10 @@ class KilledSourcesMachine(SourcesMachine):
         """Kill an ingest, rebuild or loose-file ingest `after_s` after it took the writer
         lock; what it left is checked by whatever step comes next."""
         if self.pending is not None:
-            self.ingest()  # one kill at a time: the model of two stacked kills is not kept
+            # One kill at a time: the model of two stacked kills is not kept, so the first
+            # is repaired by an ingest before the second run starts.
+            self._note_next("kill (after an ingest)")
+            self._ingest_after_kill()
         loose = self.loose(what) if what in LOOSE_NAMES else None
         args = (["--rebuild", "--prune"] if what == "rebuild" else
                 [str(loose)] if loose else ["--prune"])
@@ -253,18 +265,22 @@ class KilledSourcesMachine(SourcesMachine):
 
     @rule()
     def ingest(self) -> None:
-        if self.pending is not None:
-            from retrieval.index.ingest import ingest
+        self._note_next("ingest")
+        if self.pending is None:
+            return super().ingest()
+        self._ingest_after_kill()
 
-            ingest(self.store, prune=True)  # finishes or undoes what the killed run began
-            self._settle_kill_before_full_write()
-            self._everything_read_again()
-            self.check()
-            return
-        super().ingest()
+    def _ingest_after_kill(self) -> None:
+        from retrieval.index.ingest import ingest
+
+        ingest(self.store, prune=True)  # finishes or undoes what the killed run began
+        self._settle_kill_before_full_write()
+        self._everything_read_again()
+        self.check()
 
     @rule()
     def rebuild(self) -> None:
+        self._note_next("rebuild")
         if self.pending is None:
             return super().rebuild()
         from retrieval.index.ingest import ingest
@@ -290,6 +306,7 @@ class KilledSourcesMachine(SourcesMachine):
 
     @rule(data=st.data())
     def remove(self, data) -> None:
+        self._note_next("remove")
         if self.pending is None:
             return super().remove(data)
         from retrieval.index.ingest import remove_document
@@ -309,6 +326,7 @@ class KilledSourcesMachine(SourcesMachine):
         self._adopt_whole(touched={doc_id}, gone={doc_id})
 
     def _narrow(self, step, name: str) -> None:
+        self._note_next(step.__name__)
         if self.pending is None:
             return step(name)
         saved_check, self.check = self.check, lambda: None
@@ -426,7 +444,7 @@ def test_sources_are_never_lost_or_doubled(embedder):
 def test_kill_9_during_any_ingest_loses_and_doubles_nothing(embedder):
     run_state_machine_as_test(
         lambda: KilledSourcesMachine(embedder),
-        settings=settings(max_examples=3, stateful_step_count=6, deadline=None,
+        settings=settings(max_examples=10, stateful_step_count=8, deadline=None,
                           derandomize=True, suppress_health_check=[HealthCheck.too_slow],
                           phases=[p for p in Phase if p != Phase.shrink]),
     )

@@ -254,6 +254,27 @@ class KilledSourcesMachine(SourcesMachine):
         finally:
             self.indexed = saved
 
+    @rule(words=st.sampled_from(["harbour dredged", "bridge fishermen catch", "mill river"]))
+    def read(self, words: str) -> None:
+        """A question or `sources` in a new process, after a kill or not: reads do not
+        repair (no writer lock), so they may see a killed run's half-state, but they must
+        not fail, and they show only passages Chroma holds, each once."""
+        from retrieval.answering.lc_retriever import HybridRetriever
+        from tests.index_invariants import index_state
+
+        self._note_next("read")
+        store = fresh_store(self.settings, self.embedder)
+        rows = store.documents()
+        listed = [row["id"] for row in rows]
+        assert len(listed) == len(set(listed)), f"`sources` lists a document twice: {listed}"
+        held = set(index_state(store)["ids"])
+        found = [d.id for d in HybridRetriever(store=store, k=5).invoke(words)]
+        assert len(found) == len(set(found)), f"one passage retrieved twice: {found}"
+        assert set(found) <= held, f"retrieved passages Chroma does not hold: {set(found) - held}"
+        if self.pending is None:
+            assert set(listed) == set(self.indexed), (listed, sorted(self.indexed))
+        self.store = store
+
     # --- a full ingest or rebuild after a kill: exactly the model -----------------------------
     def _settle_kill_before_full_write(self) -> None:
         if self.pending is None:

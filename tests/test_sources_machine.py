@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections import Counter
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
@@ -188,7 +189,7 @@ class KilledSourcesMachine(SourcesMachine):
 
     pending: tuple | None = None  # (what, loose text at the kill, killed, texts it may hold)
     # (killed run, whether the kill landed, the write after it) -> times: what a run covered.
-    followed: Counter = Counter()
+    followed: ClassVar[Counter] = Counter()
 
     def _note_next(self, step: str) -> None:
         if self.pending is not None:
@@ -364,7 +365,7 @@ class KilledSourcesMachine(SourcesMachine):
         killed run could have left. The model then takes what the index holds."""
         from tests.index_invariants import index_state
 
-        what, loose_text, killed, may_hold = self.pending
+        what, _, _, may_hold = self.pending
         self.pending = None
         expected = {d: passage_ids(d, t, self.settings) for d, t in self.indexed.items()
                     if d in touched or d not in may_hold}

@@ -42,6 +42,9 @@ def main() -> None:
                           phases=[p for p in Phase if p != Phase.shrink],
                           print_blob=True),
     )
+    if args.kill:
+        for (run, outcome, step), times in sorted(KilledSourcesMachine.followed.items()):
+            print(f"  {run} {outcome}, then {step}: {times}")
     print(f"{args.examples} sequences of up to {args.steps} steps"
           f"{' with kill -9 steps' if args.kill else ''}: no loss, no duplicate "
           f"({time.perf_counter() - started:.0f} s)")

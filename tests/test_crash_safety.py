@@ -310,3 +310,25 @@ def test_rebuild_stopped_after_dropping_the_collection_then_rerun(ready_settings
 
     ingest(fresh_store(ready_settings, embedder))
     assert_index_matches(fresh_store(ready_settings, embedder), expected_ids(ready_settings))
+
+
+def test_rebuild_stopped_after_dropping_the_collection_then_remove(ready_settings, embedder,
+                                                                   monkeypatch):
+    """The write after a killed rebuild need not be an ingest (issue 22): a `sources remove`
+    used to forget the records but leave every dropped passage in the lexical index."""
+    from retrieval.errors import BackstoryError
+    from retrieval.index.ingest import ingest, remove_document
+
+    store = fresh_store(ready_settings, embedder)
+    doc_id = next(iter(expected_ids(ready_settings)))
+    stop_in(monkeypatch, type(store.record_manager), "list_keys")  # drop_everything's 2nd step
+    with pytest.raises(Killed):
+        ingest(store, rebuild=True)
+    monkeypatch.undo()
+
+    with pytest.raises(BackstoryError, match="no indexed document"):
+        remove_document(fresh_store(ready_settings, embedder), doc_id)
+    assert_index_matches(fresh_store(ready_settings, embedder), {})  # dropped, and agreeing
+
+    ingest(fresh_store(ready_settings, embedder))
+    assert_index_matches(fresh_store(ready_settings, embedder), expected_ids(ready_settings))

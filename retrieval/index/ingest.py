@@ -249,6 +249,8 @@ def _writing(store: Store, whole: bool = False):
         logger.info("the last write to the index did not finish; checking the whole index")
         if store.collection_exists():
             sync_with_chroma(lexical, store)
+        else:  # a rebuild killed after its drop: no passage is left for BM25 to find
+            lexical.clear()
     else:
         lexical.repair_text()  # two counts compared; rebuilt if the tantivy folder was lost
     try:

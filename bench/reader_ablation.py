@@ -26,6 +26,7 @@ Prints one JSON object; DATA_DIR (BACKSTORY_DATA_DIR) holds the indexes, built o
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import statistics
 import sys
@@ -34,33 +35,25 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 SQUAD_FILE = REPO.parent / "shared" / "eval" / "squad" / "dev-v2.0-cs224n.json"
 XQUAD_FILE = REPO.parent / "shared" / "eval" / "xquad" / "xquad.en.json"
-LEVERS = ("slot", "typed", "trust", "brief", "now", "followup", "article", "support", "entity")
+# Each lever: the module switches (in retrieval.answering) that turn it off, and their off values.
+SWITCHES = {
+    "slot": [("extractive", "SLOT_FILLING", False)],
+    "typed": [("extractive", "TYPED_SHORTLIST", False)],
+    "trust": [("extractive", "SLOT_OVERRIDES_VETO", False)],
+    "brief": [("extractive", "MAX_SENTENCES", 3)],
+    "now": [("extractive", "LATEST_FOR_NOW", False)],
+    "followup": [("answerer", "FOLLOWUP_SEARCHES_STANDALONE", False)],
+    "article": [("article_focus", "ARTICLE_FOCUS", False), ("article_focus", "ARTICLE_TIE", 0.0)],
+    "support": [("extractive", "SUPPORT_FROM_LEAD_DOCUMENT", False)],
+    "entity": [("extractive", "ENTITY_WORDS", False)],
+}
+LEVERS = tuple(SWITCHES)
 
 
 def switch_off(levers: set[str]) -> None:
-    from retrieval.answering import answerer, extractive
-
-    if "slot" in levers:
-        extractive.SLOT_FILLING = False
-    if "typed" in levers:
-        extractive.TYPED_SHORTLIST = False
-    if "trust" in levers:
-        extractive.SLOT_OVERRIDES_VETO = False
-    if "brief" in levers:
-        extractive.MAX_SENTENCES = 3
-    if "now" in levers:
-        extractive.LATEST_FOR_NOW = False
-    if "followup" in levers:
-        answerer.FOLLOWUP_SEARCHES_STANDALONE = False
-    if "article" in levers:
-        from retrieval.answering import article_focus
-
-        article_focus.ARTICLE_FOCUS = False
-        article_focus.ARTICLE_TIE = 0.0
-    if "support" in levers:
-        extractive.SUPPORT_FROM_LEAD_DOCUMENT = False
-    if "entity" in levers:
-        extractive.ENTITY_WORDS = False
+    for lever in levers:
+        for module, name, value in SWITCHES[lever]:
+            setattr(importlib.import_module(f"retrieval.answering.{module}"), name, value)
 
 
 def answer_words(run) -> float | None:

@@ -19,33 +19,24 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
+    from xquad_tune import TuningSet, add_tuning_arguments, cells
+
     from retrieval.answering import cross_lingual
-    from retrieval.answering.answerer import Answerer
-    from retrieval.evaluation import crosslingual
-    from retrieval.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", default="0.02,0.05 0.15,0.05 0.15,0")
-    parser.add_argument("--languages", default="ru,es,de,ar,tr,zh")
-    parser.add_argument("--sample", type=int, default=30)
-    parser.add_argument("--work", type=Path, default=HERE / "work")
+    add_tuning_arguments(parser)
     args = parser.parse_args()
-    root = args.work / "xquad-tuning"
-    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", _env_file=None)
-    answerer = Answerer(settings)
+    tuning = TuningSet(args.work)
     for point in args.grid.split():
         prior, literal, passage, most = (
             float(x) for x in (point.split(",") + ["0", "24"][point.count(",") - 1:])[:4])
         cross_lingual.RANK_PRIOR, cross_lingual.LITERAL_WEIGHT = prior, literal
         cross_lingual.PASSAGE_WEIGHT, cross_lingual.MAX_SENTENCES = passage, int(most)
-        report = crosslingual.evaluate(settings, crosslingual.DEFAULT_XQUAD, "tuning",
-                                       tuple(args.languages.split(",")), args.sample,
-                                       answerer=answerer).to_json_dict()["languages"]
-        cells = [f"{m['language']} {m['answer_rate']:.2f}/{m['answered_rate']:.2f}"
-                 for m in report]
-        mean = sum(m["answer_rate"] for m in report) / len(report)
-        print(f"prior {prior} literal {literal} passage {passage} sentences {most}: mean {mean:.3f}  " + "  ".join(cells),
-              flush=True)
+        rows = tuning.languages(args.languages, args.sample)
+        mean = sum(m["answer_rate"] for m in rows) / len(rows)
+        print(f"prior {prior} literal {literal} passage {passage} sentences {most}: "
+              f"mean {mean:.3f}  " + cells(rows), flush=True)
 
 
 if __name__ == "__main__":

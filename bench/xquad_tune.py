@@ -20,22 +20,50 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 
 
+def add_tuning_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options every sweep over XQuAD's tuning articles takes (this one and the grid)."""
+    parser.add_argument("--languages", default="ru,es,de,ar,tr,zh")
+    parser.add_argument("--sample", type=int, default=30)
+    parser.add_argument("--work", type=Path, default=HERE / "work")
+
+
+class TuningSet:
+    """The tuning-half index bench/xquad.py built, and one answerer over it for every point."""
+
+    def __init__(self, work: Path) -> None:
+        from retrieval.answering.answerer import Answerer
+        from retrieval.settings import Settings
+
+        root = work / "xquad-tuning"
+        self.settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus",
+                                 _env_file=None)
+        self.answerer = Answerer(self.settings)
+
+    def languages(self, languages: str, sample: int) -> list[dict]:
+        """Per-language rows (answer_rate, answered_rate) of one pass over the tuning half."""
+        from retrieval.evaluation import crosslingual
+
+        report = crosslingual.evaluate(self.settings, crosslingual.DEFAULT_XQUAD, "tuning",
+                                       tuple(languages.split(",")), sample,
+                                       answerer=self.answerer)
+        return report.to_json_dict()["languages"]
+
+
+def cells(rows: list[dict]) -> str:
+    return "  ".join(f"{m['language']} {m['answer_rate']:.2f}/{m['answered_rate']:.2f}"
+                     for m in rows)
+
+
 def main() -> None:
     from retrieval.answering.answerer import Answerer
-    from retrieval.evaluation import crosslingual
     from retrieval.index.embeddings import E5Embeddings
     from retrieval.settings import Settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", default="0.79,0.77,0.75")
-    parser.add_argument("--languages", default="ru,es,de,ar,tr,zh")
-    parser.add_argument("--sample", type=int, default=30)
-
-    parser.add_argument("--work", type=Path, default=HERE / "work")
+    add_tuning_arguments(parser)
     args = parser.parse_args()
-    root = args.work / "xquad-tuning"
-    settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", _env_file=None)
-    answerer = Answerer(settings)
+    tuning = TuningSet(args.work)
     from retrieval.evaluation.harness import load_questions, run_eval
     from retrieval.index.ingest import ingest
 
@@ -56,12 +84,8 @@ def main() -> None:
                   f"{' '.join(r.id for r in rows if not r.passed)}", flush=True)
         if not args.languages:
             continue
-        report = crosslingual.evaluate(settings, crosslingual.DEFAULT_XQUAD, "tuning",
-                                       tuple(args.languages.split(",")), args.sample,
-                                       answerer=answerer)
-        cells = [f"{m['language']} {m['answer_rate']:.2f}/{m['answered_rate']:.2f}"
-                 for m in report.to_json_dict()["languages"]]
-        print(f"bar {bar:.2f}: " + "  ".join(cells), flush=True)
+        print(f"bar {bar:.2f}: " + cells(tuning.languages(args.languages, args.sample)),
+              flush=True)
 
 
 if __name__ == "__main__":

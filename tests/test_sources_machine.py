@@ -454,19 +454,16 @@ def embedder():
     return make_embedder(Settings(_env_file=None))
 
 
+def fixed_seed_run(sequences: int):
+    """The suite's runs: derandomized (the same sequences every time), not shrunk."""
+    return settings(max_examples=sequences, stateful_step_count=8, deadline=None,
+                    derandomize=True, suppress_health_check=[HealthCheck.too_slow],
+                    phases=[p for p in Phase if p != Phase.shrink])
+
+
 def test_sources_are_never_lost_or_doubled(embedder):
-    run_state_machine_as_test(
-        lambda: SourcesMachine(embedder),
-        settings=settings(max_examples=4, stateful_step_count=8, deadline=None,
-                          derandomize=True, suppress_health_check=[HealthCheck.too_slow],
-                          phases=[p for p in Phase if p != Phase.shrink]),
-    )
+    run_state_machine_as_test(lambda: SourcesMachine(embedder), settings=fixed_seed_run(4))
 
 
 def test_kill_9_during_any_ingest_loses_and_doubles_nothing(embedder):
-    run_state_machine_as_test(
-        lambda: KilledSourcesMachine(embedder),
-        settings=settings(max_examples=10, stateful_step_count=8, deadline=None,
-                          derandomize=True, suppress_health_check=[HealthCheck.too_slow],
-                          phases=[p for p in Phase if p != Phase.shrink]),
-    )
+    run_state_machine_as_test(lambda: KilledSourcesMachine(embedder), settings=fixed_seed_run(10))

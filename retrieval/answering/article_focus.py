@@ -95,9 +95,7 @@ def _article_passages(store) -> list[Retrieved]:
     cached = _CACHE.get(id(store))
     if cached is not None and cached[0] == count:
         return cached[1]
-    got = store.collection.get(where={"$and": [{"kind": "article"}, {"position": 0}]},
-                               include=["metadatas"])
-    doc_ids = sorted({str((m or {}).get("doc_id")) for m in got["metadatas"] if m})
+    doc_ids = sorted({str(m.get("doc_id")) for m in store.article_openings() if m})
     ids = [i for doc_id in doc_ids for i in store.lexical().ids_of(doc_id)]
     found = store.get_passages(ids) if ids else {}
     passages = [Retrieved(chunk_id=i, doc_id=meta.get("doc_id", ""), text=text, score=0.0,

@@ -269,14 +269,18 @@ class Store:
             offset += len(got["ids"])
 
     @reopened_on_not_found
-    def article_titles(self) -> list[str]:
-        """The indexed articles' titles, from their first passages (one filtered read)."""
+    def article_openings(self) -> list[dict]:
+        """The metadata of each indexed article's first passage (one filtered read)."""
         if not self.collection_exists():
             return []
         got = self.collection.get(where={"$and": [{"kind": "article"}, {"position": 0}]},
                                   include=["metadatas"])
-        return sorted({str((m or {}).get("title") or (m or {}).get("doc_id", "?"))
-                       for m in got["metadatas"]})
+        return [m or {} for m in got["metadatas"]]
+
+    def article_titles(self) -> list[str]:
+        """The indexed articles' titles."""
+        return sorted({str(m.get("title") or m.get("doc_id", "?"))
+                       for m in self.article_openings()})
 
     @reopened_on_not_found
     def all_metadata(self) -> tuple[list[str], list[dict]]:

@@ -6,7 +6,9 @@
 For each question: is the gold answer in a retrieved passage (retrieval), and if so, where
 does the best gold-holding sentence rank among the retrieved sentences by e5 similarity to
 the question (the choice of sentences), and was it on the reader's shortlist? Prints a table
-of where each language's misses fall. Only the tuning half is read.
+of where each language's misses fall; the labels in parentheses count the same misses again
+by the e5 rank of the gold passage and by whether the lead quote came from it. Only the
+tuning half is read.
 """
 
 from __future__ import annotations
@@ -80,6 +82,14 @@ def diagnose(answerer, documents, titles, args) -> None:
                 where["gold across sentences"] += 1
                 continue
             rank = min(gold_ranks)
+            # Is the gold passage the one e5 puts closest, and did the lead quote come from it?
+            dense = [r.metadata.get("dense_similarity", 0.0) for r in retrieved]
+            passage_rank = sorted(range(len(dense)), key=lambda i: -dense[i]).index(holding[0])
+            where[f"(gold passage e5 rank {min(passage_rank + 1, 4)}"
+                  f"{'+' if passage_rank >= 3 else ''})"] += 1
+            lead = answer.citations[0].chunk_id if answer.citations else None
+            where["(quoted another passage)" if lead not in {retrieved[i].chunk_id for i in holding}
+                  else "(quoted the gold passage)"] += 1
             position = min(j for j, c in enumerate(pool) if any(g in c.quote.lower() for g in gold))
             from retrieval.answering import cross_lingual, other_languages
 

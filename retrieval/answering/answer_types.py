@@ -31,7 +31,11 @@ _AUXILIARY = (r"(?:did|does|do|was|is|were|are|will|would|has|have|had|could|can
 _MEASURE = (r"(speed|population|length|height|area|size|number|percentage|share|rate|gdp|"
             r"age|distance|capacity|budget|toll|turnout|strength)\b")
 _ASKS = [
-    ("money", re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|worth|price|budget)|"
+    # Lending, funding and investing are amounts of money too ("how much did Russia agree to
+    # lend Iran"), and a "how much money" needs no verb.
+    ("money", re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|worth|price|budget|"
+                         r"lend|lent|loan|borrow|borrowed|fund|funded|finance|financed|invest|"
+                         r"invested|money)|"
                          r"\b(what|which) (was|is) the (price|cost)\b|"
                          r"\b(salary|salaries|wages?|income|net worth|fortune)\b", re.IGNORECASE)),
     # "What is the population / top speed / length of X?" asks for a number as surely as
@@ -67,6 +71,8 @@ _UNITS_OF_TIME = r"(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(
 _SPANS = re.compile(rf"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                     rf"twelve|\w+teen|\w+ty|several|few)[\s-]+{_UNITS_OF_TIME}\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\b\d{1,2}:\d\d\b")  # "at 07:00" is a time of day, not a count
+# Nor is a rank: "the 102nd military base" does not say how many troops it holds.
+_ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
 _COUNTS_TIME = re.compile(rf"\b{_UNITS_OF_TIME}\b|\bhow long\b", re.IGNORECASE)
 
 
@@ -115,17 +121,25 @@ def holds(kind: str | None, sentence: str, question: str = "") -> bool:
     if kind in ("person", "place"):
         # Any proper name the question does not already contain: a person ("Nikol Pashinyan"),
         # a body that acted ("Russia brokered the ceasefire") or a place ("in Bishkek").
-        asked = question.lower()
+        asked = set(re.findall(r"\w+", question.lower()))
         words = [w.strip("\"'“”’(),.;:") for w in sentence.split()[1:]]
         proper = [w for w in words if w[:1].isupper() and w.lower() not in STOPWORDS]
-        return any(n.lower() not in asked for n in names_in(sentence) + proper)
+        return any(not _given(n, asked) for n in names_in(sentence) + proper)
     if kind == "duration":
         return bool(_YEAR_OR_DATE.search(sentence) or _NUMBER.search(sentence))
     if kind == "number":
-        sentence = _CLOCK.sub(" ", _DATES.sub(" ", sentence))
+        sentence = _ORDINAL.sub(" ", _CLOCK.sub(" ", _DATES.sub(" ", sentence)))
         if not _COUNTS_TIME.search(question):
             sentence = _SPANS.sub(" ", sentence)
     return bool(_CHECKS[kind].search(sentence))
+
+
+def _given(name: str, asked: set[str]) -> bool:
+    """Is the name the question's own? At least half its words (hyphen parts too) are in
+    it: "The Nagorno-Karabakh Republic was led by a president" names no one new for "who was
+    the president of the karabakh republic?"; "Prime Minister Nikol Pashinyan" does."""
+    parts = re.findall(r"\w+", name.lower())
+    return bool(parts) and 2 * sum(p in asked for p in parts) >= len(parts)
 
 
 # "Who will win the next election?" asks about what has not happened. Sources record the

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answering import article_focus, slots
+from retrieval.answering import article_focus, lead, slots
 from retrieval.answering.answer_types import (
     asks_about_future,
     expected_type,
@@ -20,6 +20,8 @@ from retrieval.answering.answer_types import (
     holds,
     looks_ahead,
 )
+from retrieval.answering.lead import ANAPHOR as _ANAPHOR
+from retrieval.answering.lead import with_antecedent as _with_antecedent
 from retrieval.answering.lexicon import state_of
 from retrieval.answering.picks import Candidate, Extract
 from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
@@ -90,9 +92,6 @@ MAX_ANSWER_CHARS = 700
 RANK_PRIOR = 0.15
 # "Who is X?" and "What is X?" are best answered by the summary a document opens with.
 LEAD_BONUS = 0.1
-# Words that open a sentence by pointing back at the one before.
-_ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his|him|she|her|"
-                      r"such|the latter|the former)\b", re.IGNORECASE)
 _DEFINITION = re.compile(r"^\W*(who|what)(\s+(is|was|are|were)\b|['’]s\b)", re.IGNORECASE)
 # Only this many sentences, the best by the cheap lexical score, are embedded: embedding
 # every sentence of every passage was most of the answer's latency. The shortlist weights a
@@ -215,7 +214,12 @@ def choose(
     and when it rates none of them at MIN_READER_PROBABILITY the answerer declines."""
     pool = candidates(retrieved)
     pairs = {(c.passage, c.parts[1]): c for c in pool if c.parts}
-    weights = _weights(question, context)
+    outlets = article_focus.outlets_of(retrieved)
+    about_article = article_focus.asks_about_article(question, not context, outlets)
+    # "What does the article say ...": the article never names itself, so those words are
+    # not what its answering sentence shares with the question.
+    asked = article_focus.topic(question, outlets) if about_article else question
+    weights = _weights(asked if tokenize(asked) else question, context)
     wanted = expected_type(question)
     future = asks_about_future(question)
     definition = asks_for_definition(question)
@@ -236,13 +240,12 @@ def choose(
     # Shortlist by rare words shared with the question, earlier passages first on ties (with
     # no shared words at all, that is simply the best-ranked passages' sentences).
     if lexicon is not None:
-        rare = _weights(question, context, lexicon.idf)
+        rare = _weights(asked if tokenize(asked) else question, context, lexicon.idf)
         ranks = [_lexical_coverage(rare, _tokens(c.quote))
                  + TITLE_SHARE * _lexical_coverage(rare, titles[c.passage] - _tokens(c.quote))
                  for c in pool]
     else:
         ranks = overlaps
-    about_article = article_focus.asks_about_article(question, first_turn=not context)
     if about_article:  # "what does the piece say ...": the article's sentences are shortlisted
         ranks = [r + article_focus.ARTICLE_BONUS * article_focus.is_article(retrieved[c.passage])
                  for r, c in zip(ranks, pool)]
@@ -320,7 +323,11 @@ def choose(
                                 cand.parts, fills))
     threshold = min_similarity if cross_lingual else MIN_SCORE
     evidence = max(c.evidence for c in scored)
-    scored = [c for c in scored if c.evidence >= threshold]
+    # Asked what the article says, its sentence of the asked kind need not share the
+    # question's words as much: the reader paraphrases ("squeezed" for "wedged").
+    scored = [c for c in scored if c.evidence >= threshold or (
+        about_article and wanted and not cross_lingual and c.evidence
+        >= article_focus.ARTICLE_MIN_SCORE and article_focus.is_article(retrieved[c.passage]))]
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
     if not scored:
         near, missing = max(((c, why) for c, why in near_misses if c.evidence >= threshold),
@@ -333,12 +340,14 @@ def choose(
     docs = [r.doc_id for r in retrieved]
     scored.sort(key=lambda c: c.score, reverse=True)
     as_of = ""
-    if LATEST_FOR_NOW and slots.asks_now(question):
+    now = LATEST_FOR_NOW and slots.asks_now(question)
+    if now:
         scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
-        return Extract(_brief(scored, docs), evidence, as_of=as_of)
-    if scored[0].fills and SLOT_OVERRIDES_VETO:
-        return Extract(_brief(scored, docs), evidence, as_of=as_of)  # the parse saw the count
+        return Extract(_brief(scored, docs, now), evidence, as_of=as_of)
+    if (scored[0].fills or about_article and wanted and article_focus.is_article(
+            retrieved[scored[0].passage])) and SLOT_OVERRIDES_VETO:
+        return Extract(_brief(scored, docs, now), evidence, as_of=as_of)  # the parse saw the count
     # The reader judges the sentences that answer about as well as the best: it vetoes when
     # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
     # lead among them, now that the answer shows one or two sentences instead of three.
@@ -354,13 +363,15 @@ def choose(
         order = sorted(range(len(judged)),
                        key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
         scored = [judged[i] for i in order] + scored[len(judged):]
-    return Extract(_brief(scored, docs), evidence, best, as_of=as_of)
+    return Extract(_brief(scored, docs, now), evidence, best, as_of=as_of)
 
 
-def _brief(scored: list[Candidate], docs: list[str] | None = None) -> list[Candidate]:
+def _brief(scored: list[Candidate], docs: list[str] | None = None,
+           now: bool = False) -> list[Candidate]:
     """The lead, and at most one supporting sentence that says something else, does not
     open by pointing back at a sentence not shown, and (SUPPORT_FROM_LEAD_DOCUMENT) comes
-    from the lead's own document (`docs`: each retrieved passage's document)."""
+    from the lead's own document (`docs`: each retrieved passage's document); a leading
+    pair's answering sentence first (lead.py; `now`: the latest-dated one)."""
     picks = [scored[0]]
     sentences = len(scored[0].parts) or 1
     for cand in scored[1:]:
@@ -380,17 +391,7 @@ def _brief(scored: list[Candidate], docs: list[str] | None = None) -> list[Candi
 
         picks.append(cand)
         sentences += len(cand.parts) or 1
-    return picks
-
-
-def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
-    """A sentence that opens by pointing back ("It was signed there") is quoted with the
-    sentence before it, which says what it points to."""
-    pair = pairs.get((cand.passage, cand.quote)) if not cand.parts else None
-    if pair is None or not _ANAPHOR.match(cand.quote):
-        return cand
-    return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts,
-                     cand.fills)
+    return lead.answering_part_first(picks, scored, slots.latest_date if now else None)
 
 
 def _same_content(a: str, b: str) -> bool:

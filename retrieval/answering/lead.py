@@ -1,0 +1,72 @@
+"""Which sentence of the chosen quotes leads: the one that answers, not its background.
+
+A reader judges an answer by its first sentence. The reader scores two adjacent sentences
+as one quote (the subject in one, the fact in the next), and such a quote, shown as it
+stands, often opens with the passage's background ("Under the November 2020 trilateral
+statement, the Lachin corridor was a 5-kilometre-wide strip ...") and gives the fact asked
+for ("From 12 December 2022 the Lachin road was obstructed ...") second. In the blind reading
+of 2026-12-07 (bench/results/blind-2026-12-07-fresh/) that was the commonest partial answer.
+
+So when the lead is such a pair, its sentences are shown as two quotes, the one that answers
+on its own first: for a question about now, the one speaking of the latest date; else the one
+that scored higher alone. A pair whose second sentence points back ("It was signed there")
+stays as it is: that sentence cannot stand first.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from retrieval.answering.picks import Candidate
+
+logger = logging.getLogger(__name__)
+
+ANSWERING_PART_FIRST = True  # switch for the ablation and the tests
+# Words that open a sentence by pointing back at the one before (extractive.py uses the same).
+ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his|him|she|her|"
+                     r"such|the latter|the former)\b", re.IGNORECASE)
+
+
+def answering_part_first(picks: list[Candidate], scored: list[Candidate],
+                         latest_date=None) -> list[Candidate]:
+    """`picks` with a leading two-sentence quote split so that its answering sentence leads.
+
+    `scored` holds every candidate that answers, singles included: a part's own score says
+    how well it answers alone (a part missing from it does not answer at all).
+    `latest_date` (a sentence -> sortable date or None function) is given for a question
+    about now: then the part speaking of the latest date leads."""
+    if not ANSWERING_PART_FIRST or not picks or len(picks[0].parts) != 2:
+        return picks
+    pair = picks[0]
+    first, second = pair.parts
+    if ANAPHOR.match(second):
+        return picks  # the second sentence needs the first before it
+    alone = {c.quote: c.score for c in scored if not c.parts and c.passage == pair.passage}
+    if latest_date is not None:
+        dates = [latest_date(first), latest_date(second)]
+        if dates[1] is not None and (dates[0] is None or dates[1] > dates[0]):
+            lead_second = True
+        elif dates[0] is not None:
+            lead_second = False
+        else:
+            lead_second = alone.get(second, -1.0) > alone.get(first, -1.0)
+    else:
+        lead_second = alone.get(second, -1.0) > alone.get(first, -1.0)
+    if not lead_second:
+        return picks
+    logger.debug("pair split: its second sentence answers, it leads")
+    lead = Candidate(pair.passage, second, pair.score, pair.evidence, False, (), pair.fills)
+    support = Candidate(pair.passage, first, pair.score, pair.evidence, pair.lead, (), None)
+    return [lead, support, *picks[1:]]
+
+
+def with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
+    """A sentence that opens by pointing back ("It was signed there") is quoted with the
+    sentence before it, which says what it points to (`pairs`: (passage, second sentence)
+    -> the two-sentence candidate)."""
+    pair = pairs.get((cand.passage, cand.quote)) if not cand.parts else None
+    if pair is None or not ANAPHOR.match(cand.quote):
+        return cand
+    return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts,
+                     cand.fills)

@@ -81,6 +81,39 @@ def asks_about_article(question: str, first_turn: bool = True,
                 or (first_turn and _POINTS_AT_IT.search(question.strip())))
 
 
+# "Who was the president when this article came out?": the answer is the one that held
+# at the article's date, so sentences speaking of its month lead.
+_AT_ITS_TIME = re.compile(
+    rf"\bwhen\s+{_PIECE}\s+(?:came\s+out|was\s+(?:published|written|released)|appeared|"
+    rf"ran)\b|\b(?:at\s+the\s+time\s+of|as\s+of)\s+{_PIECE}\b", re.IGNORECASE)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+# Above the retrieval-rank prior's spread between neighbours, below a sentence that answers
+# against one that does not.
+ARTICLE_TIME_BONUS = 0.1
+
+
+def article_month(question: str, passages: list[Retrieved]) -> str | None:
+    """ "June 2023" when the question asks how things stood when the article came out (and
+    an article among `passages` gives its date), else None."""
+    if not ARTICLE_FOCUS or not _AT_ITS_TIME.search(question):
+        return None
+    # The article need not be among the passages retrieved: the indexed articles' passages
+    # were read by `search` for this question (their outlets), and are kept.
+    known = [p for _, cached in _CACHE.values() for p in cached]
+    for passage in [*passages, *known]:
+        published = str(passage.metadata.get("published") or "")
+        if is_article(passage) and re.match(r"\d{4}-\d\d", published):
+            return f"{_MONTHS[int(published[5:7]) - 1]} {published[:4]}"
+    return None
+
+
+def speaks_of(month: str | None, sentence: str) -> bool:
+    """Does the sentence name that month ("In June 2023, when Sputnik reported ...")?"""
+    return bool(month) and re.search(rf"\b{month.split()[0]}\s+(?:\d{{1,2}},?\s+)?"
+                                     rf"{month.split()[1]}\b", sentence) is not None
+
+
 def topic(question: str, outlets: tuple[str, ...] = ()) -> str:
     """The question without the words naming the article as its source: the article never
     names itself, so "article", "says" and "Sputnik" only dilute what its sentences share."""

@@ -23,11 +23,10 @@ from retrieval.answering.answer_types import (
 from retrieval.answering.lead import ANAPHOR as _ANAPHOR
 from retrieval.answering.lead import with_antecedent as _with_antecedent
 from retrieval.answering.lexicon import state_of
-from retrieval.answering.picks import Candidate, Extract
+from retrieval.answering.picks import Candidate, Extract, candidates
 from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
     MIN_SENTENCE_CHARS,
     passage_body,
-    passage_quotes,
 )
 from retrieval.answering.scorer import quote_probabilities
 from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home before)
@@ -141,16 +140,6 @@ ABSENCE_BONUS = 0.3
 ENTITY_WORDS = True
 
 
-def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
-    """Each quotable sentence of each passage, and each run of two adjacent ones."""
-    return [
-        Candidate(i, quote, 0.0, 0.0, lead, parts)
-        for i, passage in enumerate(retrieved)
-        for quote, lead, parts in passage_quotes(passage.text,
-                                                  passage.metadata.get("position") == 0)
-    ]
-
-
 @lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
 def _tokens(text: str) -> frozenset[str]:
     """The text's word stems, and the state each capital in it stands for ("Washington"
@@ -227,6 +216,7 @@ def choose(
     needed = slots.constraints(question) if CONSTRAINTS else ()
     absent = asked_noun(question) if ABSENCE_ANSWERS else None
     question_tokens = _tokens(question)
+    then = article_focus.article_month(question, retrieved)  # "when this article came out"
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
@@ -317,6 +307,8 @@ def choose(
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
             prior += LEAD_BONUS
+        if score and then and any(article_focus.speaks_of(then, part) for part in parts):
+            prior += article_focus.ARTICLE_TIME_BONUS
         if score and article_focus.is_article(retrieved[cand.passage]):
             prior += article_focus.ARTICLE_BONUS if about_article else article_focus.ARTICLE_TIE
         scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead,
@@ -328,6 +320,8 @@ def choose(
     scored = [c for c in scored if c.evidence >= threshold or (
         about_article and wanted and not cross_lingual and c.evidence
         >= article_focus.ARTICLE_MIN_SCORE and article_focus.is_article(retrieved[c.passage]))]
+    if wanted:  # a pair answers only through its sentence that holds what was asked
+        scored = lead.without_borrowed_pairs(scored, lambda s: holds(wanted, s, question))
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
     if not scored:
         near, missing = max(((c, why) for c, why in near_misses if c.evidence >= threshold),

@@ -70,3 +70,18 @@ def with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
         return cand
     return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts,
                      cand.fills)
+
+
+def without_borrowed_pairs(scored: list[Candidate], typed) -> list[Candidate]:
+    """Drop a two-sentence quote whose sentence holding the asked kind of thing does not
+    answer on its own (is not among `scored`), unless the second sentence points back.
+
+    "Karabakh Armenian officials said more than 200 people ... had been killed. Russian
+    peacekeepers were also killed ..." holds a number and names peacekeepers, but the number
+    counts other people: the pair borrowed its relevance from the sentence without it.
+    `typed(sentence)`: does the sentence hold the kind of thing asked for."""
+    if not ANSWERING_PART_FIRST:
+        return scored
+    alone = {(c.passage, c.quote) for c in scored if not c.parts}
+    return [c for c in scored if not c.parts or ANAPHOR.match(c.parts[1])
+            or any((c.passage, part) in alone for part in c.parts if typed(part))]

@@ -56,7 +56,8 @@ _ASKS = [
                         r"\b(what year|which year|what date|since when|how long ago)\b|"
                         r"когда|в каком году|cu[aá]ndo|en qu[eé] a[nñ]o", re.IGNORECASE)),
     ("place", re.compile(rf"\bwhere\s+{_AUXILIARY}|^\W*where\b|"
-                         r"\b(in )?(what|which) (city|country|town|village|capital|region)\b",
+                         r"\b(in )?(what|which) (\w+ )?(city|cities|country|countries|town|"
+                         r"towns|village|villages|capital|capitals|region|regions|states)\b",
                          re.IGNORECASE)),
     ("person", re.compile(r"\b(who|whom)\b|\bname of the\b|\bwhat (was|is) (his|her|the) name\b",
                           re.IGNORECASE)),

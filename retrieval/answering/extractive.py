@@ -307,7 +307,8 @@ def choose(
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
             prior += LEAD_BONUS
-        elif score and cand.lead and wanted and not fills:
+        elif score and cand.lead and wanted and not fills \
+                and not article_focus.is_article(retrieved[cand.passage]):
             prior -= lead.OPENING_DEMOTION  # a document's summary is background to a fact
         if score and then and any(article_focus.speaks_of(then, part) for part in parts):
             prior += article_focus.ARTICLE_TIME_BONUS

@@ -23,12 +23,12 @@ from retrieval.answering.picks import Candidate
 logger = logging.getLogger(__name__)
 
 ANSWERING_PART_FIRST = True  # switch for the ablation and the tests
-# A document's opening sentence summarises it ("The OSCE Minsk Group was a body of the OSCE
-# ..., set up in 1992 to mediate ..."): it answers "What is X?", and for a question asking
-# for a date, number, name or place it is background, and shares the question's subject
-# words by construction. It ranks this much lower for such a question, unless the parse saw
-# it fill the slot. The size of the retrieval-rank prior's whole spread would bury it;
-# this is two-thirds of it.
+# A background document's opening sentence summarises it ("The OSCE Minsk Group was a body
+# of the OSCE ..., set up in 1992 to mediate ..."): it answers "What is X?", and for a
+# question asking for a date, number, name or place it is background that shares the
+# question's subject words by construction. It ranks this much lower for such a question,
+# unless the parse saw it fill the slot; two-thirds of the retrieval-rank prior's spread.
+# (Not the article's opening: a news lede is the news.)
 OPENING_DEMOTION = 0.1
 # Words that open a sentence by pointing back at the one before (extractive.py uses the same).
 ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his|him|she|her|"

@@ -124,9 +124,24 @@ def test_a_pair_does_not_borrow_a_count_of_other_people(vectors, switch):
     assert _lead(question, retrieved, vectors).picks[0].quote != NOT_SAID
 
 
+def test_a_pair_whose_second_sentence_holds_the_answer_is_kept():
+    # The subject in the first sentence, the name in the second: what pairs are for. The
+    # first sentence holding the count of other people is what the rule drops.
+    from retrieval.answering.picks import Candidate
+
+    question = "Who was the president of the Karabakh republic?"
+    kept = Candidate(0, f"{LED_BY} {IN_JUNE}", 0.7, 0.5, parts=(LED_BY, IN_JUNE))
+    assert lead.without_borrowed_pairs([kept], lambda s: holds("person", s, question)) == [kept]
+    first, second = CASUALTIES.split(". ", 1)
+    dropped = Candidate(0, CASUALTIES, 0.7, 0.5, parts=(first + ".", second))
+    counts = "How many Russian peacekeepers were killed?"
+    assert lead.without_borrowed_pairs([dropped], lambda s: holds("number", s, counts)) == []
+
+
 def test_money_lent_is_money_and_the_summary_does_not_answer(vectors):
     question = "How much money did Russia agree to lend Iran for the Rasht Astara railway?"
     assert expected_type(question) == "money"
+    assert expected_type("How much did Russia agree to lend Iran for the railway?") == "money"
     assert not holds("money", RAILWAY, question)  # 162 kilometres is no sum of money
     retrieved = [_passage(RAILWAY + " " + LOAN, 1, "Russia–Iran ties", position=0)]
     assert _lead(question, retrieved, vectors).picks[0].quote == LOAN
@@ -192,6 +207,12 @@ def test_an_article_question_reads_the_articles_paraphrase(vectors, switch):
     assert _lead(question, retrieved, vectors).picks[0].quote == DISPUTE
     switch(article_focus, "ARTICLE_MIN_SCORE", extractive.MIN_SCORE)
     assert _lead(question, retrieved, vectors).picks[0].quote != DISPUTE
+
+
+def test_which_countries_asks_for_places():
+    assert expected_type("Which two countries does the article say Armenia is squeezed "
+                         "between?") == "place"
+    assert expected_type("Which third country was the meeting supposed to happen in?") == "place"
 
 
 def test_a_plans_date_is_not_how_things_stand():

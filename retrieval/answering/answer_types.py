@@ -21,7 +21,8 @@ _NUMBER = re.compile(
     r"\d|\bone\b(?!\s+of\b)|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"dozens?|hundreds?|thousands?|millions?|billions?|half|several|few)\b", re.IGNORECASE)
 _MONEY = re.compile(
-    r"[$€£₽]|\b(dollars?|euros?|roubles?|rubles?|manats?|drams?|rials?|usd|eur|budget|loan|"
+    r"[$€£₽¥]|\b(dollars?|euros?|roubles?|rubles?|manats?|drams?|rials?|usd|eur|budget|loan|"
+    r"lira|lire|pounds?|francs?|marks|yen|yuan|rupees?|pesos?|shillings?|guilders?|crowns?|"
     r"cost|costs|worth|paid|priced?)\b", re.IGNORECASE)
 # Two capitalised words in a row ("Nikol Pashinyan", "Foreign Ministry") name someone.
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+))+")

@@ -80,8 +80,8 @@ def with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
 
 
 def without_borrowed_pairs(scored: list[Candidate], typed) -> list[Candidate]:
-    """Drop a two-sentence quote whose sentence holding the asked kind of thing does not
-    answer on its own (is not among `scored`), unless the second sentence points back.
+    """Drop a two-sentence quote whose first sentence alone holds the asked kind of thing
+    and does not answer on its own (is not among `scored`).
 
     "Karabakh Armenian officials said more than 200 people ... had been killed. Russian
     peacekeepers were also killed ..." holds a number and names peacekeepers, but the number
@@ -90,5 +90,8 @@ def without_borrowed_pairs(scored: list[Candidate], typed) -> list[Candidate]:
     if not ANSWERING_PART_FIRST:
         return scored
     alone = {(c.passage, c.quote) for c in scored if not c.parts}
-    return [c for c in scored if not c.parts or ANAPHOR.match(c.parts[1])
+    # The second sentence holding it continues the first's subject ("This constant has
+    # come to be known as Newton's Universal Gravitation Constant ... Not until 1798 was
+    # Henry Cavendish able to make the first measurement"): that is what pairs are for.
+    return [c for c in scored if not c.parts or ANAPHOR.match(c.parts[1]) or typed(c.parts[1])
             or any((c.passage, part) in alone for part in c.parts if typed(part))]

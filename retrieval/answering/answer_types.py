@@ -22,7 +22,7 @@ _NUMBER = re.compile(
     r"dozens?|hundreds?|thousands?|millions?|billions?|half|several|few)\b", re.IGNORECASE)
 _MONEY = re.compile(
     r"[$€£₽¥]|\b(dollars?|euros?|roubles?|rubles?|manats?|drams?|rials?|usd|eur|budget|loan|"
-    r"lira|lire|pounds?|francs?|marks|yen|yuan|rupees?|pesos?|shillings?|guilders?|crowns?|"
+    r"lira|lire|pounds?|francs?|yen|yuan|rupees?|pesos?|shillings?|guilders?|"
     r"cost|costs|worth|paid|priced?)\b", re.IGNORECASE)
 # Two capitalised words in a row ("Nikol Pashinyan", "Foreign Ministry") name someone.
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+))+")

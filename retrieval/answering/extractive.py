@@ -205,10 +205,11 @@ def choose(
     pairs = {(c.passage, c.parts[1]): c for c in pool if c.parts}
     outlets = article_focus.outlets_of(retrieved)
     about_article = article_focus.asks_about_article(question, not context, outlets)
+    weights = _weights(question, context)
     # "What does the article say ...": the article never names itself, so those words are
-    # not what its answering sentence shares with the question.
-    asked = article_focus.topic(question, outlets) if about_article else question
-    weights = _weights(asked if tokenize(asked) else question, context)
+    # not what its sentences share with the question (the notes do write "the article says").
+    asked = article_focus.topic(question, outlets) if about_article else ""
+    own = _weights(asked, context) if tokenize(asked) else weights
     wanted = expected_type(question)
     future = asks_about_future(question)
     definition = asks_for_definition(question)
@@ -221,7 +222,8 @@ def choose(
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
     overlaps = [
-        _lexical_coverage(weights, _tokens(c.quote) | titles[c.passage]) for c in pool
+        _lexical_coverage(own if article_focus.is_article(retrieved[c.passage]) else weights,
+                          _tokens(c.quote) | titles[c.passage]) for c in pool
     ]
     if cross_lingual is None:  # the caller may know the question's language already
         cross_lingual = max(overlaps) == 0.0 or _foreign(question, lexicon)
@@ -230,7 +232,7 @@ def choose(
     # Shortlist by rare words shared with the question, earlier passages first on ties (with
     # no shared words at all, that is simply the best-ranked passages' sentences).
     if lexicon is not None:
-        rare = _weights(asked if tokenize(asked) else question, context, lexicon.idf)
+        rare = _weights(question, context, lexicon.idf)
         ranks = [_lexical_coverage(rare, _tokens(c.quote))
                  + TITLE_SHARE * _lexical_coverage(rare, titles[c.passage] - _tokens(c.quote))
                  for c in pool]

@@ -19,6 +19,11 @@ XQuAD's English articles: its 4 test articles, every question), `followups`
     article   questions about the article read its passages first; the article leads ties
     support   the supporting sentence must come from the lead's document
     entity    a capital counts as its state in word coverage ("Washington" / "US")
+    lead      a leading two-sentence quote shows its answering sentence first; a pair
+              answers only through its sentence holding the asked kind (lead.py)
+    opening   a background note's opening sentence ranks lower for a date/number/name question
+    outlet    "does Sputnik say ..." asks what the article says
+    then      "when this article came out" favours sentences naming the article's month
 
 Prints one JSON object; DATA_DIR (BACKSTORY_DATA_DIR) holds the indexes, built on first use.
 """
@@ -46,6 +51,10 @@ SWITCHES = {
     "article": [("article_focus", "ARTICLE_FOCUS", False), ("article_focus", "ARTICLE_TIE", 0.0)],
     "support": [("extractive", "SUPPORT_FROM_LEAD_DOCUMENT", False)],
     "entity": [("extractive", "ENTITY_WORDS", False)],
+    "lead": [("lead", "ANSWERING_PART_FIRST", False)],
+    "opening": [("lead", "OPENING_DEMOTION", 0.0)],
+    "outlet": [("article_focus", "OUTLET_AS_ARTICLE", False)],
+    "then": [("article_focus", "ARTICLE_TIME_BONUS", 0.0)],
 }
 LEVERS = tuple(SWITCHES)
 

@@ -21,7 +21,8 @@ _NUMBER = re.compile(
     r"\d|\bone\b(?!\s+of\b)|\b(two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|"
     r"dozens?|hundreds?|thousands?|millions?|billions?|half|several|few)\b", re.IGNORECASE)
 _MONEY = re.compile(
-    r"[$€£₽]|\b(dollars?|euros?|roubles?|rubles?|manats?|drams?|rials?|usd|eur|budget|loan|"
+    r"[$€£₽¥]|\b(dollars?|euros?|roubles?|rubles?|manats?|drams?|rials?|usd|eur|budget|loan|"
+    r"lira|lire|pounds?|francs?|yen|yuan|rupees?|pesos?|shillings?|guilders?|"
     r"cost|costs|worth|paid|priced?)\b", re.IGNORECASE)
 # Two capitalised words in a row ("Nikol Pashinyan", "Foreign Ministry") name someone.
 _NAME = re.compile(r"\b[A-Z][a-zà-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][a-zà-ÿ'’-]+))+")
@@ -31,7 +32,11 @@ _AUXILIARY = (r"(?:did|does|do|was|is|were|are|will|would|has|have|had|could|can
 _MEASURE = (r"(speed|population|length|height|area|size|number|percentage|share|rate|gdp|"
             r"age|distance|capacity|budget|toll|turnout|strength)\b")
 _ASKS = [
-    ("money", re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|worth|price|budget)|"
+    # Lending, funding and investing are amounts of money too ("how much did Russia agree to
+    # lend Iran"), and a "how much money" needs no verb.
+    ("money", re.compile(r"\bhow much\b.*\b(cost|pay|paid|spend|spent|worth|price|budget|"
+                         r"lend|lent|loan|borrow|borrowed|fund|funded|finance|financed|invest|"
+                         r"invested|money)|"
                          r"\b(what|which) (was|is) the (price|cost)\b|"
                          r"\b(salary|salaries|wages?|income|net worth|fortune)\b", re.IGNORECASE)),
     # "What is the population / top speed / length of X?" asks for a number as surely as
@@ -52,7 +57,8 @@ _ASKS = [
                         r"\b(what year|which year|what date|since when|how long ago)\b|"
                         r"когда|в каком году|cu[aá]ndo|en qu[eé] a[nñ]o", re.IGNORECASE)),
     ("place", re.compile(rf"\bwhere\s+{_AUXILIARY}|^\W*where\b|"
-                         r"\b(in )?(what|which) (city|country|town|village|capital|region)\b",
+                         r"\b(in )?(what|which) (\w+ )?(city|cities|country|countries|town|"
+                         r"towns|village|villages|capital|capitals|region|regions|states)\b",
                          re.IGNORECASE)),
     ("person", re.compile(r"\b(who|whom)\b|\bname of the\b|\bwhat (was|is) (his|her|the) name\b",
                           re.IGNORECASE)),
@@ -67,6 +73,8 @@ _UNITS_OF_TIME = r"(years?|months?|weeks?|days?|hours?|minutes?|decades?|centur(
 _SPANS = re.compile(rf"\b(\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|eleven|"
                     rf"twelve|\w+teen|\w+ty|several|few)[\s-]+{_UNITS_OF_TIME}\b", re.IGNORECASE)
 _CLOCK = re.compile(r"\b\d{1,2}:\d\d\b")  # "at 07:00" is a time of day, not a count
+# Nor is a rank: "the 102nd military base" does not say how many troops it holds.
+_ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.IGNORECASE)
 _COUNTS_TIME = re.compile(rf"\b{_UNITS_OF_TIME}\b|\bhow long\b", re.IGNORECASE)
 
 
@@ -122,7 +130,7 @@ def holds(kind: str | None, sentence: str, question: str = "") -> bool:
     if kind == "duration":
         return bool(_YEAR_OR_DATE.search(sentence) or _NUMBER.search(sentence))
     if kind == "number":
-        sentence = _CLOCK.sub(" ", _DATES.sub(" ", sentence))
+        sentence = _ORDINAL.sub(" ", _CLOCK.sub(" ", _DATES.sub(" ", sentence)))
         if not _COUNTS_TIME.search(question):
             sentence = _SPANS.sub(" ", sentence)
     return bool(_CHECKS[kind].search(sentence))

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answering import article_focus, slots
+from retrieval.answering import article_focus, lead, slots
 from retrieval.answering.answer_types import (
     asks_about_future,
     expected_type,
@@ -20,12 +20,13 @@ from retrieval.answering.answer_types import (
     holds,
     looks_ahead,
 )
+from retrieval.answering.lead import ANAPHOR as _ANAPHOR
+from retrieval.answering.lead import with_antecedent as _with_antecedent
 from retrieval.answering.lexicon import state_of
-from retrieval.answering.picks import Candidate, Extract
+from retrieval.answering.picks import Candidate, Extract, candidates
 from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
     MIN_SENTENCE_CHARS,
     passage_body,
-    passage_quotes,
 )
 from retrieval.answering.scorer import quote_probabilities
 from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home before)
@@ -90,9 +91,6 @@ MAX_ANSWER_CHARS = 700
 RANK_PRIOR = 0.15
 # "Who is X?" and "What is X?" are best answered by the summary a document opens with.
 LEAD_BONUS = 0.1
-# Words that open a sentence by pointing back at the one before.
-_ANAPHOR = re.compile(r"^\W*(it|its|this|that|these|those|they|their|them|he|his|him|she|her|"
-                      r"such|the latter|the former)\b", re.IGNORECASE)
 _DEFINITION = re.compile(r"^\W*(who|what)(\s+(is|was|are|were)\b|['’]s\b)", re.IGNORECASE)
 # Only this many sentences, the best by the cheap lexical score, are embedded: embedding
 # every sentence of every passage was most of the answer's latency. The shortlist weights a
@@ -140,16 +138,6 @@ ABSENCE_ANSWERS = True
 ABSENCE_BONUS = 0.3
 # A capital and the state it stands for count as the same word ("Washington" / "US").
 ENTITY_WORDS = True
-
-
-def candidates(retrieved: list[Retrieved]) -> list[Candidate]:
-    """Each quotable sentence of each passage, and each run of two adjacent ones."""
-    return [
-        Candidate(i, quote, 0.0, 0.0, lead, parts)
-        for i, passage in enumerate(retrieved)
-        for quote, lead, parts in passage_quotes(passage.text,
-                                                  passage.metadata.get("position") == 0)
-    ]
 
 
 @lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
@@ -215,7 +203,13 @@ def choose(
     and when it rates none of them at MIN_READER_PROBABILITY the answerer declines."""
     pool = candidates(retrieved)
     pairs = {(c.passage, c.parts[1]): c for c in pool if c.parts}
+    outlets = article_focus.outlets_of(retrieved)
+    about_article = article_focus.asks_about_article(question, not context, outlets)
     weights = _weights(question, context)
+    # "What does the article say ...": the article never names itself, so those words are
+    # not what its sentences share with the question (the notes do write "the article says").
+    asked = article_focus.topic(question, outlets) if about_article else ""
+    own = _weights(asked, context) if tokenize(asked) else weights
     wanted = expected_type(question)
     future = asks_about_future(question)
     definition = asks_for_definition(question)
@@ -223,11 +217,13 @@ def choose(
     needed = slots.constraints(question) if CONSTRAINTS else ()
     absent = asked_noun(question) if ABSENCE_ANSWERS else None
     question_tokens = _tokens(question)
+    then = article_focus.article_month(question, retrieved)  # "when this article came out"
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
     overlaps = [
-        _lexical_coverage(weights, _tokens(c.quote) | titles[c.passage]) for c in pool
+        _lexical_coverage(own if article_focus.is_article(retrieved[c.passage]) else weights,
+                          _tokens(c.quote) | titles[c.passage]) for c in pool
     ]
     if cross_lingual is None:  # the caller may know the question's language already
         cross_lingual = max(overlaps) == 0.0 or _foreign(question, lexicon)
@@ -242,7 +238,6 @@ def choose(
                  for c in pool]
     else:
         ranks = overlaps
-    about_article = article_focus.asks_about_article(question, first_turn=not context)
     if about_article:  # "what does the piece say ...": the article's sentences are shortlisted
         ranks = [r + article_focus.ARTICLE_BONUS * article_focus.is_article(retrieved[c.passage])
                  for r, c in zip(ranks, pool)]
@@ -314,13 +309,24 @@ def choose(
         prior = RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) if score else 0.0
         if score and cand.lead and definition:
             prior += LEAD_BONUS
+        elif score and cand.lead and wanted and not fills \
+                and not article_focus.is_article(retrieved[cand.passage]):
+            prior -= lead.OPENING_DEMOTION  # a document's summary is background to a fact
+        if score and then and any(article_focus.speaks_of(then, part) for part in parts):
+            prior += article_focus.ARTICLE_TIME_BONUS
         if score and article_focus.is_article(retrieved[cand.passage]):
             prior += article_focus.ARTICLE_BONUS if about_article else article_focus.ARTICLE_TIE
         scored.append(Candidate(cand.passage, cand.quote, score + prior, score, cand.lead,
                                 cand.parts, fills))
     threshold = min_similarity if cross_lingual else MIN_SCORE
     evidence = max(c.evidence for c in scored)
-    scored = [c for c in scored if c.evidence >= threshold]
+    # Asked what the article says, its sentence of the asked kind need not share the
+    # question's words as much: the reader paraphrases ("squeezed" for "wedged").
+    scored = [c for c in scored if c.evidence >= threshold or (
+        about_article and wanted and not cross_lingual and c.evidence
+        >= article_focus.ARTICLE_MIN_SCORE and article_focus.is_article(retrieved[c.passage]))]
+    if wanted:  # a pair answers only through its sentence that holds what was asked
+        scored = lead.without_borrowed_pairs(scored, lambda s: holds(wanted, s, question))
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
     if not scored:
         near, missing = max(((c, why) for c, why in near_misses if c.evidence >= threshold),
@@ -333,12 +339,14 @@ def choose(
     docs = [r.doc_id for r in retrieved]
     scored.sort(key=lambda c: c.score, reverse=True)
     as_of = ""
-    if LATEST_FOR_NOW and slots.asks_now(question):
+    now = LATEST_FOR_NOW and slots.asks_now(question)
+    if now:
         scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
-        return Extract(_brief(scored, docs), evidence, as_of=as_of)
-    if scored[0].fills and SLOT_OVERRIDES_VETO:
-        return Extract(_brief(scored, docs), evidence, as_of=as_of)  # the parse saw the count
+        return Extract(_brief(scored, docs, now), evidence, as_of=as_of)
+    if (scored[0].fills or about_article and wanted and article_focus.is_article(
+            retrieved[scored[0].passage])) and SLOT_OVERRIDES_VETO:
+        return Extract(_brief(scored, docs, now), evidence, as_of=as_of)  # the parse saw the count
     # The reader judges the sentences that answer about as well as the best: it vetoes when
     # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
     # lead among them, now that the answer shows one or two sentences instead of three.
@@ -354,13 +362,15 @@ def choose(
         order = sorted(range(len(judged)),
                        key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
         scored = [judged[i] for i in order] + scored[len(judged):]
-    return Extract(_brief(scored, docs), evidence, best, as_of=as_of)
+    return Extract(_brief(scored, docs, now), evidence, best, as_of=as_of)
 
 
-def _brief(scored: list[Candidate], docs: list[str] | None = None) -> list[Candidate]:
+def _brief(scored: list[Candidate], docs: list[str] | None = None,
+           now: bool = False) -> list[Candidate]:
     """The lead, and at most one supporting sentence that says something else, does not
     open by pointing back at a sentence not shown, and (SUPPORT_FROM_LEAD_DOCUMENT) comes
-    from the lead's own document (`docs`: each retrieved passage's document)."""
+    from the lead's own document (`docs`: each retrieved passage's document); a leading
+    pair's answering sentence first (lead.py; `now`: the latest-dated one)."""
     picks = [scored[0]]
     sentences = len(scored[0].parts) or 1
     for cand in scored[1:]:
@@ -380,17 +390,7 @@ def _brief(scored: list[Candidate], docs: list[str] | None = None) -> list[Candi
 
         picks.append(cand)
         sentences += len(cand.parts) or 1
-    return picks
-
-
-def _with_antecedent(cand: Candidate, pairs: dict) -> Candidate:
-    """A sentence that opens by pointing back ("It was signed there") is quoted with the
-    sentence before it, which says what it points to."""
-    pair = pairs.get((cand.passage, cand.quote)) if not cand.parts else None
-    if pair is None or not _ANAPHOR.match(cand.quote):
-        return cand
-    return Candidate(cand.passage, pair.quote, cand.score, cand.evidence, pair.lead, pair.parts,
-                     cand.fills)
+    return lead.answering_part_first(picks, scored, slots.latest_date if now else None)
 
 
 def _same_content(a: str, b: str) -> bool:

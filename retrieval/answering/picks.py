@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from retrieval.answering.quotes import passage_quotes
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -28,3 +30,13 @@ class Extract:
     near_miss: Candidate | None = None
     missing: str = ""  # what the sources do not say, in words ("how many peacekeepers ...")
     as_of: str = ""  # for a question about now: the date the lead sentence speaks for
+
+
+def candidates(retrieved) -> list[Candidate]:
+    """Each quotable sentence of each retrieved passage, and each run of two adjacent ones."""
+    return [
+        Candidate(i, quote, 0.0, 0.0, lead, parts)
+        for i, passage in enumerate(retrieved)
+        for quote, lead, parts in passage_quotes(passage.text,
+                                                  passage.metadata.get("position") == 0)
+    ]

@@ -119,10 +119,19 @@ def latest_date(text: str) -> tuple[int, int, int] | None:
     return best
 
 
+# "construction was expected to start after the Nowruz holiday in March 2026" dates a plan,
+# not how things stand: the verb is the complement of one of these.
+_PLANNED = frozenset(("expect", "plan", "schedule", "intend", "aim", "hope", "set", "due",
+                      "propose", "promise"))
+
+
 def _hypothetical(verb) -> bool:
-    return verb is not None and any(
-        c.dep_ == "aux" and c.lower_ in ("would", "will", "shall", "could", "might", "may")
-        for c in verb.children)
+    if verb is None:
+        return False
+    if any(c.dep_ == "aux" and c.lower_ in ("would", "will", "shall", "could", "might", "may")
+           for c in verb.children):
+        return True
+    return verb.dep_ == "xcomp" and verb.head.lemma_.lower() in _PLANNED
 
 
 def as_of_words(key: tuple[int, int, int]) -> str:

@@ -69,8 +69,10 @@ def dates_disagree(claim_doc, docs) -> str | None:
             continue
         for date in _dates_of(mine.text):
             at = [a for d, a in theirs if _same_date(date, d)]
+            events = mine.events or {event}
             if not at or any(next(iter(a.context), a.head) in LIGHT_VERBS
-                             or same_predicate(event, next(iter(a.context), a.head))
+                             or any(same_predicate(e, t) for e in events
+                                    for t in a.events or a.context)
                              for a in at):
                 continue
             elsewhere = any(same_predicate(event, lemma) for lemma in unit_lemmas)

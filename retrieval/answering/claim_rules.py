@@ -9,9 +9,17 @@ from retrieval.answering.lexicon import (
     antonyms,
     entity,
     may_stand_for,
+    opposed,
     same_predicate,
 )
 from retrieval.answering.support import _same_place
+
+# The MiniLM cosine (word_similarity.py) from which a verb of the unit that shares the
+# claim verb's doer or object may stand for it; None turns the paraphrase rule off. Chosen
+# on tests/eval/claims_adversarial.jsonl and claims_fresh.jsonl (docs/claim-check.md).
+VERB_SIMILARITY_MIN: float | None = 0.4
+# Verbs too general to be a paraphrase of anything by similarity alone.
+_NEVER_SIMILAR = LIGHT_VERBS | SPEECH_VERBS
 
 
 def _main_verb(claim_doc):
@@ -66,22 +74,50 @@ def _role_paraphrases(claim_doc, verb, docs) -> list:
     as such before (lexicon.py)."""
     from retrieval.linguistics.clauses import verb_frames
 
+    from retrieval.linguistics.clauses import predicate_name
+
     mine = _role_heads(verb)
-    if not mine[0]:
-        return []
     found = []
     for doc in docs:
         for token, frame in verb_frames(doc):
-            if frame.predicate in LIGHT_VERBS or frame.predicate in antonyms(
-                    verb.lemma_.lower()) or frame.predicate in SPEECH_VERBS:
+            if frame.predicate in LIGHT_VERBS or frame.predicate in SPEECH_VERBS or opposed(
+                    predicate_name(verb), frame.predicate) or opposed(verb.lemma_.lower(),
+                                                                    frame.predicate):
                 continue
             theirs = _role_heads(token)
-            if not theirs[0] or not _overlap(mine[0], theirs[0]):
-                continue
-            if (mine[1] and theirs[1] and _overlap(mine[1], theirs[1])) or (
-                    not mine[1] and not theirs[1] and mine[2] & theirs[2]):
+            if mine[0] and theirs[0] and _overlap(mine[0], theirs[0]) and (
+                    (mine[1] and theirs[1] and _overlap(mine[1], theirs[1])) or (
+                    not mine[1] and not theirs[1] and mine[2] & theirs[2])):
+                found.append(frame)
+            elif _near_in_meaning(predicate_name(verb), frame.predicate, mine, theirs):
                 found.append(frame)
     return found
+
+
+def _near_in_meaning(claimed: str, stated: str, mine, theirs) -> bool:
+    """A verb of the unit near the claim's in meaning (word_similarity.py) that shares its
+    doer or its object and fills no role of it with something else: "Armenia ceased its
+    payments" for "Armenia stopped paying", "the handover was put off" for "was
+    postponed". Listed antonyms never pass (the caller skips them); an unlisted one with
+    the same doer and object would, which is why the similarity must be high."""
+    from retrieval.answering.word_similarity import similarity
+
+    if VERB_SIMILARITY_MIN is None or claimed in _NEVER_SIMILAR or stated in _NEVER_SIMILAR:
+        return False
+    shared = [_overlap(m, t) for m, t in zip(mine[:2], theirs[:2], strict=True) if m and t]
+    if not shared or not all(shared):
+        return False  # no role in common, or one role filled by something else
+    return similarity(claimed, stated) >= VERB_SIMILARITY_MIN
+
+
+def paraphrased_predicates(claim_doc, docs) -> frozenset[tuple[str, str]]:
+    """(claim verb, unit verb) for each verb of the unit that says one of the claim's verbs
+    in other words, by its roles (`_role_paraphrases`)."""
+    from retrieval.linguistics.clauses import predicate_name, verb_frames
+
+    return frozenset((predicate_name(verb), frame.predicate)
+                     for verb, _ in verb_frames(claim_doc)
+                     for frame in _role_paraphrases(claim_doc, verb, docs))
 
 
 def _role_heads(verb) -> tuple[set[str], set[str], set[str]]:
@@ -89,7 +125,10 @@ def _role_heads(verb) -> tuple[set[str], set[str], set[str]]:
     its complement verbs."""
     doer, done, complement = set(), set(), set()
     for child in verb.children:
-        if child.dep_ == "nsubj":
+        if child.dep_ == "nsubj" and child.lower_ in ("who", "which", "that") and \
+                verb.dep_ == "relcl":
+            doer.add(verb.head.lemma_.lower())  # "the statement that ended the war"
+        elif child.dep_ == "nsubj":
             doer.add(child.lemma_.lower())
         elif child.dep_ == "agent":
             doer.update(g.lemma_.lower() for g in child.children if g.dep_ == "pobj")
@@ -152,6 +191,7 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
     peoples = frozenset(t.lower_ for d in (claim_doc, *docs) for t in d
                         if t.ent_type_ in ("NORP", "GPE", "ORG"))
     claim_names = name_words(claim_doc)
+    persons = _persons(claim_doc, *docs)
     for verb, frame in verb_frames(claim_doc):
         # The same verb when the unit has it; a synonym only when it does not (a vaguer
         # "create" elsewhere in the unit must not vouch for a "set up" it contradicts).
@@ -174,7 +214,7 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
                 and not any(f.negated for f in unit_frames):
             return f"its source does not say '{frame.predicate}' did not happen"
         if agreeing and all(_roles_swapped(frame, f, claim_names, unit_names, firm[id(f)],
-                                           peoples)
+                                           peoples, persons)
                             for f in agreeing):
             return f"its source gives '{frame.predicate}' other roles"
         doer = _names_in(frame.subject, claim_names) if _named_subject(verb) else set()
@@ -257,8 +297,32 @@ def _resolved_frames(docs, unknown: set) -> list:
     return frames
 
 
+def _persons(*docs) -> frozenset[tuple[frozenset[str], str]]:
+    """(given names, surname) of each person the parser finds: ({"heydar"}, "aliyev")."""
+    found = set()
+    for doc in docs:
+        for ent in doc.ents:
+            words = [t.lower_ for t in ent if t.is_alpha]
+            if ent.label_ == "PERSON" and len(words) >= 2:
+                found.add((frozenset(words[:-1]), words[-1]))
+    return frozenset(found)
+
+
+def _namesake(mine: frozenset[str], theirs: frozenset[str], persons) -> bool:
+    """Does the unit's role hold another person of the claim's surname, and not the claim's
+    ("Ilham Aliyev succeeded his father Heydar Aliyev" for "Heydar Aliyev succeeded ...")?
+    A shared surname is not the same doer."""
+    for given, surname in persons:
+        if surname in mine and given <= mine and not given <= theirs and any(
+                other_surname == surname and other != given and other <= theirs
+                for other, other_surname in persons):
+            return True
+    return False
+
+
 def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
-                   firm_subject: bool = True, peoples: frozenset[str] = frozenset()) -> bool:
+                   firm_subject: bool = True, peoples: frozenset[str] = frozenset(),
+                   persons=frozenset()) -> bool:
     """Does the unit put the claim's subject, object or recipient in another role, or fill
     that role with another name it also holds ("Peskov described" for "Zakharova
     described" in a unit naming both; "appointed Kiselyov" for "appointed Simonyan")?"""
@@ -268,6 +332,8 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
         if not mine or not theirs or _acronym_for(mine, theirs) or _acronym_for(theirs, mine):
             continue  # "the EU" for "the European Union"
         my_names, their_names = _names_in(mine, claim_names), _names_in(theirs, unit_names)
+        if _overlap(mine, theirs) and _namesake(mine, theirs, persons):
+            return True
         if _overlap(mine, theirs):
             # A shared common noun is not the same doer when the peoples differ:
             # "Azerbaijani forces captured" against "Armenian forces captured". (Only the

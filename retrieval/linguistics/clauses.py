@@ -169,6 +169,8 @@ class Attachment:
     text: str
     head: str  # the lemma of the noun counted, or of the verb dated
     context: frozenset[str]  # lemmas of the head's phrase (modifiers, compounds)
+    # For a date: the verbs the dated verb is part of (see `_sharing_verbs`).
+    events: frozenset[str] = frozenset()
 
 
 def number_attachments(span: Span | Doc) -> list[Attachment]:
@@ -222,7 +224,34 @@ def date_attachments(span: Span | Doc) -> list[Attachment]:
         if verb is None:
             continue
         found.append(Attachment(text=entity.text, head=verb.lemma_.lower(),
-                                context=frozenset([_predicate_name(verb)])))
+                                context=frozenset([_predicate_name(verb)]),
+                                events=frozenset(_predicate_name(v)
+                                                 for v in _sharing_verbs(verb))))
+    return found
+
+
+def _sharing_verbs(verb: Token) -> list[Token]:
+    """The verbs a date on `verb` also dates: the verb a complement completes ("stopped
+    paying in May 2024": the stopping), the first of coordinated verbs ("suspended X or
+    directed at the EU, on 2 March 2022": the parser hangs the date on the last), and the
+    verb whose object a participle modifies ("signed the statement brokered by Russia on
+    9-10 November": the parser hangs the date on the participle)."""
+    found = [verb]
+    node = verb
+    for _ in range(4):
+        if node.dep_ == "xcomp" and node.head.pos_ in ("VERB", "AUX"):
+            node = node.head
+        elif node.dep_ == "conj" and node.head.pos_ in ("VERB", "AUX") and not any(
+                c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass") for c in node.children):
+            # Only a bare participle shares the date: "and was buried on 1 September" or
+            # "and the town fell on 3 April" is another event with its own date.
+            node = node.head
+        elif node.dep_ == "acl" and node.tag_ == "VBN" and node.head.dep_ in (
+                "dobj", "nsubjpass") and node.head.head.pos_ == "VERB":
+            node = node.head.head
+        else:
+            break
+        found.append(node)
     return found
 
 
@@ -333,6 +362,19 @@ def _relative_subject(verb: Token) -> list[Token]:
            for c in verb.children):
         return [verb.head]
     return []
+
+
+def without_capital_opener(text: str) -> str:
+    """The sentence with its first word in lower case when the parse reads it as an
+    ordinary word ("Starting on 30 August 2022, traffic ..."): a capital that only opens a
+    sentence names no one, and the fact check would look for it as a name."""
+    doc = parse(text)
+    first = next((t for t in doc if not t.is_punct and not t.is_space), None)
+    if first is None or not first.text[:1].isupper() or first.ent_type_ or first.pos_ in (
+            "PROPN", "NOUN", "ADJ", "NUM", "X") or first.text.isupper():
+        return text
+    i = first.idx
+    return text[:i] + text[i].lower() + text[i + 1:]
 
 
 def predicate_name(verb: Token) -> str:

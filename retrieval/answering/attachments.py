@@ -69,6 +69,10 @@ def dates_disagree(claim_doc, docs) -> str | None:
             continue
         for date in _dates_of(mine.text):
             at = [a for d, a in theirs if _same_date(date, d)]
+            # The unit gives the claim's very day to an event: a coarser date elsewhere
+            # ("in September 2022") does not date the claim's event to that day.
+            exact = [a for d, a in theirs if d == date]
+            at = exact or at
             events = mine.events or {event}
             if not at or any(next(iter(a.context), a.head) in LIGHT_VERBS
                              or any(same_predicate(e, t) for e in events
@@ -99,6 +103,10 @@ def _dates_a_noun(doc, written: str) -> bool:
 @lru_cache(maxsize=4096)
 def _dates_of(written: str) -> tuple[tuple[int | None, int | None, int | None], ...]:
     dates = extract_dates(written)
+    # "23 September 1991" is read as that day and as September 1991; the month alone
+    # would match any other day of it ("21 September 1991"): keep the most precise.
+    dates = {d for d in dates if d[2] is not None or not any(
+        o[:2] == d[:2] and o[2] is not None for o in dates)}
     if dates:
         return tuple(sorted(dates, key=str))
     years = re.findall(r"\b(1[89]\d\d|20\d\d)\b", written)

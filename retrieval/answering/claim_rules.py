@@ -371,9 +371,13 @@ def _overlap(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> bool
                or _same_place(entity(x), entity(y)) for x in a for y in b)
 
 
+# Words that say "and no other": "led by Russia alone", "the sole mediator".
+_EXCLUSIVE = frozenset(["only", "alone", "solely", "exclusively", "sole"])
+
+
 def only_missing(claim_doc, docs) -> str | None:
-    if any(t.lower_ == "only" for t in claim_doc) and not any(
-            t.lower_ == "only" for d in docs for t in d):
+    if any(t.lower_ in _EXCLUSIVE for t in claim_doc) and not any(
+            t.lower_ in _EXCLUSIVE for d in docs for t in d):
         return "its source does not say 'only'"
     return None
 

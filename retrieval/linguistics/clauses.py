@@ -93,7 +93,9 @@ def phrase_words(token: Token, conjuncts: bool = True) -> frozenset[str]:
     stack = [token]
     while stack:
         node = stack.pop()
-        if node.pos_ in _CONTENT_POS:
+        # "The Karabakh Armenian authorities in Stepanakert (Khankendi in Azerbaijani)":
+        # what brackets add is another name or a translation, not who the phrase is.
+        if node.pos_ in _CONTENT_POS and not (node is not token and _in_brackets(node)):
             words.add(node.lemma_.lower())
         for child in node.children:
             # A relative clause or an apposition's own verb is another statement.
@@ -103,6 +105,16 @@ def phrase_words(token: Token, conjuncts: bool = True) -> frozenset[str]:
                 continue
             stack.append(child)
     return frozenset(words)
+
+
+def _in_brackets(token: Token) -> bool:
+    """Is the token inside round brackets opened in its sentence?"""
+    depth = 0
+    for t in token.sent:
+        if t.i >= token.i:
+            break
+        depth += (t.text == "(") - (t.text == ")")
+    return depth > 0
 
 
 def _predicate_name(verb: Token) -> str:
@@ -182,7 +194,7 @@ def number_attachments(span: Span | Doc) -> list[Attachment]:
     found = []
     for token in span:
         # A cardinal (tag CD), not an ordinal ("Second Karabakh War") or part of a date.
-        if token.tag_ != "CD" or token.ent_type_ in ("DATE", "TIME"):
+        if token.tag_ != "CD" or token.ent_type_ in ("DATE", "TIME") and not _duration(token):
             continue
         head = token.head
         if token.dep_ in ("nummod", "quantmod", "compound") and head.pos_ in ("NOUN", "PROPN"):
@@ -200,6 +212,17 @@ def number_attachments(span: Span | Doc) -> list[Attachment]:
         found.append(Attachment(text=token.text, head=noun.lemma_.lower(),
                                 context=phrase_words(noun, conjuncts=False) - {token.lemma_.lower()}))
     return found
+
+
+_TIME_UNITS = frozenset(["second", "minute", "hour", "day", "week", "month", "year",
+                         "decade", "century"])
+
+
+def _duration(token: Token) -> bool:
+    """ "after 28 days on the road": a number of days counts them like any noun (spaCy
+    labels it a DATE, but no calendar date holds it)."""
+    return token.dep_ == "nummod" and token.head.lemma_.lower() in _TIME_UNITS and \
+        token.text[:1].isdigit()  # written in figures, as the fact check looks for it
 
 
 def governing_verb(token: Token) -> Token | None:

@@ -15,6 +15,7 @@ from tests.test_claim_meaning import kept
 CSTO_PAYMENTS = "Armenia stopped paying into the CSTO budget in May 2024"
 FOUR_DAY_WAR = "Azerbaijan gained a small amount of ground"
 UZBEKISTAN = "Uzbekistan rejoined the CSTO in 2006"
+RESOLUTION_822 = "After Kalbajar fell, the UN Security Council unanimously adopted"
 MI24 = "Also on 9 November, an Azerbaijani unit shot down"
 EU_BAN = "The Council of the European Union suspended the broadcasting of Sputnik and RT"
 CEASEFIRE_2020 = "Aliyev signed the Russian-brokered ceasefire statement"
@@ -34,6 +35,18 @@ HANDOVER = "Kalbajar's handover was postponed at Armenia's request"
     # a listed antonym (here a new one) vetoes a verb that shares the claim's roles
     ("In the Four-Day War Azerbaijan lost a small amount of ground [1].",
      "In the Four-Day War Azerbaijan gained a small amount of ground [1].", (FOUR_DAY_WAR,)),
+    # a verb sharing the claim's roles is no paraphrase when it is a synonym of the claim
+    # verb's antonym ("adopted": "approved", the antonym of "rejected")
+    ("After Kalbajar fell, the UN Security Council rejected Resolution 822 on 30 April "
+     "1993 [1].",
+     "After Kalbajar fell, the UN Security Council adopted Resolution 822 on 30 April 1993 "
+     "[1].", (RESOLUTION_822,)),
+    ("In October 2017 Twitter began accepting advertising from RT and Sputnik [1].",
+     "In October 2017 Twitter stopped accepting advertising from RT and Sputnik [1].",
+     ("In October 2017 Twitter stopped accepting advertising",)),
+    ("The UN General Assembly refused the CSTO observer status in 2004 [1].",
+     "The UN General Assembly granted the CSTO observer status in 2004 [1].",
+     ("The UN General Assembly granted the CSTO observer status in 2004",)),
     # "rejoin" is "join" again: the antonym of "leave"
     ("Uzbekistan left the CSTO in 2006 [1].",
      "Uzbekistan rejoined the CSTO in 2006 [1].", (UZBEKISTAN,)),
@@ -45,7 +58,8 @@ HANDOVER = "Kalbajar's handover was postponed at Armenia's request"
     # a conjoined verb with its own auxiliary has its own date
     ("Stanislav Tarasov died on 1 September 2025 [1].",
      "Stanislav Tarasov was buried near Moscow on 1 September 2025 [1].", (TARASOV_DEATH,)),
-    # a date at its own precision: "23 September 1991" is not matched as "September 1991"
+    # the claim's day given to another event in the unit ("a referendum on 21 September
+    # 1991"), the claim's event to another day; "September 1991" does not join them
     ("Armenia formally declared independence on 21 September 1991 [1].",
      "Armenia formally declared independence on 23 September 1991 [1].", (INDEPENDENCE,)),
     ("The International Criminal Court issued an arrest warrant for Vladimir Putin on "
@@ -53,6 +67,7 @@ HANDOVER = "Kalbajar's handover was postponed at Armenia's request"
      "The International Criminal Court issued an arrest warrant for Vladimir Putin on "
      "17 March 2023 [1].", (ICC,)),
     # the claim's very day given to another event: "in September 2022" does not date it
+    # (only "hosted" is in the unit; "phoned" is dated to that day)
     ("Blinken hosted Mirzoyan and Bayramov on 13 September 2022 [1].",
      "Blinken phoned Ilham Aliyev on 13 September 2022 [1].", (BLINKEN_TALKS,)),
     # a namesake is not the same doer
@@ -114,3 +129,24 @@ def test_word_similarity_comes_from_the_packaged_embedder():
 
     assert similarity("cease", "cease") == 1.0
     assert similarity("cease", "stop") > similarity("cease", "capture")
+
+
+def test_a_synonym_of_an_antonym_is_no_paraphrase_by_roles():
+    """ "adopted" shares "rejected"'s doer and object, and is a synonym of its antonym
+    "approve": it must not stand for it (the bench showed the false claim with a
+    neighbouring passage when it did)."""
+    from retrieval.linguistics import parse
+
+    claim = parse("The UN Security Council rejected Resolution 822 on 30 April 1993.")
+    unit = parse("After Kalbajar fell, the UN Security Council unanimously adopted "
+                 "Resolution 822 on 30 April 1993.")
+    verb = next(t for t in claim if t.lower_ == "rejected")
+    assert claim_rules._role_paraphrases(claim, verb, [unit]) == []
+
+
+def test_a_day_is_not_matched_by_its_month_alone():
+    """ "23 September 1991" is that day, not also "September 1991", which any other day of
+    the month would match (the date rule then found "declared" on 21 September)."""
+    from retrieval.answering.attachments import _dates_of
+
+    assert _dates_of("23 September 1991") == ((1991, 9, 23),)

@@ -26,12 +26,15 @@ _embedder = None
 
 
 def _model():
+    """The process's MiniLM: the one retrieval already loaded when there is one (`ask`
+    and the bot load it before any claim is checked), else one of our own."""
     global _embedder
     with _lock:
         if _embedder is None:
-            from retrieval.index.embeddings import MiniLMEmbeddings
+            from retrieval.index.embeddings import _SHARED, MiniLMEmbeddings
 
-            _embedder = MiniLMEmbeddings(threads=1)
+            _embedder = next((e for e in _SHARED.values() if isinstance(e, MiniLMEmbeddings)),
+                             None) or MiniLMEmbeddings(threads=1)
         return _embedder
 
 

@@ -150,3 +150,15 @@ def test_a_day_is_not_matched_by_its_month_alone():
     from retrieval.answering.attachments import _dates_of
 
     assert _dates_of("23 September 1991") == ((1991, 9, 23),)
+
+
+def test_a_conjoined_verb_in_its_own_tense_keeps_its_own_date():
+    """Only a bare participle shares the first verb's date: in a real timeline line,
+    "declares independence on 23 September" is not also the referendum's "holds"."""
+    from retrieval.linguistics import date_attachments, parse
+    from tests.test_claim_meaning import passage
+
+    line = next(line for line in passage("**21–23 September 1991**").splitlines()
+                if line.startswith("- **21–23 September 1991**"))
+    dated = {a.text: a.events for a in date_attachments(parse(line))}
+    assert dated["23 September"] == {"declare"}

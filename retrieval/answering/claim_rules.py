@@ -70,11 +70,10 @@ def _role_paraphrases(claim_doc, verb, docs) -> list:
     Aliyev", "a referendum removed term limits" for "term limits were abolished by a
     referendum"), or, with no object, the same doer and the same complement verb ("conceded
     that ... did not use" for "admitted that ... did not use"). No list has every synonym;
-    the roles say which verb of the unit the claim's verb stands for. Antonyms are checked
-    as such before (lexicon.py)."""
-    from retrieval.linguistics.clauses import verb_frames
-
-    from retrieval.linguistics.clauses import predicate_name
+    the roles say which verb of the unit the claim's verb stands for; or a verb near the
+    claim's in meaning that shares a role (`_near_in_meaning`). An antonym, or a synonym of
+    one ("adopted" for "rejected"), is never a paraphrase (lexicon.opposed)."""
+    from retrieval.linguistics.clauses import predicate_name, verb_frames
 
     mine = _role_heads(verb)
     found = []
@@ -85,11 +84,11 @@ def _role_paraphrases(claim_doc, verb, docs) -> list:
                                                                     frame.predicate):
                 continue
             theirs = _role_heads(token)
-            if mine[0] and theirs[0] and _overlap(mine[0], theirs[0]) and (
-                    (mine[1] and theirs[1] and _overlap(mine[1], theirs[1])) or (
-                    not mine[1] and not theirs[1] and mine[2] & theirs[2])):
-                found.append(frame)
-            elif _near_in_meaning(predicate_name(verb), frame.predicate, mine, theirs):
+            same_roles = mine[0] and theirs[0] and _overlap(mine[0], theirs[0]) and (
+                (mine[1] and theirs[1] and _overlap(mine[1], theirs[1])) or (
+                    not mine[1] and not theirs[1] and mine[2] & theirs[2]))
+            if same_roles or _near_in_meaning(predicate_name(verb), frame.predicate, mine,
+                                              theirs):
                 found.append(frame)
     return found
 
@@ -97,8 +96,8 @@ def _role_paraphrases(claim_doc, verb, docs) -> list:
 def _near_in_meaning(claimed: str, stated: str, mine, theirs) -> bool:
     """A verb of the unit near the claim's in meaning (word_similarity.py) that shares its
     doer or its object and fills no role of it with something else: "Armenia ceased its
-    payments" for "Armenia stopped paying", "the handover was put off" for "was
-    postponed". Listed antonyms never pass (the caller skips them); an unlisted one with
+    payments" for "Armenia stopped paying", "a convoy set off from Yerevan" for "a convoy
+    left Yerevan". Listed antonyms never pass (the caller skips them); an unlisted one with
     the same doer and object would, which is why the similarity must be high."""
     from retrieval.answering.word_similarity import similarity
 

@@ -264,10 +264,12 @@ def _sharing_verbs(verb: Token) -> list[Token]:
     for _ in range(4):
         if node.dep_ == "xcomp" and node.head.pos_ in ("VERB", "AUX"):
             node = node.head
-        elif node.dep_ == "conj" and node.head.pos_ in ("VERB", "AUX") and not any(
-                c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass") for c in node.children):
-            # Only a bare participle shares the date: "and was buried on 1 September" or
-            # "and the town fell on 3 April" is another event with its own date.
+        elif node.dep_ == "conj" and node.tag_ in ("VBN", "VBG") and node.head.pos_ in (
+                "VERB", "AUX") and not any(c.dep_ in ("nsubj", "nsubjpass", "aux", "auxpass")
+                                           for c in node.children):
+            # Only a bare participle shares the date: "and was buried on 1 September", "and
+            # the town fell on 3 April" or "and declares independence on 23 September" is
+            # another event with its own date.
             node = node.head
         elif node.dep_ == "acl" and node.tag_ == "VBN" and node.head.dep_ in (
                 "dobj", "nsubjpass") and node.head.head.pos_ == "VERB":

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from retrieval.answering import claim_rules
+from retrieval.answering import verb_paraphrase
 from tests.test_claim_meaning import kept
 
 CSTO_PAYMENTS = "Armenia stopped paying into the CSTO budget in May 2024"
@@ -113,7 +113,7 @@ def test_similar_verbs_need_the_similarity(monkeypatch):
     """ "ceased" for "stopped" is kept by the similarity, not by a list: with it off, the
     sentence is dropped."""
     sentence = "In May 2024 Armenia ceased its payments to the CSTO budget [1]."
-    monkeypatch.setattr(claim_rules, "VERB_SIMILARITY_MIN", None)
+    monkeypatch.setattr(verb_paraphrase, "VERB_SIMILARITY_MIN", None)
     assert not kept(sentence, CSTO_PAYMENTS)
 
 
@@ -141,7 +141,7 @@ def test_a_synonym_of_an_antonym_is_no_paraphrase_by_roles():
     unit = parse("After Kalbajar fell, the UN Security Council unanimously adopted "
                  "Resolution 822 on 30 April 1993.")
     verb = next(t for t in claim if t.lower_ == "rejected")
-    assert claim_rules._role_paraphrases(claim, verb, [unit]) == []
+    assert verb_paraphrase.role_paraphrases(claim, verb, [unit]) == []
 
 
 def test_a_day_is_not_matched_by_its_month_alone():

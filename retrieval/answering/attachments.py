@@ -179,7 +179,7 @@ def named_attachments_disagree(claim_doc, docs) -> str | None:
     the unit says "its land border with Armenia" and has Azerbaijan after no "with". (A
     name the unit puts after the same preposition elsewhere may belong to a list the parse
     split: "the capture of Zangilan ... and of Gubadli".)"""
-    from retrieval.answering.claim_rules import _overlap
+    from retrieval.answering.role_words import _overlap
 
     theirs = [t for d in docs for t in _named_attachments(d)]
     # prepositions of a coordinated list ("and of Gubadli": a conjunct, not a modifier)

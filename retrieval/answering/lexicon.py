@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 
 # Verb pairs that one claim check found to say the same event by their roles
-# (claim_rules._role_paraphrases): every rule of that check reads them as synonyms, so the
+# (verb_paraphrase.role_paraphrases): every rule of that check reads them as synonyms, so the
 # date rule does not take "postponed on ..." for another event than "put off on ...".
 _ALIGNED: ContextVar[frozenset[tuple[str, str]]] = ContextVar("aligned", default=frozenset())
 

@@ -198,8 +198,8 @@ def disagreement(claim: str, sentences: Sequence[str], source: str = "") -> str 
 
     claim_doc = parse(claim)
     docs = parse_all(list(sentences))
-    from retrieval.answering.claim_rules import paraphrased_predicates
     from retrieval.answering.lexicon import aligned_predicates
+    from retrieval.answering.verb_paraphrase import paraphrased_predicates
 
     with aligned_predicates(paraphrased_predicates(claim_doc, docs)):
         return _first_disagreement(claim_doc, docs, source)

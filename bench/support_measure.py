@@ -2,6 +2,7 @@
 
     python -m bench.support_measure [--claims tests/eval/support_claims.jsonl]
     python -m bench.support_measure --adversarial [tests/eval/claims_adversarial.jsonl]
+    python -m bench.support_measure --claims NEW_SET.jsonl     # rows with "kind": as --adversarial
 
 Each line of the claims file names a passage of the corpus (a paragraph holding `anchor`)
 and a sentence a model might write citing it, with whether the passage supports it. Prints,
@@ -15,6 +16,11 @@ gives false claims shown and true paraphrases kept per split. The default file i
 tuning set (its session-5 held-out rows were published, so they are tuning rows now);
 tests/eval/claims_fresh.jsonl (split "fresh") was written blind by someone who had not seen
 the checker and was run once on the frozen checker (docs/claim-check.md).
+
+A --claims file whose rows carry "kind" ({"claim", "supported", "kind", "anchor", "split"},
+anchor an exact corpus substring, as tests/eval/claims_fresh.jsonl) is run as --adversarial:
+a new blind set needs no other flag. An anchor found in no corpus paragraph stops the run
+with the row's number (a typo would otherwise measure the wrong passage).
 """
 
 from __future__ import annotations
@@ -48,6 +54,19 @@ def corpus_paragraphs(corpus: Path) -> list[tuple[str, str]]:
     return rows
 
 
+def _has_kinds(path: Path) -> bool:
+    """Is this a claims file of answer sentences by kind (the adversarial format)?"""
+    first = next((line for line in path.read_text().splitlines() if line.strip()), "{}")
+    return "kind" in json.loads(first)
+
+
+def _paragraph_of(anchor: str, paragraphs: list[tuple[str, str]], line: int) -> int:
+    found = next((i for i, (_, p) in enumerate(paragraphs) if anchor in p), None)
+    if found is None:
+        raise SystemExit(f"line {line}: anchor not in any corpus paragraph: {anchor[:80]!r}")
+    return found
+
+
 def overlap_half(claim: str, passage: str) -> float:
     """The check this project used before issue 12: share of words found, kept at 0.5."""
     tokens = set(tokenize(claim))
@@ -67,8 +86,9 @@ def main() -> None:
     paragraphs = corpus_paragraphs(Path(args.corpus))
     index = FtsIndex.build([str(i) for i in range(len(paragraphs))],
                                [p for _, p in paragraphs])
-    if args.adversarial:
-        adversarial(Path(args.adversarial), paragraphs, index, args.split, args.show)
+    if args.adversarial or _has_kinds(Path(args.claims)):
+        adversarial(Path(args.adversarial or args.claims), paragraphs, index, args.split,
+                    args.show)
         return
     scorers = {"lexical": lexical_scorer(), "lexical-idf": lexical_scorer(index.idf)}
     if args.embed:
@@ -142,21 +162,21 @@ def adversarial(path: Path, paragraphs: list[tuple[str, str]], index: FtsIndex,
     from retrieval.answering.citations import verify_generated
     from retrieval.models import Retrieved
 
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line]
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     tally: dict[tuple[str, bool], list[int]] = {}
     by_kind: dict[tuple[str, bool], list[int]] = {}
-    for row in rows:
-        if split and row["split"] != split:
+    for line, row in enumerate(rows, 1):
+        if split and row.get("split") != split:
             continue
         anchors = [row["anchor"]] + ([row["anchor2"]] if row.get("anchor2") else [])
-        chosen = [next(i for i, (_, p) in enumerate(paragraphs) if a in p) for a in anchors]
+        chosen = [_paragraph_of(a, paragraphs, line) for a in anchors]
         near = [int(i) for i, _ in index.search(row["claim"], k + 2) if int(i) not in chosen]
         chosen += near[: k - len(chosen)]
         retrieved = [Retrieved(chunk_id=str(i), doc_id=str(i), text=paragraphs[i][1],
                                score=1.0, metadata={}) for i in chosen]
         verified = verify_generated(row["claim"], retrieved)
         shown = verified.kept > 0
-        for key, store in (((row["split"], row["supported"]), tally),
+        for key, store in (((row.get("split", "all"), row["supported"]), tally),
                            ((row["kind"], row["supported"]), by_kind)):
             counts = store.setdefault(key, [0, 0])
             counts[0] += shown
@@ -165,17 +185,23 @@ def adversarial(path: Path, paragraphs: list[tuple[str, str]], index: FtsIndex,
             why = "; ".join(r for _, r in verified.dropped) or verified.text + " | " + " | ".join(
                 f"{how}: {c.quote}" for c, (_, how) in zip(verified.citations,
                                                         verified.attributed or [("", "cited")]))
-            print(f"  {'MISSED' if row['supported'] else 'SHOWN'} [{row['split']}/{row['kind']}] "
+            print(f"  {'MISSED' if row['supported'] else 'SHOWN'} "
+                  f"[{row.get('split', 'all')}/{row['kind']}] "
                   f"{row['claim']}\n      -> {why[:200]}")
     print(f"\n{path.name}: whole checker (verify_generated), k={k}\n")
     print("| split | false claims shown | true paraphrases kept |\n|---|---|---|")
     for name in sorted({s for s, _ in tally}, key=lambda s: s != "tune"):
         false, true = tally.get((name, False), [0, 0]), tally.get((name, True), [0, 0])
-        print(f"| {name} | {false[0]}/{false[1]} | {true[0]}/{true[1]} |")
+        print(f"| {name} | {_rate(false)} | {_rate(true)} |")
     print("\n| kind | false shown | true kept |\n|---|---|---|")
     for kind in sorted({k for k, _ in by_kind}):
         false, true = by_kind.get((kind, False), [0, 0]), by_kind.get((kind, True), [0, 0])
-        print(f"| {kind} | {false[0]}/{false[1]} | {true[0]}/{true[1]} |")
+        print(f"| {kind} | {_rate(false)} | {_rate(true)} |")
+
+
+def _rate(counts: list[int]) -> str:
+    shown, total = counts
+    return f"{shown}/{total} ({100 * shown / total:.0f}%)" if total else "0/0"
 
 
 if __name__ == "__main__":

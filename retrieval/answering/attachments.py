@@ -69,8 +69,14 @@ def dates_disagree(claim_doc, docs) -> str | None:
             continue
         for date in _dates_of(mine.text):
             at = [a for d, a in theirs if _same_date(date, d)]
+            # The unit gives the claim's very day to an event: a coarser date elsewhere
+            # ("in September 2022") does not date the claim's event to that day.
+            exact = [a for d, a in theirs if d == date]
+            at = exact or at
+            events = mine.events or {event}
             if not at or any(next(iter(a.context), a.head) in LIGHT_VERBS
-                             or same_predicate(event, next(iter(a.context), a.head))
+                             or any(same_predicate(e, t) for e in events
+                                    for t in a.events or a.context)
                              for a in at):
                 continue
             elsewhere = any(same_predicate(event, lemma) for lemma in unit_lemmas)
@@ -97,6 +103,10 @@ def _dates_a_noun(doc, written: str) -> bool:
 @lru_cache(maxsize=4096)
 def _dates_of(written: str) -> tuple[tuple[int | None, int | None, int | None], ...]:
     dates = extract_dates(written)
+    # "23 September 1991" is read as that day and as September 1991; the month alone
+    # would match any other day of it ("21 September 1991"): keep the most precise.
+    dates = {d for d in dates if d[2] is not None or not any(
+        o[:2] == d[:2] and o[2] is not None for o in dates)}
     if dates:
         return tuple(sorted(dates, key=str))
     years = re.findall(r"\b(1[89]\d\d|20\d\d)\b", written)
@@ -169,7 +179,7 @@ def named_attachments_disagree(claim_doc, docs) -> str | None:
     the unit says "its land border with Armenia" and has Azerbaijan after no "with". (A
     name the unit puts after the same preposition elsewhere may belong to a list the parse
     split: "the capture of Zangilan ... and of Gubadli".)"""
-    from retrieval.answering.claim_rules import _overlap
+    from retrieval.answering.role_words import _overlap
 
     theirs = [t for d in docs for t in _named_attachments(d)]
     # prepositions of a coordinated list ("and of Gubadli": a conjunct, not a modifier)

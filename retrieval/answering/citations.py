@@ -224,13 +224,14 @@ def verify_generated(text: str, retrieved: list[Retrieved],
         if not claim.cited and claim.text.endswith(":"):
             continue  # "Here is what the sources say:" introduces, it claims nothing
         checked = [_checkable(retrieved[n - 1]) for n in valid]
-        why, said_by = _unsupported(claim.text, checked, scorer, min_content) if valid else (
+        claimed = _as_checked(claim.text)
+        why, said_by = _unsupported(claimed, checked, scorer, min_content) if valid else (
             "cites no retrieved source", {})
         if why is None:
             supporting = [valid[i] for i in said_by]
             quotes = {valid[i]: said for i, said in said_by.items()}
         else:
-            found, said = attribute_with_quote(claim.text, retrieved, scorer)
+            found, said = attribute_with_quote(claimed, retrieved, scorer)
             if found is None:
                 result.dropped.append((claim.text, why))
                 if opened_with_decline:
@@ -257,6 +258,14 @@ def verify_generated(text: str, retrieved: list[Retrieved],
     result.text = " ".join(kept)
     result.kept = len(kept)
     return result
+
+
+def _as_checked(claim: str) -> str:
+    """The claim as the checks read it: a sentence-opening capital that the parse reads as
+    an ordinary word is no name to look for."""
+    from retrieval.linguistics.clauses import without_capital_opener
+
+    return without_capital_opener(claim) if _has_words(claim) else claim
 
 
 def _unsupported(claim: str, passages: Sequence[str], scorer: ContentScorer,

@@ -7,11 +7,11 @@ from retrieval.answering.lexicon import (
     LIGHT_VERBS,
     SPEECH_VERBS,
     antonyms,
-    entity,
     may_stand_for,
     same_predicate,
 )
-from retrieval.answering.support import _same_place
+from retrieval.answering.role_words import _acronym_for, _overlap
+from retrieval.answering.verb_paraphrase import role_paraphrases
 
 
 def _main_verb(claim_doc):
@@ -51,53 +51,9 @@ def predicate_missing(claim_doc, docs) -> str | None:
             if token.pos_ in ("VERB", "NOUN", "ADJ") and any(
                     same_predicate(w, predicate_name(token)) for w in wanted):
                 return None
-    if _role_paraphrases(claim_doc, root, docs):
+    if role_paraphrases(claim_doc, root, docs):
         return None
     return f"its source does not say '{lemma}'"
-
-
-def _role_paraphrases(claim_doc, verb, docs) -> list:
-    """The unit's frames that say the claim verb's event in another verb: the same doer
-    and the same object, head for head ("Blinken phoned Aliyev" for "Blinken called
-    Aliyev", "a referendum removed term limits" for "term limits were abolished by a
-    referendum"), or, with no object, the same doer and the same complement verb ("conceded
-    that ... did not use" for "admitted that ... did not use"). No list has every synonym;
-    the roles say which verb of the unit the claim's verb stands for. Antonyms are checked
-    as such before (lexicon.py)."""
-    from retrieval.linguistics.clauses import verb_frames
-
-    mine = _role_heads(verb)
-    if not mine[0]:
-        return []
-    found = []
-    for doc in docs:
-        for token, frame in verb_frames(doc):
-            if frame.predicate in LIGHT_VERBS or frame.predicate in antonyms(
-                    verb.lemma_.lower()) or frame.predicate in SPEECH_VERBS:
-                continue
-            theirs = _role_heads(token)
-            if not theirs[0] or not _overlap(mine[0], theirs[0]):
-                continue
-            if (mine[1] and theirs[1] and _overlap(mine[1], theirs[1])) or (
-                    not mine[1] and not theirs[1] and mine[2] & theirs[2]):
-                found.append(frame)
-    return found
-
-
-def _role_heads(verb) -> tuple[set[str], set[str], set[str]]:
-    """The head lemmas of a verb's doer and object (active or passive), and the lemmas of
-    its complement verbs."""
-    doer, done, complement = set(), set(), set()
-    for child in verb.children:
-        if child.dep_ == "nsubj":
-            doer.add(child.lemma_.lower())
-        elif child.dep_ == "agent":
-            doer.update(g.lemma_.lower() for g in child.children if g.dep_ == "pobj")
-        elif child.dep_ in ("dobj", "nsubjpass"):
-            done.add(child.lemma_.lower())
-        elif child.dep_ in ("ccomp", "xcomp"):
-            complement.add(child.lemma_.lower())
-    return doer - {"it", "they", "he", "she", "who", "which", "that"}, done, complement
 
 
 def argument_missing(claim_doc, docs) -> str | None:
@@ -152,12 +108,13 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
     peoples = frozenset(t.lower_ for d in (claim_doc, *docs) for t in d
                         if t.ent_type_ in ("NORP", "GPE", "ORG"))
     claim_names = name_words(claim_doc)
+    persons = _persons(claim_doc, *docs)
     for verb, frame in verb_frames(claim_doc):
         # The same verb when the unit has it; a synonym only when it does not (a vaguer
         # "create" elsewhere in the unit must not vouch for a "set up" it contradicts).
         same = [f for f in unit_frames if f.predicate == frame.predicate] or \
             [f for f in unit_frames if same_predicate(frame.predicate, f.predicate)] or \
-            [f for f in unit_frames if f in _role_paraphrases(claim_doc, verb, docs)]
+            [f for f in unit_frames if f in role_paraphrases(claim_doc, verb, docs)]
         # An antonym flips the claim when it is said of the same thing: "started operating"
         # is not contradicted by "ended its mandate".
         opposite = [f for f in unit_frames
@@ -174,7 +131,7 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
                 and not any(f.negated for f in unit_frames):
             return f"its source does not say '{frame.predicate}' did not happen"
         if agreeing and all(_roles_swapped(frame, f, claim_names, unit_names, firm[id(f)],
-                                           peoples)
+                                           peoples, persons)
                             for f in agreeing):
             return f"its source gives '{frame.predicate}' other roles"
         doer = _names_in(frame.subject, claim_names) if _named_subject(verb) else set()
@@ -257,8 +214,32 @@ def _resolved_frames(docs, unknown: set) -> list:
     return frames
 
 
+def _persons(*docs) -> frozenset[tuple[frozenset[str], str]]:
+    """(given names, surname) of each person the parser finds: ({"heydar"}, "aliyev")."""
+    found = set()
+    for doc in docs:
+        for ent in doc.ents:
+            words = [t.lower_ for t in ent if t.is_alpha]
+            if ent.label_ == "PERSON" and len(words) >= 2:
+                found.add((frozenset(words[:-1]), words[-1]))
+    return frozenset(found)
+
+
+def _namesake(mine: frozenset[str], theirs: frozenset[str], persons) -> bool:
+    """Does the unit's role hold another person of the claim's surname, and not the claim's
+    ("Ilham Aliyev succeeded his father Heydar Aliyev" for "Heydar Aliyev succeeded ...")?
+    A shared surname is not the same doer."""
+    for given, surname in persons:
+        if surname in mine and given <= mine and not given <= theirs and any(
+                other_surname == surname and other != given and other <= theirs
+                for other, other_surname in persons):
+            return True
+    return False
+
+
 def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
-                   firm_subject: bool = True, peoples: frozenset[str] = frozenset()) -> bool:
+                   firm_subject: bool = True, peoples: frozenset[str] = frozenset(),
+                   persons=frozenset()) -> bool:
     """Does the unit put the claim's subject, object or recipient in another role, or fill
     that role with another name it also holds ("Peskov described" for "Zakharova
     described" in a unit naming both; "appointed Kiselyov" for "appointed Simonyan")?"""
@@ -268,6 +249,8 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
         if not mine or not theirs or _acronym_for(mine, theirs) or _acronym_for(theirs, mine):
             continue  # "the EU" for "the European Union"
         my_names, their_names = _names_in(mine, claim_names), _names_in(theirs, unit_names)
+        if _overlap(mine, theirs) and _namesake(mine, theirs, persons):
+            return True
         if _overlap(mine, theirs):
             # A shared common noun is not the same doer when the peoples differ:
             # "Azerbaijani forces captured" against "Armenian forces captured". (Only the
@@ -288,26 +271,17 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
     return False
 
 
-def _acronym_for(short: frozenset[str], long: frozenset[str]) -> bool:
-    """Is a word of one role the initials of the other role's words ("eu": european, union)?"""
-    from collections import Counter
-
-    initials = Counter(w[0] for w in long if w.isalpha() and len(w) > 1)
-    return any(2 <= len(w) <= 5 and w.isalpha() and not Counter(w) - initials for w in short)
-
-
 def _names_in(words: frozenset[str], names: frozenset[str]) -> set[str]:
     return {w for w in words if w in names}
 
 
-def _overlap(a: set[str] | frozenset[str], b: set[str] | frozenset[str]) -> bool:
-    return _acronym_for(a, b) or _acronym_for(b, a) or any(x == y or _same_place(x, y) or entity(x) == entity(y)
-               or _same_place(entity(x), entity(y)) for x in a for y in b)
+# Words that say "and no other": "led by Russia alone", "the sole mediator".
+_EXCLUSIVE = frozenset(["only", "alone", "solely", "exclusively", "sole"])
 
 
 def only_missing(claim_doc, docs) -> str | None:
-    if any(t.lower_ == "only" for t in claim_doc) and not any(
-            t.lower_ == "only" for d in docs for t in d):
+    if any(t.lower_ in _EXCLUSIVE for t in claim_doc) and not any(
+            t.lower_ in _EXCLUSIVE for d in docs for t in d):
         return "its source does not say 'only'"
     return None
 

@@ -8,6 +8,24 @@ is compared by lemma and by derived form ("restore" / "restoration").
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
+# Verb pairs that one claim check found to say the same event by their roles
+# (verb_paraphrase.role_paraphrases): every rule of that check reads them as synonyms, so the
+# date rule does not take "postponed on ..." for another event than "put off on ...".
+_ALIGNED: ContextVar[frozenset[tuple[str, str]]] = ContextVar("aligned", default=frozenset())
+
+
+@contextmanager
+def aligned_predicates(pairs: frozenset[tuple[str, str]]):
+    """Read these (claim verb, unit verb) pairs as synonyms while the block runs."""
+    token = _ALIGNED.set(pairs)
+    try:
+        yield
+    finally:
+        _ALIGNED.reset(token)
+
 # Verbs (lemmas, particles kept) that say the same event in other words.
 _SYNONYMS = [
     {"return", "give back", "hand back", "hand over", "pass", "transfer", "cede", "give"},
@@ -85,6 +103,25 @@ _ANTONYMS = [
     ("praise", "condemn"), ("support", "reject"), ("lift", "tighten"), ("expand", "reduce"),
     ("enlarge", "reduce"), ("enlarge", "shrink"), ("extend", "end"), ("extend", "shorten"),
     ("acquit", "convict"), ("elect", "defeat"), ("ally", "oppose"), ("import", "export"),
+    # Session 7: verbs a similarity may now pair by their roles (word_similarity.py) must
+    # have their dictionary opposites listed, since vectors put opposites close together.
+    ("gain", "lose"), ("win", "concede"), ("precede", "follow"), ("arrive", "leave"),
+    ("arrive", "depart"), ("buy", "sell"), ("lend", "borrow"), ("appear", "disappear"),
+    ("include", "exclude"), ("attack", "defend"), ("advance", "retreat"),
+    ("strengthen", "weaken"), ("improve", "worsen"), ("approve", "veto"),
+    ("agree", "disagree"), ("hire", "fire"), ("enter", "exit"), ("join", "quit"),
+    ("resume", "suspend"), ("resume", "stop"), ("resume", "cease"), ("continue", "stop"),
+    ("continue", "cease"), ("continue", "end"), ("continue", "halt"), ("start", "stop"),
+    ("begin", "stop"), ("start", "cease"), ("begin", "cease"), ("start", "finish"),
+    ("permit", "forbid"), ("permit", "ban"), ("grant", "deny"), ("grant", "refuse"),
+    ("receive", "send"), ("unite", "divide"), ("reward", "punish"), ("expand", "shrink"),
+    ("expand", "contract"), ("extend", "shorten"), ("help", "hinder"), ("obey", "defy"),
+    ("trust", "distrust"), ("legalise", "ban"), ("legalize", "ban"), ("ease", "tighten"),
+    ("relax", "tighten"), ("lift", "tighten"), ("open", "shut"), ("open", "block"),
+    ("accept", "refuse"), ("welcome", "condemn"), ("welcome", "reject"), ("endorse", "reject"),
+    ("ratify", "annul"), ("sign", "annul"), ("confirm", "cancel"), ("lose", "retain"),
+    ("lose", "keep"), ("lose", "capture"), ("lose", "take"), ("lose", "retake"),
+    ("surrender", "capture"), ("surrender", "retain"), ("fail", "manage"),
 ]
 # Verbs too general to date an event by themselves ("it was on 10 November").
 # Nor do verbs of composition ("was made up of 1,960 soldiers"): what they say is carried
@@ -125,7 +162,7 @@ def _forms(word: str) -> set[str]:
 
 def _stem_match(a: str, b: str) -> bool:
     """ "restore" / "restoration", "proclaim" / "proclamation", "approve" / "approval"."""
-    if a == b:
+    if a == b or a == "re" + b or b == "re" + a:  # "rejoin" is "join" again
         return True
     shared = 0
     for x, y in zip(a, b):
@@ -137,6 +174,16 @@ def _stem_match(a: str, b: str) -> bool:
 
 def same_predicate(a: str, b: str) -> bool:
     """Do two predicates ("set up", "return") name the same event?"""
+    if a == b:
+        return True
+    aligned = _ALIGNED.get()
+    if aligned and ((a, b) in aligned or (b, a) in aligned):
+        return True
+    return _listed_same(a, b)
+
+
+def _listed_same(a: str, b: str) -> bool:
+    """Same lemma, derived form, or synonyms by the list (no pair found by roles)."""
     if a == b:
         return True
     head_a, head_b = a.split()[0], b.split()[0]
@@ -156,6 +203,13 @@ def antonyms(predicate: str) -> set[str]:
         elif head == y or predicate == y:
             found.add(x)
     return found
+
+
+def opposed(a: str, b: str) -> bool:
+    """Is one predicate an antonym of the other, or of its listed synonym ("reject" and
+    "adopt", a synonym of "approve")? Such a pair never passes as a paraphrase."""
+    return any(_listed_same(x, b) for x in antonyms(a)) or any(
+        _listed_same(x, a) for x in antonyms(b))
 
 
 def may_stand_for(claimed: str, stated: str) -> bool:

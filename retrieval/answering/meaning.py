@@ -198,6 +198,14 @@ def disagreement(claim: str, sentences: Sequence[str], source: str = "") -> str 
 
     claim_doc = parse(claim)
     docs = parse_all(list(sentences))
+    from retrieval.answering.lexicon import aligned_predicates
+    from retrieval.answering.verb_paraphrase import paraphrased_predicates
+
+    with aligned_predicates(paraphrased_predicates(claim_doc, docs)):
+        return _first_disagreement(claim_doc, docs, source)
+
+
+def _first_disagreement(claim_doc, docs, source: str) -> str | None:
     from retrieval.answering.attachments import (
         dates_disagree,
         listed_dates_disagree,

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import re
 
-from retrieval.answering.claim_rules import _main_verb, _overlap
+from retrieval.answering.claim_rules import _main_verb
 from retrieval.answering.lexicon import LIGHT_VERBS, SPEECH_VERBS, same_predicate
+from retrieval.answering.role_words import _overlap
 
 
 def _is_speech(lemma: str) -> bool:

@@ -11,17 +11,19 @@ asks for (`QuestionParse`). Regular expressions stay for formats (dates, numbers
 in the modules that need them; grammar comes from the parse.
 """
 
-from retrieval.linguistics.clauses import (
+from retrieval.linguistics.attachments import (
     Attachment,
-    Frame,
     date_attachments,
-    frames,
     governing_verb,
+    number_attachments,
+)
+from retrieval.linguistics.clauses import (
+    Frame,
+    frames,
     is_negated,
     lemmas,
     main_entity,
     names,
-    number_attachments,
     phrase_words,
 )
 from retrieval.linguistics.pipeline import (

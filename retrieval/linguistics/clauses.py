@@ -93,7 +93,9 @@ def phrase_words(token: Token, conjuncts: bool = True) -> frozenset[str]:
     stack = [token]
     while stack:
         node = stack.pop()
-        if node.pos_ in _CONTENT_POS:
+        # "The Karabakh Armenian authorities in Stepanakert (Khankendi in Azerbaijani)":
+        # what brackets add is another name or a translation, not who the phrase is.
+        if node.pos_ in _CONTENT_POS and not (node is not token and _in_brackets(node)):
             words.add(node.lemma_.lower())
         for child in node.children:
             # A relative clause or an apposition's own verb is another statement.
@@ -103,6 +105,16 @@ def phrase_words(token: Token, conjuncts: bool = True) -> frozenset[str]:
                 continue
             stack.append(child)
     return frozenset(words)
+
+
+def _in_brackets(token: Token) -> bool:
+    """Is the token inside round brackets opened in its sentence?"""
+    depth = 0
+    for t in token.sent:
+        if t.i >= token.i:
+            break
+        depth += (t.text == "(") - (t.text == ")")
+    return depth > 0
 
 
 def _predicate_name(verb: Token) -> str:
@@ -157,73 +169,6 @@ def _inherited_subject(verb: Token) -> list[Token]:
 def frames(span: Span | Doc) -> list[Frame]:
     """Every verbal predicate of a text with its subject, object and recipient."""
     return [frame for _, frame in verb_frames(span)]
-
-
-# --- what a number counts, which event a date belongs to ---------------------------------
-
-
-@dataclass(frozen=True)
-class Attachment:
-    """A number or date as written, and the words it is attached to in its sentence."""
-
-    text: str
-    head: str  # the lemma of the noun counted, or of the verb dated
-    context: frozenset[str]  # lemmas of the head's phrase (modifiers, compounds)
-
-
-def number_attachments(span: Span | Doc) -> list[Attachment]:
-    """Each cardinal number with the noun it counts.
-
-    "90 armoured personnel carriers and 380 motor vehicles": 90 -> carrier, 380 -> vehicle;
-    "a 2,000 troop-strong contingent": 2,000 -> contingent, with "troop" in its context.
-    """
-    found = []
-    for token in span:
-        # A cardinal (tag CD), not an ordinal ("Second Karabakh War") or part of a date.
-        if token.tag_ != "CD" or token.ent_type_ in ("DATE", "TIME"):
-            continue
-        head = token.head
-        if token.dep_ in ("nummod", "quantmod", "compound") and head.pos_ in ("NOUN", "PROPN"):
-            noun = head
-        elif token.dep_ in ("pobj", "dobj", "nsubj", "attr", "appos") and any(
-                c.dep_ == "prep" for c in token.children):
-            # "1,960 of the troops": the counted noun is the pobj of "of".
-            of = [c for c in token.children if c.dep_ == "prep" and c.lower_ == "of"]
-            nouns = [g for p in of for g in p.children if g.dep_ == "pobj"]
-            if not nouns:
-                continue
-            noun = nouns[0]
-        else:
-            continue
-        found.append(Attachment(text=token.text, head=noun.lemma_.lower(),
-                                context=phrase_words(noun, conjuncts=False) - {token.lemma_.lower()}))
-    return found
-
-
-def governing_verb(token: Token) -> Token | None:
-    """The nearest verb above a token (the event a date or place belongs to)."""
-    node = token
-    for _ in range(len(token.doc)):
-        if node.pos_ in ("VERB", "AUX") and node is not token:
-            return node
-        if node.head is node:
-            return node if node.pos_ in ("VERB", "AUX") else None
-        node = node.head
-    return None
-
-
-def date_attachments(span: Span | Doc) -> list[Attachment]:
-    """Each date entity with the verb of the event it dates ("approved on 29 December")."""
-    found = []
-    for entity in span.ents:
-        if entity.label_ != "DATE":
-            continue
-        verb = governing_verb(entity.root)
-        if verb is None:
-            continue
-        found.append(Attachment(text=entity.text, head=verb.lemma_.lower(),
-                                context=frozenset([_predicate_name(verb)])))
-    return found
 
 
 # --- names ---------------------------------------------------------------------------------
@@ -333,6 +278,19 @@ def _relative_subject(verb: Token) -> list[Token]:
            for c in verb.children):
         return [verb.head]
     return []
+
+
+def without_capital_opener(text: str) -> str:
+    """The sentence with its first word in lower case when the parse reads it as an
+    ordinary word ("Starting on 30 August 2022, traffic ..."): a capital that only opens a
+    sentence names no one, and the fact check would look for it as a name."""
+    doc = parse(text)
+    first = next((t for t in doc if not t.is_punct and not t.is_space), None)
+    if first is None or not first.text[:1].isupper() or first.ent_type_ or first.pos_ in (
+            "PROPN", "NOUN", "ADJ", "NUM", "X") or first.text.isupper():
+        return text
+    i = first.idx
+    return text[:i] + text[i].lower() + text[i + 1:]
 
 
 def predicate_name(verb: Token) -> str:

@@ -26,7 +26,7 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--no-unmet", action="store_true",
                         help="record the reader without the unmet-slot declines (the baseline)")
-    parser.add_argument("--constraints-in", default=None, choices=("sentence", "passage"))
+    parser.add_argument("--constraints-in", default=None, choices=("sentence", "paragraph", "passage"))
     args = parser.parse_args()
 
     from retrieval.answering import extractive, unmet

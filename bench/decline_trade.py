@@ -59,7 +59,7 @@ def main() -> None:
 
     show("as dumped", lambda r: False)
     for kind in ("names+numbers", "names", "numbers"):
-        for level in ("sentence, no fallback", "sentence", "passage"):
+        for level in ("sentence, no fallback", "sentence", "paragraph", "passage"):
             show(f"constraints {kind} in {level}", lambda r, k=kind, lv=level: bool(
                 r.get("lead") and not r["abstained"]
                 and unmet.missing_from(_needed(k, r["question"]), _held(lv, r))))

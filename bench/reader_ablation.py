@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--max-sentences", type=int, default=None,
                         help="sentences an answer may show (extractive.MAX_SENTENCES)")
     parser.add_argument("--split", default="test", help="squad/xquad articles: test or val")
-    parser.add_argument("--constraints-in", default=None, choices=("none", "sentence", "passage"),
+    parser.add_argument("--constraints-in", default=None, choices=("none", "sentence", "paragraph", "passage"),
                         help="the question's names and numbers must be in the answer's lead "
                         "sentence or its passage (unmet.ANSWER_CONSTRAINTS)")
     args = parser.parse_args()

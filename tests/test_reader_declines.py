@@ -176,3 +176,14 @@ def test_that_person_points_back():
                     "sane?", "a Russian Foreign Ministry spokesperson has told Sputnik. [1]")]
     assert "sputnik" in resolve("does the piece actually say who that person was?",
                                 history).context
+
+
+def test_not_telling_one_thing_does_not_answer_another():
+    # "did not say how many died" is no answer to how many were sent
+    died = ("The Russian Defence Ministry did not say how many died, and media reports put "
+            "the number at four or five.")
+    retrieved = [_passage(died, "Russian peacekeeping mission in Nagorno-Karabakh (2020–2024)")]
+    assert absence.find("how many russian peacekeepers does the article say were sent to "
+                        "karabakh", retrieved) is None
+    assert absence.find("does the ministry say how many peacekeepers died?",
+                        retrieved) is not None

@@ -90,8 +90,10 @@ def says_not_given(asked, root: Token, sentence: str, same_subject: bool = True)
             return True
         if lemma not in TELLING_VERBS or not same_subject:
             continue
-        # "Does the piece say who that person was?" / "the article does not say who gave it"
-        if root.lemma_.lower() in TELLING_VERBS and asks_which and _opens_a_question(verb):
+        # "Does the piece say who that person was?" / "the article does not say who gave it";
+        # not "... say how many peacekeepers were sent?" / "did not say how many died".
+        if root.lemma_.lower() in TELLING_VERBS and asks_which and _opens_a_question(verb) \
+                and _same_question(asked, root, verb):
             return True
         # "Who won the election?" / "These notes give no results of that election"
         if asks_which and _object_lemmas(verb) & question_lemmas:
@@ -118,6 +120,25 @@ def _opens_a_question(verb: Token) -> bool:
     """ "does not say *who* gave that comment": the verb's clause opens with a wh-word."""
     return any(t.lower_ in _WH for c in verb.children if c.dep_ in ("ccomp", "dobj", "xcomp")
                for t in c.subtree)
+
+
+# Words that say where something is told or who, not what is asked.
+_SOURCES = frozenset(["article", "piece", "story", "report", "note", "source", "text",
+                      "person", "people", "one", "thing", "anyone", "someone", "be", "do",
+                      "have"])
+
+
+def _same_question(asked, root: Token, verb: Token) -> bool:
+    """The clause the sources do not tell asks what the question's clause asks: the
+    question's words besides the telling verb and the source (nothing left in "who that
+    person was") are among the clause's."""
+    wanted = {t.lemma_.lower() for t in asked if t.i != root.i
+              and t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ")} - _SOURCES
+    if not wanted:
+        return True
+    told = {t.lemma_.lower() for c in verb.children if c.dep_ in ("ccomp", "dobj", "xcomp")
+            for t in c.subtree if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ")}
+    return bool(wanted & told)
 
 
 def _object_lemmas(verb: Token) -> set[str]:

@@ -35,9 +35,8 @@ UNMET_DECLINES = True  # all of the checks below
 INDEFINITE_HEAD = True  # "which country" answered by "a third country"
 STRANDED_PREPOSITION = True  # "what did he die of" answered by "he died in August"
 # "When did *Beyoncé* leave?" answered by a sentence about someone else: the question's
-# names and numbers must be in what answers it. None (off), "passage" (the lead's passage)
-# or "sentence" (the lead sentence and its passage's title; its whole passage when the lead
-# points back with a pronoun, "it pledged allegiance ...").
+# names and numbers must be in what answers it. None (off), or where they must be
+# (`constraint_text`): "sentence", "paragraph" or "passage".
 ANSWER_CONSTRAINTS: str | None = None
 
 # Determiners and modifiers that leave a noun unidentified: "a third country", "an unnamed
@@ -78,10 +77,19 @@ _PRONOUN = re.compile(r"\b(it|its|they|their|them|he|his|she|her|this|these)\b",
 
 
 def constraint_text(scope: str, lead: str, passage: str) -> str:
-    """The text whose names a question's names must be among, for the `scope` asked."""
-    if scope == "passage" or (scope == "sentence" and _PRONOUN.search(lead)):
+    """The text whose names a question's names must be among, for the `scope` asked:
+    "passage", "sentence" (the lead and the passage's title), or "paragraph" (the lead and
+    what its paragraph says before it: "**Khojaly, 25–26 February 1992:** ... Human Rights
+    Watch counted at least 161 civilians ..."). A lead that points back with a pronoun is
+    checked against its whole passage."""
+    if scope == "passage" or _PRONOUN.search(lead):
         return passage or lead
     title = passage.split("\n\n", 1)[0] if "\n\n" in passage else ""
+    if scope == "paragraph":
+        end = passage.find(lead)
+        if end >= 0:
+            start = max(passage.rfind("\n", 0, end), 0)
+            return f"{title} {passage[start:end]} {lead}"
     return f"{title} {lead}"
 
 

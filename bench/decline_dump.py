@@ -35,7 +35,8 @@ def main() -> None:
 
     if args.no_unmet:
         unmet.UNMET_DECLINES = False
-    unmet.ANSWER_CONSTRAINTS = args.constraints_in
+    if args.constraints_in:
+        unmet.ANSWER_CONSTRAINTS = args.constraints_in
     chosen: dict[str, dict] = {}
     real_choose = extractive.choose
 

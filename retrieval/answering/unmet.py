@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 
 from retrieval.answering.lexicon import entity
 from retrieval.index.lexical import STOPWORDS
-from retrieval.linguistics import parse, parse_question
+from retrieval.linguistics import is_negated, parse, parse_question
 from retrieval.linguistics.questions import same_word
 
 if TYPE_CHECKING:
@@ -34,10 +34,13 @@ logger = logging.getLogger(__name__)
 UNMET_DECLINES = True  # all of the checks below
 INDEFINITE_HEAD = True  # "which country" answered by "a third country"
 STRANDED_PREPOSITION = True  # "what did he die of" answered by "he died in August"
+# "Whose ideas did *not* become radical?" answered by "Qutb's ideas became radical": a
+# question asking about what did not happen, and a lead that negates nothing.
+NEGATED_QUESTION = True
 # "When did *Beyoncé* leave?" answered by a sentence about someone else: the question's
 # names and numbers must be in what answers it. None (off), or where they must be
 # (`constraint_text`): "sentence", "paragraph" or "passage".
-ANSWER_CONSTRAINTS: str | None = None
+ANSWER_CONSTRAINTS: str | None = "sentence"
 
 # Determiners and modifiers that leave a noun unidentified: "a third country", "an unnamed
 # official", "another city".
@@ -62,6 +65,8 @@ def unmet(question: str, lead: str, passage: str = "", shown: tuple[str, ...] = 
         checks.append(_indefinite_head)
     if STRANDED_PREPOSITION:
         checks.append(_stranded_preposition)
+    if NEGATED_QUESTION:
+        checks.append(_negation_unmet)
     for check in checks:
         missing = check(question, lead)
         if missing:
@@ -184,6 +189,20 @@ def _subject_words(verb: Token, lead: str) -> str:
     return found.group(0) if found else words
 
 
+# --- "whose ideas did not become radical": the lead says what did happen ------------------
+
+def _negation_unmet(question: str, lead: str) -> str | None:
+    """A question asking which / when / who did *not* do something is not answered by a
+    lead that negates nothing (it says who did). Yes/no questions are left alone ("Isn't
+    Sputnik banned in Europe?" is answered by the ban)."""
+    asked = parse_question(question)
+    if not asked.negated or asked.slot in ("yes/no", "other", "why"):
+        return None
+    if any(is_negated(t) for t in parse(lead) if t.pos_ in ("VERB", "AUX")):
+        return None
+    return "that"
+
+
 # --- the question's own names, numbers and dates --------------------------------------------
 
 # A name in the question matches a longer or shorter form sharing this many first letters
@@ -236,11 +255,13 @@ def missing_from(needed: tuple[str, ...], text: str) -> str | None:
     held |= {entity(w) for w in held}  # "Moscow deployed" speaks for Russia
     spelled = _acronyms(text)
     for name in needed:
-        for word in re.findall(r"\w+", name):
-            if (len(word) <= 2 and not word.isdigit()) or word.lower() in STOPWORDS:
-                continue
-            if not _held_word(entity(word.lower()), held) and not (
-                    word.isupper() and word in spelled):
+        for written in re.findall(r"[\w'’-]+", name):
+            # "Nagorno-Karabakh" is held by "Karabakh Armenians": a hyphened name is held
+            # when one of its parts is.
+            parts = [w for w in re.findall(r"\w+", written)
+                     if (len(w) > 2 or w.isdigit()) and w.lower() not in STOPWORDS]
+            if parts and not any(_held_word(entity(w.lower()), held) or (
+                    w.isupper() and w in spelled) for w in parts):
                 return name
     return None
 

@@ -59,6 +59,7 @@ WHICH_COUNTRY = ("which third country was the meeting between the karabakh armen
 
 
 def test_a_kind_of_thing_without_its_name_does_not_fill_which(switch):
+    switch(unmet, "ANSWER_CONSTRAINTS", None)  # this test is about the slot alone
     assert unmet.unmet(WHICH_COUNTRY, THIRD_COUNTRY) == "which country it was"
     # named: "the Russian daily Komsomolskaya Pravda" fills "which newspaper"
     assert unmet.unmet("which russian daily first came out with the story about the us "
@@ -68,6 +69,7 @@ def test_a_kind_of_thing_without_its_name_does_not_fill_which(switch):
 
 
 def test_the_verb_without_what_the_question_asks_it_of(switch):
+    switch(unmet, "ANSWER_CONSTRAINTS", None)  # this test is about the slot alone
     assert unmet.unmet("what did stanislav tarasov die of", DIED) == \
         "what Stanislav Tarasov died of"
     # "What army did Warsaw defend itself against?": "what" determines a noun, not asked
@@ -90,6 +92,19 @@ def test_the_answerer_says_what_is_missing_and_what_the_sources_say(full_answere
     switch(unmet, "UNMET_DECLINES", False)
     plain = full_answerer._extractive_answer(prepared)
     assert not plain.abstained and plain.answer.startswith(DIED)
+
+
+def test_a_question_about_what_did_not_happen_needs_a_negated_lead(switch):
+    question = "Which country did not recognise the Nagorno-Karabakh Republic?"
+    lead = ("The Nagorno-Karabakh Republic declared its independence from Azerbaijan in "
+            "1991.")
+    assert unmet.unmet(question, lead) == "that"
+    assert unmet.unmet(question, "No state recognised the Nagorno-Karabakh Republic.") is None
+    # a yes/no question with "not" asks whether it is so: left alone
+    assert unmet.unmet("Isn't Sputnik banned in the EU?", "The Council of the European Union "
+                       "suspended the broadcasting of Sputnik and RT in the EU.") is None
+    switch(unmet, "NEGATED_QUESTION", False)
+    assert unmet.unmet(question, lead) is None
 
 
 # --- the question's names must be in what answers it (SQuAD's swapped-entity questions) ----

@@ -33,7 +33,7 @@ ABSENCE_LEADS = True  # switch (tests and bench/reader_ablation.py turn it off)
 # Verbs by which someone answers or reacts: "Did Washington respond?" is answered by "US
 # officials have yet to comment".
 RESPONDING_VERBS = frozenset(["respond", "comment", "react", "reply", "answer", "confirm",
-                              "deny", "acknowledge", "speak", "say", "announce"])
+                              "deny", "acknowledge", "speak", "announce"])
 _WH = frozenset(["who", "whom", "whose", "what", "which", "when", "where", "why", "how"])
 # A sentence saying something was not told must share this many words with the question,
 # its earlier turns and its passage's title: the grammar says it states an absence, this
@@ -111,7 +111,7 @@ def _subject_words(verb: Token) -> set[str]:
     for child in node.children:
         if child.dep_ in ("nsubj", "nsubjpass"):
             for token in child.subtree:
-                if token.pos_ in ("PROPN", "NOUN", "ADJ"):
+                if token.pos_ in ("PROPN", "NOUN"):  # "US officials"; not "Russian"
                     words.update({token.lower_, state_of(token.lower_)})
     return words - {"officials", "official", "government", "authorities"}
 
@@ -133,11 +133,11 @@ def _same_question(asked, root: Token, verb: Token) -> bool:
     question's words besides the telling verb and the source (nothing left in "who that
     person was") are among the clause's."""
     wanted = {t.lemma_.lower() for t in asked if t.i != root.i
-              and t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ")} - _SOURCES
+              and t.pos_ in ("NOUN", "PROPN", "VERB")} - _SOURCES
     if not wanted:
         return True
     told = {t.lemma_.lower() for c in verb.children if c.dep_ in ("ccomp", "dobj", "xcomp")
-            for t in c.subtree if t.pos_ in ("NOUN", "PROPN", "VERB", "ADJ")}
+            for t in c.subtree if t.pos_ in ("NOUN", "PROPN", "VERB")}
     return bool(wanted & told)
 
 

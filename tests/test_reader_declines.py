@@ -202,3 +202,19 @@ def test_not_telling_one_thing_does_not_answer_another():
                         "karabakh", retrieved) is None
     assert absence.find("does the ministry say how many peacekeepers died?",
                         retrieved) is not None
+
+
+def test_a_thing_described_by_a_clause_is_identified():
+    # "What compromise ...?": the clause says which compromise; no name is needed
+    lead = ("Putin added that Russia had for years proposed a compromise under which Armenia "
+            "would return five districts and keep two, and that Yerevan had refused.")
+    assert unmet._indefinite_head("What compromise did Putin say Russia had offered Armenia "
+                                  "for years over the districts around Karabakh?", lead) is None
+
+
+def test_a_statement_before_the_absence_is_not_what_was_not_told():
+    # the note's first clause ("... quotes an unnamed spokesperson") is not what the article
+    # does not say; "how much money" is not "who gave that comment"
+    retrieved = [_passage(NOT_SAID_WHO, "Sputnik, the Russian state news outlet")]
+    assert absence.find("How much money does the Russian government give Sputnik each year?",
+                        retrieved) is None

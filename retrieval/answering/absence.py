@@ -118,8 +118,14 @@ def _subject_words(verb: Token) -> set[str]:
 
 def _opens_a_question(verb: Token) -> bool:
     """ "does not say *who* gave that comment": the verb's clause opens with a wh-word."""
-    return any(t.lower_ in _WH for c in verb.children if c.dep_ in ("ccomp", "dobj", "xcomp")
-               for t in c.subtree)
+    return any(t.lower_ in _WH for c in _told(verb) for t in c.subtree)
+
+
+def _told(verb: Token) -> list[Token]:
+    """The clauses or objects a telling verb tells, after it ("does not say *who gave that
+    comment*"); a clause before it is another statement the parser hung on it ("The
+    article quotes ...; the article does not say who ...")."""
+    return [c for c in verb.children if c.dep_ in ("ccomp", "dobj", "xcomp") and c.i > verb.i]
 
 
 # Words that say where something is told or who, not what is asked.
@@ -136,8 +142,8 @@ def _same_question(asked, root: Token, verb: Token) -> bool:
               and t.pos_ in ("NOUN", "PROPN", "VERB")} - _SOURCES
     if not wanted:
         return True
-    told = {t.lemma_.lower() for c in verb.children if c.dep_ in ("ccomp", "dobj", "xcomp")
-            for t in c.subtree if t.pos_ in ("NOUN", "PROPN", "VERB")}
+    told = {t.lemma_.lower() for c in _told(verb) for t in c.subtree
+            if t.pos_ in ("NOUN", "PROPN", "VERB")}
     return bool(wanted & told)
 
 

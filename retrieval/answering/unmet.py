@@ -143,6 +143,9 @@ def _unidentified(noun: Token) -> bool:
     modifiers = {c.lower_ for c in noun.children if c.dep_ in ("det", "amod", "nummod")}
     if not modifiers & _INDEFINITE:
         return False  # "the country", "this official": may point back at a name
+    if any(c.dep_ in ("relcl", "acl") for c in noun.children) or any(
+            g.dep_ == "relcl" for c in noun.children if c.dep_ == "prep" for g in c.subtree):
+        return False  # "a compromise under which Armenia would return five districts"
     if any(c.dep_ in _NAMING_DEPS and c.pos_ == "PROPN" for c in noun.children):
         return False
     if noun.dep_ == "appos" and noun.head.pos_ == "PROPN":

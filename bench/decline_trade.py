@@ -5,7 +5,7 @@
 Each row is one rule (retrieval/answering/unmet.py) applied to the answers the reader gave:
 gold answer in the answer, decline recall and precision over the dump's questions. Exact for
 rules that only turn an answer into a decline, which is all these do. Choose on the tuning
-(val) split only.
+splits only (val, train); the test split is for reporting.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ def main() -> None:
     parser.add_argument("dump", type=Path)
     args = parser.parse_args()
     rows = [json.loads(line) for line in args.dump.read_text().splitlines()]
-    print(f"| rule (retrieval/answering/unmet.py) | gold in answer | decline recall | "
-          f"decline precision | declined |\n|---|---|---|---|---|")
+    print("| rule (retrieval/answering/unmet.py) | gold in answer | decline recall | "
+          "decline precision | declined |\n|---|---|---|---|---|")
 
     def show(name, declines):
         s = _score(rows, declines)

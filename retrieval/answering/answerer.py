@@ -323,7 +323,8 @@ class Answerer:
             return self._abstain(prepared, "extractive", notice)
         lead = picked.picks[0]
         missing = unmet.unmet(question, lead.quote, prepared.retrieved[lead.passage].text,
-                              tuple(p.quote for p in picked.picks[1:]))
+                              tuple(p.quote for p in picked.picks[1:])) \
+            if prepared.language is None else None  # the English parse reads English only
         if missing and not picked.as_of and said is None:
             # The closest sentence leaves the asked slot empty ("a third country" for "which
             # country"): quoted bare it would read as the answer.

@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.index.lexical import STOPWORDS, tokenize
+from retrieval.linguistics import points_with_demonstrative, subject_name
 
 MIN_SELF_CONTAINED_TOKENS = 3
 
@@ -254,8 +255,10 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
         if anaphor(question) is not None:
             question = resolve(question, history[:i]).standalone
         opening = re.split(r"(?<=[.!?])\s", history[i].answer.strip(), maxsplit=1)[0]
+        # The answer's subject from the parse: "Veteran ... expert Stanislav Tarasov told".
+        name = subject_name(opening)
         turns.append((entities(question) + _plural_nouns(question, pronoun),
-                      _answer_subject(opening)))
+                      [_Entity(name, _kind_of_name(name, ""))] if name else entities(opening)[:1]))
     # "Who leads Azerbaijan?" -> "Ilham Aliyev has been ...": "he" is Aliyev, not Azerbaijan.
     for exact_only in (True, False):
         for asked, answered in turns:
@@ -264,27 +267,6 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
                 if found is not None:
                     return found
     return None
-
-
-def _answer_subject(opening: str) -> list[_Entity]:
-    """The name an answer's first sentence is about: its main clause's subject, read from the
-    shared parse ("Veteran Russian Caucasus politics expert Stanislav Tarasov told Sputnik
-    ..." -> Stanislav Tarasov, where the run of capitalised words at its start is not a
-    name); else the first name in it."""
-    from retrieval.linguistics import parse
-
-    doc = parse(opening)
-    root = next((t for t in doc if t.dep_ == "ROOT"), None)
-    subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")),
-                   None) if root is not None else None
-    if subject is not None and subject.pos_ == "PROPN":
-        start = subject.i
-        while start > 0 and doc[start - 1].pos_ == "PROPN" and doc[start - 1].dep_ in (
-                "compound", "flat") and doc[start - 1].head.i == subject.i:
-            start -= 1
-        name = doc[start:subject.i + 1].text
-        return [_Entity(name, _kind_of_name(name, ""))]
-    return entities(opening)[:1]
 
 
 def _plural_nouns(question: str, pronoun: str) -> list[_Entity]:
@@ -324,21 +306,11 @@ def needs_context(question: str) -> bool:
 
     "What is the CSTO?" is short but names its subject; "And the peacekeepers?" is not.
     """
-    if anaphor(question) or _POINTS_BACK.search(question) or _demonstrative(question):
+    if anaphor(question) or _POINTS_BACK.search(question) or points_with_demonstrative(question):
         return True
     if entities(question):
         return False
     return len(tokenize(question)) < MIN_SELF_CONTAINED_TOKENS
-
-
-def _demonstrative(question: str) -> bool:
-    """ "Does the piece say who *that person* was?": a noun pointed at with this / that /
-    these / those means one from the turn before (the shared parse tells the determiner from
-    the relative "the deal that ended the war")."""
-    from retrieval.linguistics import parse
-
-    return any(t.dep_ == "det" and t.lower_ in _ANY and t.head.pos_ == "NOUN"
-               for t in parse(question))
 
 
 def carried_context(question: str, history: list[Turn], turns: int = 2) -> str:

@@ -274,3 +274,16 @@ def asked_noun(question: str) -> str | None:
     noun = next((c for c in root.children if c.dep_ in ("nsubj", "attr") and c.pos_ == "NOUN"
                  and c.lower_ not in _SLOT_BY_WORD), None)
     return noun.lemma_.lower() if noun is not None else None
+
+
+# --- a question pointing back -----------------------------------------------------------------
+
+_DEMONSTRATIVES = frozenset(["this", "that", "these", "those"])
+
+
+def points_with_demonstrative(question: str) -> bool:
+    """ "Does the piece say who *that person* was?": a noun pointed at with this / that /
+    these / those means one from the turn before (a determiner, not the relative "the deal
+    that ended the war")."""
+    return any(t.dep_ == "det" and t.lower_ in _DEMONSTRATIVES and t.head.pos_ == "NOUN"
+               for t in parse(question))

@@ -16,14 +16,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval.answering import absence, article_focus, extractive, slots, sourcing, unmet
+from retrieval.answering import article_focus, extractive, slots, sourcing, unmet
 from retrieval.answering.citations import compose_extract, verify_generated
 from retrieval.answering.declines import DECLINE_TAIL, ArticleDecline
 from retrieval.answering.dropped import partial_notice, plain_reason
 from retrieval.answering.followup import Turn, carried_context, history_text, resolve
 from retrieval.answering.language import foreign_language
 from retrieval.answering.other_languages import OtherLanguages, in_their_language
-from retrieval.answering.picks import Extract
 from retrieval.answering.retriever import with_lead_passage
 from retrieval.answering.scorer import SentenceScorer, shared_scorer
 from retrieval.answering.support import ContentScorer, lexical_scorer
@@ -307,12 +306,8 @@ class Answerer:
             picked = extractive.choose(question, prepared.retrieved, self.sentence_vectors,
                                        context=prepared.context,
                                        lexicon=self.store.lexical(), scorer=self.scorer)
-        said = absence.find(question, prepared.retrieved, prepared.context) \
-            if prepared.language is None else None
-        if said is not None and not (picked.picks and picked.picks[0].quote == said.quote):
-            # "US officials have yet to comment" answers "Did the US respond?": the sources
-            # saying it was not said or done is the answer, and word coverage cannot see it.
-            picked = Extract([said], said.evidence)
+        if prepared.language is None:  # the English parse reads English questions only
+            picked = unmet.review(question, picked, prepared.retrieved, prepared.context)
         if not picked.picks and picked.near_miss is not None:
             _, citations = compose_extract([picked.near_miss], prepared.retrieved)
             return Answer(question=prepared.question, abstained=True, generator="extractive",
@@ -321,17 +316,6 @@ class Answerer:
                           citations=citations, retrieved=prepared.retrieved, notice=notice)
         if not picked.picks:
             return self._abstain(prepared, "extractive", notice)
-        lead = picked.picks[0]
-        missing = unmet.unmet(question, lead.quote, prepared.retrieved[lead.passage].text,
-                              tuple(p.quote for p in picked.picks[1:])) \
-            if prepared.language is None else None  # the English parse reads English only
-        if missing and not picked.as_of and said is None:
-            # The closest sentence leaves the asked slot empty ("a third country" for "which
-            # country"): quoted bare it would read as the answer.
-            _, citations = compose_extract([lead], prepared.retrieved)
-            return Answer(question=prepared.question, abstained=True, generator="extractive",
-                          answer=NEAR_MISS_MESSAGE.format(missing=missing, quote=lead.quote),
-                          citations=citations, retrieved=prepared.retrieved, notice=notice)
         text, citations = compose_extract(picked.picks, prepared.retrieved)
         if picked.as_of:
             text = AS_OF_PREFIX.format(date=picked.as_of) + text

@@ -20,13 +20,17 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
+from retrieval.answering import absence
 from retrieval.answering.lexicon import entity
+from retrieval.answering.picks import Extract
 from retrieval.index.lexical import STOPWORDS
 from retrieval.linguistics import is_negated, parse, parse_question
 from retrieval.linguistics.questions import same_word
 
 if TYPE_CHECKING:
     from spacy.tokens import Token
+
+    from retrieval.models import Retrieved
 
 logger = logging.getLogger(__name__)
 
@@ -61,6 +65,27 @@ _INDEFINITE = frozenset(["a", "an", "another", "some", "any", "one", "unnamed",
 _NAMING_DEPS = frozenset(["appos", "compound", "nmod", "poss", "npadvmod"])
 # Prepositions that ask the same thing: "die of" / "die from".
 _SAME_PREPOSITION = [frozenset(["of", "from"])]
+
+
+def review(question: str, picked: Extract, retrieved: list[Retrieved], context: str = "") -> Extract:
+    """The reader's choice read again: a retrieved sentence saying the asked thing was not
+    said or done leads ("US officials have yet to comment" for "Did the US respond?", which
+    word coverage cannot see; absence.py); a lead leaving the asked slot empty becomes a
+    near-miss ("a third country" for "which country"), which quoted bare reads as the
+    answer."""
+    said = absence.find(question, retrieved, context)
+    if said is not None:
+        return picked if picked.picks and picked.picks[0].quote == said.quote else Extract(
+            [said], said.evidence)
+    if not picked.picks or picked.as_of:
+        return picked
+    lead = picked.picks[0]
+    missing = unmet(question, lead.quote, retrieved[lead.passage].text,
+                    tuple(p.quote for p in picked.picks[1:]))
+    if not missing:
+        return picked
+    return Extract([], picked.best_score, picked.reader_probability, near_miss=lead,
+                   missing=missing)
 
 
 def unmet(question: str, lead: str, passage: str = "", shown: tuple[str, ...] = ()) -> str | None:

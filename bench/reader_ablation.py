@@ -24,6 +24,8 @@ XQuAD's English articles: its 4 test articles, every question), `followups`
     opening   a background note's opening sentence ranks lower for a date/number/name question
     outlet    "does Sputnik say ..." asks what the article says
     then      "when this article came out" favours sentences naming the article's month
+    unmet     a lead that leaves the asked slot empty becomes an honest near-miss (unmet.py)
+    absence   a sentence saying the asked thing was not said or done leads (absence.py)
 
 Prints one JSON object; DATA_DIR (BACKSTORY_DATA_DIR) holds the indexes, built on first use.
 """
@@ -55,6 +57,8 @@ SWITCHES = {
     "opening": [("lead", "OPENING_DEMOTION", 0.0)],
     "outlet": [("article_focus", "OUTLET_AS_ARTICLE", False)],
     "then": [("article_focus", "ARTICLE_TIME_BONUS", 0.0)],
+    "unmet": [("unmet", "UNMET_DECLINES", False)],
+    "absence": [("absence", "ABSENCE_LEADS", False)],
 }
 LEVERS = tuple(SWITCHES)
 
@@ -85,6 +89,9 @@ def main() -> None:
     parser.add_argument("--max-sentences", type=int, default=None,
                         help="sentences an answer may show (extractive.MAX_SENTENCES)")
     parser.add_argument("--split", default="test", help="squad/xquad articles: test or val")
+    parser.add_argument("--constraints-in", default=None, choices=("none", "sentence", "paragraph", "passage"),
+                        help="the question's names and numbers must be in the answer's lead "
+                        "sentence or its passage (unmet.ANSWER_CONSTRAINTS)")
     args = parser.parse_args()
     off = {lever for lever in args.off.split(",") if lever}
     unknown = off - set(LEVERS)
@@ -95,6 +102,10 @@ def main() -> None:
         from retrieval.answering import extractive
 
         extractive.CONSTRAINTS = True
+    if args.constraints_in is not None:
+        from retrieval.answering import unmet
+
+        unmet.ANSWER_CONSTRAINTS = None if args.constraints_in == "none" else args.constraints_in
     if args.max_sentences is not None:
         from retrieval.answering import extractive
 
@@ -112,7 +123,7 @@ def main() -> None:
 
     settings = Settings()
     out: dict = {"set": args.set, "off": sorted(off), "on": args.on, "split": args.split,
-                 "reader_cut": args.reader_cut}
+                 "reader_cut": args.reader_cut, "constraints_in": args.constraints_in}
     if args.set in ("squad", "xquad"):
         from retrieval.evaluation.squad import evaluate
 

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from retrieval.answering import article_focus, extractive, slots, sourcing
+from retrieval.answering import article_focus, extractive, slots, sourcing, unmet
 from retrieval.answering.citations import compose_extract, verify_generated
 from retrieval.answering.declines import DECLINE_TAIL, ArticleDecline
 from retrieval.answering.dropped import partial_notice, plain_reason
@@ -306,6 +306,8 @@ class Answerer:
             picked = extractive.choose(question, prepared.retrieved, self.sentence_vectors,
                                        context=prepared.context,
                                        lexicon=self.store.lexical(), scorer=self.scorer)
+        if prepared.language is None:  # the English parse reads English questions only
+            picked = unmet.review(question, picked, prepared.retrieved, prepared.context)
         if not picked.picks and picked.near_miss is not None:
             _, citations = compose_extract([picked.near_miss], prepared.retrieved)
             return Answer(question=prepared.question, abstained=True, generator="extractive",

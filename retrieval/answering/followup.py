@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 
 from retrieval.index.lexical import STOPWORDS, tokenize
+from retrieval.linguistics import points_with_demonstrative, subject_name
 
 MIN_SELF_CONTAINED_TOKENS = 3
 
@@ -254,8 +255,10 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
         if anaphor(question) is not None:
             question = resolve(question, history[:i]).standalone
         opening = re.split(r"(?<=[.!?])\s", history[i].answer.strip(), maxsplit=1)[0]
+        # The answer's subject from the parse: "Veteran ... expert Stanislav Tarasov told".
+        name = subject_name(opening)
         turns.append((entities(question) + _plural_nouns(question, pronoun),
-                      entities(opening)[:1]))  # its subject
+                      [_Entity(name, _kind_of_name(name, ""))] if name else entities(opening)[:1]))
     # "Who leads Azerbaijan?" -> "Ilham Aliyev has been ...": "he" is Aliyev, not Azerbaijan.
     for exact_only in (True, False):
         for asked, answered in turns:
@@ -303,7 +306,7 @@ def needs_context(question: str) -> bool:
 
     "What is the CSTO?" is short but names its subject; "And the peacekeepers?" is not.
     """
-    if anaphor(question) or _POINTS_BACK.search(question):
+    if anaphor(question) or _POINTS_BACK.search(question) or points_with_demonstrative(question):
         return True
     if entities(question):
         return False

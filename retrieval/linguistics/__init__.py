@@ -25,6 +25,7 @@ from retrieval.linguistics.clauses import (
     main_entity,
     names,
     phrase_words,
+    subject_name,
 )
 from retrieval.linguistics.pipeline import (
     MODEL_NAME,
@@ -36,11 +37,16 @@ from retrieval.linguistics.pipeline import (
     pipeline,
     warm_up_in_background,
 )
-from retrieval.linguistics.questions import QuestionParse, parse_question
+from retrieval.linguistics.questions import (
+    QuestionParse,
+    parse_question,
+    points_with_demonstrative,
+)
 
 __all__ = [
     "MODEL_NAME", "MODEL_PACKAGE", "MODEL_PIPES", "MODEL_VERSION", "Attachment", "Frame",
     "QuestionParse", "date_attachments", "frames", "governing_verb", "is_negated", "lemmas",
     "main_entity", "names", "number_attachments", "parse", "parse_all", "parse_question",
-    "phrase_words", "pipeline", "warm_up_in_background",
+    "phrase_words", "pipeline", "points_with_demonstrative", "subject_name",
+    "warm_up_in_background",
 ]

@@ -207,6 +207,19 @@ def main_entity(text: str) -> str | None:
     return None
 
 
+def subject_name(text: str) -> str | None:
+    """The name that is the subject of the text's main clause ("Veteran Russian Caucasus
+    politics expert Stanislav Tarasov told Sputnik ..." -> "Stanislav Tarasov"), or None
+    when the subject is not a name."""
+    doc = parse(text)
+    root = next((t for t in doc if t.dep_ == "ROOT"), None)
+    subject = next((c for c in root.children if c.dep_ in ("nsubj", "nsubjpass")),
+                   None) if root is not None else None
+    if subject is None or subject.pos_ != "PROPN":
+        return None
+    return _name_span(subject).text
+
+
 def _name_span(token: Token) -> Span:
     left = token
     while left.i > 0 and token.doc[left.i - 1].pos_ == "PROPN" and token.doc[

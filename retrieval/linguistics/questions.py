@@ -100,6 +100,9 @@ def _same_word(a: str, b: str) -> bool:
         a.startswith(b[:n - 2]) or b.startswith(a[:n - 2]))
 
 
+same_word = _same_word  # public: the reader's other checks compare nouns the same way
+
+
 # Verbs that say how many the subject is ("the contingent would number 1,960 servicemen",
 # "the mission was a force of 1,960 troops"): their object's count counts the subject too.
 # Other verbs relate two different things ("the peacekeepers evacuated 5,000 civilians").
@@ -221,7 +224,7 @@ def answer_span(question: str, sentence: str) -> str | None:
 
 # Verbs by which a source says what it holds: "the notes give no results", "the report did
 # not name the official", "neither report named him".
-_TELLING_VERBS = frozenset(["give", "name", "say", "report", "mention", "identify", "state",
+TELLING_VERBS = frozenset(["give", "name", "say", "report", "mention", "identify", "state",
                             "provide", "publish", "disclose", "reveal", "contain", "hold",
                             "specify", "list", "cite"])
 
@@ -235,7 +238,7 @@ def says_absent(head: str, sentence: str) -> bool:
             continue
         verb = token.head
         if token.dep_ not in ("dobj", "nsubjpass", "oprd") \
-                or verb.lemma_.lower() not in _TELLING_VERBS:
+                or verb.lemma_.lower() not in TELLING_VERBS:
             continue
         # "neither the report nor the article named the official": the parser hangs
         # "neither" on the subject, which the verb may itself hang from.
@@ -271,3 +274,16 @@ def asked_noun(question: str) -> str | None:
     noun = next((c for c in root.children if c.dep_ in ("nsubj", "attr") and c.pos_ == "NOUN"
                  and c.lower_ not in _SLOT_BY_WORD), None)
     return noun.lemma_.lower() if noun is not None else None
+
+
+# --- a question pointing back -----------------------------------------------------------------
+
+_DEMONSTRATIVES = frozenset(["this", "that", "these", "those"])
+
+
+def points_with_demonstrative(question: str) -> bool:
+    """ "Does the piece say who *that person* was?": a noun pointed at with this / that /
+    these / those means one from the turn before (a determiner, not the relative "the deal
+    that ended the war")."""
+    return any(t.dep_ == "det" and t.lower_ in _DEMONSTRATIVES and t.head.pos_ == "NOUN"
+               for t in parse(question))

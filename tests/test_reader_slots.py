@@ -115,6 +115,15 @@ def test_latest_date_ignores_what_would_have_happened():
     assert not slots.asks_now("When did Armenia join the CSTO?")
 
 
+# corpus/background/armenia-russia-relations.md: the treaty's end date is still to come.
+BASE_TERM = ("On 20 August 2010 Russia and Armenia signed a protocol extending the term of the "
+             "base treaty to 49 years from 1995, that is until 2044.")
+
+
+def test_a_date_still_to_come_is_not_what_an_answer_is_as_of():
+    assert slots.latest_date(BASE_TERM) == (2010, 8, 20)
+
+
 def test_the_follow_ups_name_reaches_the_search(full_answerer):
     history = [Turn("What did Antony Blinken say about the Lachin corridor?",
                     "Blinken urged Azerbaijan to reopen the Lachin corridor. [1]")]

@@ -9,6 +9,7 @@ the answer says that the sources do not give what was asked and what they do say
 
 from __future__ import annotations
 
+import datetime
 import logging
 import re
 from dataclasses import dataclass
@@ -104,8 +105,10 @@ def asks_now(question: str) -> bool:
 def latest_date(text: str) -> tuple[int, int, int] | None:
     """The latest date a sentence says something happened on, as (year, month, day); month
     and day 0 when unsaid. Dates of what would or will happen ("would have expired in
-    November 2025") say nothing about how things stand, so they are left out."""
+    November 2025") say nothing about how things stand, so they are left out, and so is a
+    date still to come ("extending the treaty until 2044"): an answer cannot be "as of" it."""
     months = _MONTHS.split("|")
+    today = datetime.date.today()
     best = None
     doc = parse(text)
     for entity in doc.ents:
@@ -115,6 +118,8 @@ def latest_date(text: str) -> tuple[int, int, int] | None:
             day, month, year = match.group(1), match.group(2), match.group(3)
             key = (int(year), months.index(month.lower()) + 1 if month else 0,
                    int(day) if day and month else 0)
+            if key > (today.year, today.month, today.day):
+                continue
             best = key if best is None or key > best else best
     return best
 

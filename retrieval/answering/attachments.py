@@ -179,7 +179,7 @@ def named_attachments_disagree(claim_doc, docs) -> str | None:
     the unit says "its land border with Armenia" and has Azerbaijan after no "with". (A
     name the unit puts after the same preposition elsewhere may belong to a list the parse
     split: "the capture of Zangilan ... and of Gubadli".)"""
-    from retrieval.answering.role_words import _overlap
+    from retrieval.answering.role_words import overlap
 
     theirs = [t for d in docs for t in _named_attachments(d)]
     # prepositions of a coordinated list ("and of Gubadli": a conjunct, not a modifier)
@@ -189,8 +189,8 @@ def named_attachments_disagree(claim_doc, docs) -> str | None:
              for g in p.children if g.dep_ == "pobj"]
     for noun, prep, name in _named_attachments(claim_doc):
         others = [n for t_noun, t_prep, n in theirs if t_noun == noun and t_prep == prep]
-        if others and not any(_overlap(name, n) for n in others) and not any(
-                p == prep and _overlap(name, n) for p, n in after):
+        if others and not any(overlap(name, n) for n in others) and not any(
+                p == prep and overlap(name, n) for p, n in after):
             return f"its source says {noun} {prep} {' '.join(sorted(others[0]))}, not " \
                    f"{' '.join(sorted(name))}"
     return None

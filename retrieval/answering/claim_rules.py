@@ -10,7 +10,7 @@ from retrieval.answering.lexicon import (
     may_stand_for,
     same_predicate,
 )
-from retrieval.answering.role_words import _acronym_for, _overlap
+from retrieval.answering.role_words import acronym_for, overlap
 from retrieval.answering.verb_paraphrase import role_paraphrases
 
 
@@ -119,7 +119,7 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
         # is not contradicted by "ended its mandate".
         opposite = [f for f in unit_frames
                     if any(same_predicate(a, f.predicate) for a in antonyms(frame.predicate))
-                    and (not f.object or frame.object and _overlap(frame.object, f.object))]
+                    and (not f.object or frame.object and overlap(frame.object, f.object))]
         agreeing = [f for f in same if f.negated == frame.negated] + \
             [f for f in opposite if f.negated != frame.negated]
         if (same or opposite) and not agreeing:
@@ -148,9 +148,9 @@ def polarity_or_roles(claim_doc, docs) -> str | None:
                     for c in t.head.children if c.dep_ in ("nsubj", "attr") and c is not t]
         if main is not None and verb.i == main.i and doer and \
                 frame.predicate not in LIGHT_VERBS and not any(
-                _overlap(doer, f.subject | f.object | f.recipient) for f in agreeing) and \
-                not any(_overlap(doer, words) for words in by_noun) and \
-                not (any(f in unknown for f in agreeing) and _overlap(doer, unit_names)):
+                overlap(doer, f.subject | f.object | f.recipient) for f in agreeing) and \
+                not any(overlap(doer, words) for words in by_noun) and \
+                not (any(f in unknown for f in agreeing) and overlap(doer, unit_names)):
             # ("it never produced" in a sentence about the Minsk Group may be the Group.)
             # "Armenia recognised X" against "X was internationally recognised", or "US
             # officials commented" against "who gave that comment": the unit does not say
@@ -246,22 +246,22 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
     roles = ("subject", "object", "recipient")
     for role in roles:
         mine, theirs = getattr(claim_frame, role), getattr(unit_frame, role)
-        if not mine or not theirs or _acronym_for(mine, theirs) or _acronym_for(theirs, mine):
+        if not mine or not theirs or acronym_for(mine, theirs) or acronym_for(theirs, mine):
             continue  # "the EU" for "the European Union"
         my_names, their_names = _names_in(mine, claim_names), _names_in(theirs, unit_names)
-        if _overlap(mine, theirs) and _namesake(mine, theirs, persons):
+        if overlap(mine, theirs) and _namesake(mine, theirs, persons):
             return True
-        if _overlap(mine, theirs):
+        if overlap(mine, theirs):
             # A shared common noun is not the same doer when the peoples differ:
             # "Azerbaijani forces captured" against "Armenian forces captured". (Only the
             # doer: an object may be one item of a list the parse splits.)
             my_people, their_people = my_names & peoples, their_names & peoples
-            if my_people and their_people and not _overlap(my_people, their_people) and (
+            if my_people and their_people and not overlap(my_people, their_people) and (
                     role == "subject" and firm_subject) and claim_frame.predicate != "be":
                 return True
             continue
         others = set().union(*(getattr(unit_frame, r) for r in roles if r != role))
-        if _overlap(mine, others):
+        if overlap(mine, others):
             return True  # "Azerbaijan was to return Kalbajar to Armenia": roles swapped
         my_names = _names_in(mine, claim_names)
         if role == "subject" and not firm_subject:
@@ -298,7 +298,7 @@ def modifiers_disagree(claim_doc, docs) -> str | None:
         if noun not in lemmas and not any(same_predicate(noun, w) or may_stand_for(noun, w)
                                           for w in lemmas):
             return f"its source does not say '{noun}'"
-        if noun in theirs and not _overlap(words, theirs[noun]):
+        if noun in theirs and not overlap(words, theirs[noun]):
             return f"its source says {'/'.join(sorted(theirs[noun]))} {noun}, not " \
                    f"{'/'.join(sorted(words))}"
     return None

@@ -19,6 +19,7 @@ from anyascii import anyascii
 
 from retrieval.answering import extractive
 from retrieval.answering.extractive import Candidate, Extract, SentenceVectors, mean_vector
+from retrieval.answering.lead import with_antecedent
 from retrieval.answering.quotes import passage_body
 from retrieval.index.lexical import tokenize
 from retrieval.models import Retrieved
@@ -145,6 +146,6 @@ def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
         return Extract([], best)
     # The English reader's own finishing steps, shared rather than copied: a sentence that
     # points back is quoted with the one before; the lead and at most one more.
-    scored = [extractive._with_antecedent(c, pairs) for c in scored]
+    scored = [with_antecedent(c, pairs) for c in scored]
     scored.sort(key=lambda c: c.score, reverse=True)
-    return Extract(extractive._brief(scored), best)
+    return Extract(extractive.brief(scored), best)

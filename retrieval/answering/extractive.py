@@ -343,10 +343,10 @@ def choose(
     if now:
         scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
-        return Extract(_brief(scored, docs, now), evidence, as_of=as_of)
+        return Extract(brief(scored, docs, now), evidence, as_of=as_of)
     if (scored[0].fills or about_article and wanted and article_focus.is_article(
             retrieved[scored[0].passage])) and SLOT_OVERRIDES_VETO:
-        return Extract(_brief(scored, docs, now), evidence, as_of=as_of)  # the parse saw the count
+        return Extract(brief(scored, docs, now), evidence, as_of=as_of)  # the parse saw the count
     # The reader judges the sentences that answer about as well as the best: it vetoes when
     # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
     # lead among them, now that the answer shows one or two sentences instead of three.
@@ -362,10 +362,10 @@ def choose(
         order = sorted(range(len(judged)),
                        key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
         scored = [judged[i] for i in order] + scored[len(judged):]
-    return Extract(_brief(scored, docs, now), evidence, best, as_of=as_of)
+    return Extract(brief(scored, docs, now), evidence, best, as_of=as_of)
 
 
-def _brief(scored: list[Candidate], docs: list[str] | None = None,
+def brief(scored: list[Candidate], docs: list[str] | None = None,
            now: bool = False) -> list[Candidate]:
     """The lead, and at most one supporting sentence that says something else, does not
     open by pointing back at a sentence not shown, and (SUPPORT_FROM_LEAD_DOCUMENT) comes

@@ -7,7 +7,7 @@ import re
 
 from retrieval.answering.claim_rules import _main_verb
 from retrieval.answering.lexicon import LIGHT_VERBS, SPEECH_VERBS, same_predicate
-from retrieval.answering.role_words import _overlap
+from retrieval.answering.role_words import overlap
 
 
 def _is_speech(lemma: str) -> bool:
@@ -38,7 +38,7 @@ def speaker_missing(claim_doc, docs, source: str = "") -> str | None:
     # unit does not name the speaker: a unit that names it, but not as a speaker, is about
     # it, not by it.
     unit_words = {t.lemma_.lower() for d in docs for t in d} | {t.lower_ for d in docs for t in d}
-    if source and not _overlap(speaker, unit_words) and _overlap(
+    if source and not overlap(speaker, unit_words) and overlap(
             speaker, {w.lower() for w in re.findall(r"[\w'-]+", source)}):
         return None
     said = _main_verb(claim_doc)
@@ -71,7 +71,7 @@ def speaker_missing(claim_doc, docs, source: str = "") -> str | None:
             speeches.append((words, what))
     saying = [(w, what) for w, what in speeches if content and any(
         any(same_predicate(c, x) for x in what) for c in content)] or speeches
-    if any(words is None or _overlap(speaker, words) for words, _ in saying):
+    if any(words is None or overlap(speaker, words) for words, _ in saying):
         return None
     return f"its source does not say that {' '.join(sorted(speaker))} said it"
 
@@ -85,7 +85,7 @@ def offices_disagree(claim_doc, docs) -> str | None:
     theirs = [o for d in docs for o in offices(d)]
     for mine in offices(claim_doc):
         same_title = [o for o in theirs if o.title == mine.title]
-        held = [o for o in same_title if _overlap(mine.holder, o.holder)]
+        held = [o for o in same_title if overlap(mine.holder, o.holder)]
         if same_title and not held:
             other = " ".join(sorted(same_title[0].holder))
             return f"its source gives '{' '.join(sorted(mine.title))}' to {other}"

@@ -22,7 +22,7 @@ def role_paraphrases(claim_doc, verb, docs) -> list:
     the roles say which verb of the unit the claim's verb stands for; or a verb near the
     claim's in meaning that shares a role (`_near_in_meaning`). An antonym, or a synonym of
     one ("adopted" for "rejected"), is never a paraphrase (lexicon.opposed)."""
-    from retrieval.answering.role_words import _overlap
+    from retrieval.answering.role_words import overlap
     from retrieval.linguistics.clauses import predicate_name, verb_frames
 
     mine = _role_heads(verb)
@@ -34,8 +34,8 @@ def role_paraphrases(claim_doc, verb, docs) -> list:
                                                                     frame.predicate):
                 continue
             theirs = _role_heads(token)
-            same_roles = mine[0] and theirs[0] and _overlap(mine[0], theirs[0]) and (
-                (mine[1] and theirs[1] and _overlap(mine[1], theirs[1])) or (
+            same_roles = mine[0] and theirs[0] and overlap(mine[0], theirs[0]) and (
+                (mine[1] and theirs[1] and overlap(mine[1], theirs[1])) or (
                     not mine[1] and not theirs[1] and mine[2] & theirs[2]))
             if same_roles or _near_in_meaning(predicate_name(verb), frame.predicate, mine,
                                               theirs):
@@ -49,12 +49,12 @@ def _near_in_meaning(claimed: str, stated: str, mine, theirs) -> bool:
     payments" for "Armenia stopped paying", "a convoy set off from Yerevan" for "a convoy
     left Yerevan". Listed antonyms never pass (the caller skips them); an unlisted one with
     the same doer and object would, which is why the similarity must be high."""
-    from retrieval.answering.role_words import _overlap
+    from retrieval.answering.role_words import overlap
     from retrieval.answering.word_similarity import similarity
 
     if VERB_SIMILARITY_MIN is None or claimed in _NEVER_SIMILAR or stated in _NEVER_SIMILAR:
         return False
-    shared = [_overlap(m, t) for m, t in zip(mine[:2], theirs[:2], strict=True) if m and t]
+    shared = [overlap(m, t) for m, t in zip(mine[:2], theirs[:2], strict=True) if m and t]
     if not shared or not all(shared):
         return False  # no role in common, or one role filled by something else
     return similarity(claimed, stated) >= VERB_SIMILARITY_MIN

@@ -15,10 +15,9 @@ import logging
 import re
 from typing import TYPE_CHECKING
 
-from retrieval.answering.lexicon import state_of
+from retrieval.answering.lexicon import state_of, stems_and_states
 from retrieval.answering.picks import Candidate
 from retrieval.answering.quotes import passage_body, passage_quotes
-from retrieval.index.lexical import tokenize
 from retrieval.linguistics import is_negated, parse
 from retrieval.linguistics.questions import TELLING_VERBS
 
@@ -52,25 +51,20 @@ def find(question: str, retrieved: list[Retrieved], context: str = "") -> Candid
     root = next((t for t in asked if t.dep_ == "ROOT"), None)
     if root is None:
         return None
-    wanted = set(_tokens(f"{question} {context}"))
+    wanted = stems_and_states(f"{question} {context}")
     for i, passage in enumerate(retrieved):
-        title = set(_tokens(passage_body(passage.text)[0]))
+        title = stems_and_states(passage_body(passage.text)[0])
         for quote, lead, parts in passage_quotes(passage.text,
                                                  passage.metadata.get("position") == 0):
             if parts:
                 continue
             if not _NEGATION.search(quote):
                 continue  # (checked before parsing: most sentences state, not deny)
-            shared = wanted & (set(_tokens(quote)) | title)
+            shared = wanted & (stems_and_states(quote) | title)
             if says_not_given(asked, root, quote, len(shared) >= MIN_SHARED_WORDS):
                 logger.debug("absence statement answers %r: %s", question, quote)
                 return Candidate(i, quote, 1.0, 1.0, lead, (), True)
     return None
-
-
-def _tokens(text: str) -> list[str]:
-    tokens = tokenize(text)
-    return tokens + [state_of(t) for t in tokens]
 
 
 def says_not_given(asked, root: Token, sentence: str, same_subject: bool = True) -> bool:

@@ -22,7 +22,7 @@ from retrieval.answering.answer_types import (
 )
 from retrieval.answering.lead import ANAPHOR as _ANAPHOR
 from retrieval.answering.lead import with_antecedent as _with_antecedent
-from retrieval.answering.lexicon import state_of
+from retrieval.answering.lexicon import state_of, stems_and_states
 from retrieval.answering.picks import Candidate, Extract, candidates
 from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
     MIN_SENTENCE_CHARS,
@@ -142,10 +142,8 @@ ENTITY_WORDS = True
 
 @lru_cache(maxsize=20_000)  # as many as the sentence vectors kept: a few MB
 def _tokens(text: str) -> frozenset[str]:
-    """The text's word stems, and the state each capital in it stands for ("Washington"
-    also as "us"), so that "Did Washington respond?" shares a word with "US officials"."""
-    tokens = tokenize(text)
-    return frozenset(tokens) | {state_of(t) for t in tokens} if ENTITY_WORDS else frozenset(tokens)
+    """The text's word stems and the states its capitals stand for (lexicon.stems_and_states)."""
+    return stems_and_states(text) if ENTITY_WORDS else frozenset(tokenize(text))
 
 def _weights(question: str, context: str, idf=None) -> dict[str, float]:
     """Each content word of the question; weighted by `idf` (a word -> rarity function)

@@ -11,6 +11,8 @@ from __future__ import annotations
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from retrieval.index.lexical import tokenize
+
 # Verb pairs that one claim check found to say the same event by their roles
 # (verb_paraphrase.role_paraphrases): every rule of that check reads them as synonyms, so the
 # date rule does not take "postponed on ..." for another event than "put off on ...".
@@ -248,3 +250,10 @@ def state_of(word: str) -> str:
     Karabakh."""
     state = entity(word)
     return state if state in _STATES else word
+
+
+def stems_and_states(text: str) -> frozenset[str]:
+    """The text's word stems, and the state each capital in it stands for ("Washington"
+    also as "us"), so that "Did Washington respond?" shares a word with "US officials"."""
+    tokens = tokenize(text)
+    return frozenset(tokens) | {state_of(t) for t in tokens}

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answering import article_focus, lead, slots
+from retrieval.answering import article_focus, event_match, lead, slots
 from retrieval.answering.answer_types import (
     asks_about_future,
     expected_type,
@@ -24,16 +24,9 @@ from retrieval.answering.lead import ANAPHOR as _ANAPHOR
 from retrieval.answering.lead import with_antecedent as _with_antecedent
 from retrieval.answering.lexicon import state_of, stems_and_states
 from retrieval.answering.picks import Candidate, Extract, candidates
-from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
-    MIN_SENTENCE_CHARS,
-    passage_body,
-)
+from retrieval.answering.quotes import MIN_SENTENCE_CHARS, passage_body  # noqa: F401
 from retrieval.answering.scorer import quote_probabilities
-from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home before)
-    SentenceVectors,
-    embed_array,
-    mean_vector,
-)
+from retrieval.answering.sentence_vectors import SentenceVectors, embed_array, mean_vector  # noqa
 from retrieval.index.lexical import tokenize
 from retrieval.linguistics.questions import asked_noun, says_absent
 from retrieval.models import Retrieved
@@ -152,7 +145,9 @@ def _weights(question: str, context: str, idf=None) -> dict[str, float]:
         return idf(token) if idf is not None else 1.0
 
     weights = {t: rarity(t) for t in tokenize(question)}
-    for token in tokenize(focus_phrase(question)):
+    focus = set(tokenize(focus_phrase(question))) | set(
+        tokenize(event_match.relation_words(question)))
+    for token in focus:
         if token in weights:
             weights[token] *= FOCUS_WEIGHT
     for token in tokenize(context):
@@ -216,6 +211,7 @@ def choose(
     absent = asked_noun(question) if ABSENCE_ANSWERS else None
     question_tokens = _tokens(question)
     then = article_focus.article_month(question, retrieved)  # "when this article came out"
+    asked_years = event_match.years(question)
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
@@ -310,6 +306,9 @@ def choose(
         elif score and cand.lead and wanted and not fills \
                 and not article_focus.is_article(retrieved[cand.passage]):
             prior -= lead.OPENING_DEMOTION  # a document's summary is background to a fact
+        if score and event_match.year_mismatch(asked_years, cand.quote,
+                                               passage_body(retrieved[cand.passage].text)[0]):
+            prior -= event_match.YEAR_PENALTY  # another event's figures ("April 2016")
         if score and then and any(article_focus.speaks_of(then, part) for part in parts):
             prior += article_focus.ARTICLE_TIME_BONUS
         if score and article_focus.is_article(retrieved[cand.passage]):
@@ -342,8 +341,8 @@ def choose(
         scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
         return Extract(brief(scored, docs, now), evidence, as_of=as_of)
-    if (scored[0].fills or about_article and wanted and article_focus.is_article(
-            retrieved[scored[0].passage])) and SLOT_OVERRIDES_VETO:
+    if (scored[0].fills or about_article and (wanted or article_focus.UNTYPED_NO_VETO)
+            and article_focus.is_article(retrieved[scored[0].passage])) and SLOT_OVERRIDES_VETO:
         return Extract(brief(scored, docs, now), evidence, as_of=as_of)  # the parse saw the count
     # The reader judges the sentences that answer about as well as the best: it vetoes when
     # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
@@ -356,7 +355,10 @@ def choose(
         logger.debug("reader probability %.3f below %.2f: declining", best,
                      MIN_READER_PROBABILITY)
         return Extract([], evidence, best)
-    if READER_WEIGHT and not as_of:
+    swap = event_match.reader_prefers(probabilities) if not as_of else 0
+    if swap:  # the reader is sure the lead does not answer and another does
+        scored = [judged[swap]] + [c for c in scored if c is not judged[swap]]
+    elif READER_WEIGHT and not as_of:
         order = sorted(range(len(judged)),
                        key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
         scored = [judged[i] for i in order] + scored[len(judged):]

@@ -24,7 +24,10 @@ from retrieval.answering.followup_names import (
     _agrees,
     _Entity,
     _kind_of_name,
+    collective_nouns,
     entities,
+    persons,
+    relabelled,
 )
 from retrieval.index.lexical import STOPWORDS, tokenize
 from retrieval.linguistics import points_with_demonstrative, subject_name
@@ -128,8 +131,15 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
         opening = re.split(r"(?<=[.!?])\s", history[i].answer.strip(), maxsplit=1)[0]
         # The answer's subject from the parse: "Veteran ... expert Stanislav Tarasov told".
         name = subject_name(opening)
-        turns.append((entities(question) + _plural_nouns(question, pronoun),
-                      [_Entity(name, _kind_of_name(name, ""))] if name else entities(opening)[:1]))
+        named = [_Entity(name, _kind_of_name(name, ""))] if name else entities(opening)[:1]
+        asked = relabelled(entities(question), question) + _plural_nouns(question, pronoun)
+        if pronoun in _GROUP:
+            asked += collective_nouns(question)
+        # "who was the state minister?" -> "..., the state minister was Gurgen Nersisyan": the
+        # person the answer names for what was asked, after its subject (when that is one).
+        answered = relabelled(named, opening) + (persons(opening, question)
+                                                 if pronoun in _PERSON else [])
+        turns.append((asked, answered))
     # "Who leads Azerbaijan?" -> "Ilham Aliyev has been ...": "he" is Aliyev, not Azerbaijan.
     for exact_only in (True, False):
         for asked, answered in turns:
@@ -146,9 +156,9 @@ def _plural_nouns(question: str, pronoun: str) -> list[_Entity]:
     them in ("... are in karabakh" -> "karabakh"). From the shared parse."""
     from retrieval.linguistics import parse
 
-    if pronoun in _PLACE:  # "there": the place the question put things "in" or "at"
+    if pronoun in _PLACE:  # "there": the place the question put things in, at or sent them to
         return [_Entity(t.text, "thing") for t in parse(question)
-                if t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "into")
+                if t.dep_ == "pobj" and t.head.lower_ in ("in", "at", "into", "to")
                 and t.pos_ in ("PROPN", "NOUN") and t.lower_ not in STOPWORDS]
     if pronoun not in _GROUP:
         return []

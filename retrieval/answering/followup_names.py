@@ -153,3 +153,84 @@ def _agrees(entity: _Entity, pronoun: str) -> bool:
     if pronoun in _GROUP:
         return entity.kind in ("group", "thing", "unknown")
     return True
+
+
+# What the shared parse's entity labels say a name is. A date, number or amount is nothing a
+# pronoun stands for ("he" after "In June 2023, ... the state minister was Gurgen Nersisyan"
+# was read as "June 2023"); a place or body is a thing, never "he" or "she".
+_NO_REFERENT_LABELS = frozenset(["DATE", "TIME", "CARDINAL", "ORDINAL", "QUANTITY", "MONEY",
+                                 "PERCENT"])
+_THING_LABELS = frozenset(["GPE", "LOC", "ORG", "FAC", "LAW", "EVENT", "PRODUCT", "LANGUAGE"])
+# Nouns naming a body of people, which "they" stands for in the singular ("how big was the
+# peacekeeping force ..." -> "are they still there?"). The parse marks plurals, not these.
+COLLECTIVE_NOUNS = frozenset(["force", "forces", "contingent", "army", "troops", "mission",
+                              "government", "delegation", "team", "police", "military",
+                              "alliance", "bloc", "battalion", "brigade", "unit"])
+PARSED_KINDS = True  # switch for the tests: the parse's labels correct the guessed kinds
+
+
+def parsed_kind(name: str, text: str) -> str | None:
+    """What the parse of `text` labels `name`: "person", "thing", "none" (a date or number:
+    no pronoun's referent) or None when it does not label it."""
+    from retrieval.linguistics import parse
+
+    if not PARSED_KINDS:
+        return None
+    for ent in parse(text).ents:
+        if ent.text == name or (name in ent.text and len(name) * 2 >= len(ent.text)):
+            if ent.label_ == "PERSON":
+                return "person"
+            if ent.label_ in _NO_REFERENT_LABELS:
+                return "none"
+            if ent.label_ in _THING_LABELS:
+                return "thing"
+    return None
+
+
+def relabelled(found: list[_Entity], text: str) -> list[_Entity]:
+    """`found` (names in `text`) with the kinds the parse gives them; dates and numbers out.
+    A name ending in a plural noun ("Russian peacekeepers") stays a group."""
+    out = []
+    for entity in found:
+        kind = parsed_kind(entity.text, text) if entity.kind != "group" else None
+        if kind == "none":
+            continue
+        out.append(entity if kind is None else _Entity(entity.text, kind))
+    return out
+
+
+def persons(text: str, question: str) -> list[_Entity]:
+    """The people the parse finds in `text` (an answer), the one the question asked about
+    first: a name sharing a word with the question ("pashinyan"), then the one nearest a
+    question word ("the state minister was Gurgen Nersisyan" for "who was the state
+    minister"). Single words the question does not hold are left out: the small parse
+    labels "Sputnik" and "Azerbaijani" PERSON."""
+    from retrieval.linguistics import parse
+
+    if not PARSED_KINDS:
+        return []
+    asked = {w.lower() for w in re.findall(r"[\w'-]+", question)} - STOPWORDS
+    found = []
+    for ent in parse(text).ents:
+        if ent.label_ != "PERSON":
+            continue
+        named = {w.lower() for w in ent.text.split()} & asked
+        if len(ent.text.split()) < 2 and not named:
+            continue
+        # The small parse does not reliably split "the president was A and the state
+        # minister was B" into clauses, so the nearest question word decides.
+        near = min((min(abs(t.i - ent.start), abs(t.i - ent.end + 1)) for t in ent.doc if t.lemma_.lower() in asked
+                    and not ent.start <= t.i < ent.end), default=len(ent.doc))
+        found.append((not named, near, ent.start, ent.text))
+    return [_Entity(text, "person") for *_, text in sorted(found)]
+
+
+def collective_nouns(question: str) -> list[_Entity]:
+    """The question's noun phrases headed by a noun for a body of people, as groups."""
+    from retrieval.linguistics import parse
+
+    if not PARSED_KINDS:
+        return []
+    return [_Entity(" ".join(t.text for t in chunk if t.dep_ != "det"
+                             and t.lower_ not in ("how", "many", "much", "which", "what")), "group")
+            for chunk in parse(question).noun_chunks if chunk.root.lower_ in COLLECTIVE_NOUNS]

@@ -41,6 +41,8 @@ YEAR_PENALTY = 0.15
 SWAP_LEAD_BELOW = 0.3
 SWAP_OTHER_ABOVE = 0.7
 
+_CAUSE_OR_MANNER = re.compile(r"^\W*(why|how come|how (did|does|do|was|were|is|are)\b)",
+                              re.IGNORECASE)
 _YEAR = re.compile(r"\b(1[5-9]\d\d|20\d\d)s?\b")
 # Verbs that say nothing about what is asked ("what did he say", "what happened").
 _LIGHT_VERBS = frozenset(["be", "do", "have", "say", "tell", "happen", "get", "go", "make",
@@ -64,8 +66,8 @@ def year_mismatch(question_years: frozenset[str], sentence: str, title: str) -> 
 def relation_words(question: str) -> str:
     """The question's own verbs that say what is asked about its subject ("headquartered",
     "named", "keep"), from the shared parse; "" when it has none but light ones."""
-    if not RELATION_WORDS:
-        return ""
+    if not RELATION_WORDS or _CAUSE_OR_MANNER.match(question):
+        return ""  # "why was it postponed?": the cause sentence need not repeat the event
     from retrieval.linguistics import parse
 
     return " ".join(t.text for t in parse(question)

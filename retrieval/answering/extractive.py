@@ -341,17 +341,19 @@ def choose(
         scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
         return Extract(brief(scored, docs, now), evidence, as_of=as_of)
-    if (scored[0].fills or about_article and (wanted or article_focus.UNTYPED_NO_VETO)
-            and article_focus.is_article(retrieved[scored[0].passage])) and SLOT_OVERRIDES_VETO:
-        return Extract(brief(scored, docs, now), evidence, as_of=as_of)  # the parse saw the count
+    trusted = SLOT_OVERRIDES_VETO and (scored[0].fills or about_article and (
+        wanted or article_focus.UNTYPED_NO_VETO) and article_focus.is_article(
+        retrieved[scored[0].passage]))  # the parse saw the count; the article was asked
+    if trusted and (scored[0].fills or not event_match.READER_SWAP):
+        return Extract(brief(scored, docs, now), evidence, as_of=as_of)
     # The reader judges the sentences that answer about as well as the best: it vetoes when
-    # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
-    # lead among them, now that the answer shows one or two sentences instead of three.
+    # it rates none of them likely to hold the answer (unless trusted), and may overrule the
+    # lead (event_match.reader_prefers).
     judged = [c for c in scored[:VETO_POOL] if c.score >= scored[0].score * FOLLOWER_RATIO]
     titles = [passage_body(retrieved[c.passage].text)[0].split(" — ")[0] for c in judged]
     probabilities = quote_probabilities(question, titles, [c.quote for c in judged], scorer)
     best = float(probabilities.max())
-    if best < MIN_READER_PROBABILITY:
+    if best < MIN_READER_PROBABILITY and not trusted:
         logger.debug("reader probability %.3f below %.2f: declining", best,
                      MIN_READER_PROBABILITY)
         return Extract([], evidence, best)

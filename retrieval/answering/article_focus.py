@@ -28,7 +28,7 @@ _PIECE = r"(?:the|this|that)\s+(?:\w+\s+)?(?:article|piece|story|report|text)"
 _NAMES_ARTICLE = re.compile(
     rf"\b(?:according\s+to|per|as\s+told\s+by)\s+{_PIECE}\b|"
     rf"\b{_PIECE}\s+(?:say|says|said|claim|claims|state|states|report|reports|allege|"
-    r"alleges|call|calls|describe|describes|suggest|suggests)\b|"
+    r"alleges|call|calls|describe|describes|suggest|suggests|give|gives|mention|mentions)\b|"
     rf"(?<!quoted )(?<!mentioned )(?<!named )(?<!cited )\b(?:in|from)\s+{_PIECE}\W*$",
     re.IGNORECASE)
 # "why is it called a capital here?", "did Washington respond to any of this?": with no

@@ -56,9 +56,8 @@ MIN_SCORE = 0.45
 # our 70 calibration questions). Higher cuts decline more unanswerable questions but cost right
 # answers faster than they save wrong ones on our own questions: the cut with the fewest errors on
 # the two sets together, 0.79, declined 23 of 74 answerable held-out background questions. The
-# reader only vetoes; it does not reorder the quotes: letting it choose the lead made the leads
-# worse on our corpus (21 of 28 answers a reader would accept, against 24 of 28 with the order
-# below; README).
+# reader vetoes; letting it choose the lead made leads worse (21 of 28 answers a reader would
+# accept, against 24 of 28), so it overrules one only when sure both ways (event_match.py).
 MIN_READER_PROBABILITY = 0.25
 # A question is taken as being in another language than the sources when fewer than this
 # share of its words occur anywhere in the corpus.
@@ -104,9 +103,8 @@ TITLE_SHARE = 0.5
 PAIR_FACTOR = 0.95
 
 
-# Levers of the question-reading reader, switchable for the ablation in
-# bench/reader_ablation.py: slot filling from the parse, and the latest-dated lead for
-# questions about now.
+# Levers of the question-reading reader (bench/reader_ablation.py): slot filling from the
+# parse, and the latest-dated lead for questions about now.
 SLOT_FILLING = True
 LATEST_FOR_NOW = True
 TYPED_SHORTLIST = True
@@ -145,9 +143,7 @@ def _weights(question: str, context: str, idf=None) -> dict[str, float]:
         return idf(token) if idf is not None else 1.0
 
     weights = {t: rarity(t) for t in tokenize(question)}
-    focus = set(tokenize(focus_phrase(question))) | set(
-        tokenize(event_match.relation_words(question)))
-    for token in focus:
+    for token in tokenize(focus_phrase(question)):
         if token in weights:
             weights[token] *= FOCUS_WEIGHT
     for token in tokenize(context):
@@ -212,6 +208,7 @@ def choose(
     question_tokens = _tokens(question)
     then = article_focus.article_month(question, retrieved)  # "when this article came out"
     asked_years = event_match.years(question)
+    relation = frozenset(tokenize(event_match.relation_words(question)))
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
@@ -306,6 +303,9 @@ def choose(
         elif score and cand.lead and wanted and not fills \
                 and not article_focus.is_article(retrieved[cand.passage]):
             prior -= lead.OPENING_DEMOTION  # a document's summary is background to a fact
+        if score and cand.lead and not definition and relation and not relation & _tokens(
+                cand.quote):
+            prior -= event_match.RELATION_DEMOTION  # a summary without what is asked of X
         if score and event_match.year_mismatch(asked_years, cand.quote,
                                                passage_body(retrieved[cand.passage].text)[0]):
             prior -= event_match.YEAR_PENALTY  # another event's figures ("April 2016")
@@ -344,11 +344,11 @@ def choose(
     trusted = SLOT_OVERRIDES_VETO and (scored[0].fills or about_article and (
         wanted or article_focus.UNTYPED_NO_VETO) and article_focus.is_article(
         retrieved[scored[0].passage]))  # the parse saw the count; the article was asked
-    if trusted and (scored[0].fills or not event_match.READER_SWAP):
+    # (a slot the parse saw filled, or the article's sentence of the asked kind: not overruled)
+    if trusted and (scored[0].fills or wanted or not event_match.READER_SWAP):
         return Extract(brief(scored, docs, now), evidence, as_of=as_of)
-    # The reader judges the sentences that answer about as well as the best: it vetoes when
-    # it rates none of them likely to hold the answer (unless trusted), and may overrule the
-    # lead (event_match.reader_prefers).
+    # The reader judges the sentences that answer about as well as the best: it vetoes when it
+    # rates none likely to hold the answer (unless trusted), and may overrule the lead.
     judged = [c for c in scored[:VETO_POOL] if c.score >= scored[0].score * FOLLOWER_RATIO]
     titles = [passage_body(retrieved[c.passage].text)[0].split(" — ")[0] for c in judged]
     probabilities = quote_probabilities(question, titles, [c.quote for c in judged], scorer)

@@ -179,7 +179,9 @@ def parsed_kind(name: str, text: str) -> str | None:
     for ent in parse(text).ents:
         if ent.text == name or (name in ent.text and len(name) * 2 >= len(ent.text)):
             if ent.label_ == "PERSON":
-                return "person"
+                # the small parse labels single words PERSON freely ("Azerbaijan" in "Who
+                # leads Azerbaijan?", "Yerevan", "Sputnik"): only a full name is taken
+                return "person" if len(ent.text.split()) >= 2 else None
             if ent.label_ in _NO_REFERENT_LABELS:
                 return "none"
             if ent.label_ in _THING_LABELS:
@@ -192,11 +194,26 @@ def relabelled(found: list[_Entity], text: str) -> list[_Entity]:
     A name ending in a plural noun ("Russian peacekeepers") stays a group."""
     out = []
     for entity in found:
+        entity = _without_verb_tail(entity, text)
         kind = parsed_kind(entity.text, text) if entity.kind != "group" else None
         if kind == "none":
             continue
         out.append(entity if kind is None else _Entity(entity.text, kind))
     return out
+
+
+def _without_verb_tail(entity: _Entity, text: str) -> _Entity:
+    """ "the Gyumri base operates" -> "the Gyumri base": the word-shape guess took a verb in
+    -s for a plural noun ending the name (and the name for a group); the parse knows."""
+    from retrieval.linguistics import parse
+
+    words = entity.text.split()
+    if not PARSED_KINDS or entity.kind != "group" or len(words) < 2:
+        return entity
+    verbs = {t.text for t in parse(text) if t.pos_ in ("VERB", "AUX")}
+    if words[-1] not in verbs:
+        return entity
+    return _Entity(" ".join(words[:-1]), "thing" if not words[-2].endswith("s") else "group")
 
 
 def persons(text: str, question: str) -> list[_Entity]:

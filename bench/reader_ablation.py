@@ -28,10 +28,12 @@ XQuAD's English articles: its 4 test articles, every question), `followups`
     absence   a sentence saying the asked thing was not said or done leads (absence.py)
     years     a sentence dated to other years than the question names ranks lower
               (event_match.py, session 8)
-    relation  the question's own verb ("headquartered") counts as a focus word
+    relation  a document's opening without the question's own verb ("headquartered") ranks
+              lower
     swap      the cross-encoder overrules a lead it rates < 0.3 for one it rates >= 0.7
     untyped   an article sentence answering a question about the article is never vetoed
     names     follow-up pronouns take the parse's entity labels (followup_names.py)
+    parts     "X and who Y?": each part of a two-part question is scored alone too
 
 Prints one JSON object; DATA_DIR (BACKSTORY_DATA_DIR) holds the indexes, built on first use.
 """
@@ -70,6 +72,7 @@ SWITCHES = {
     "swap": [("event_match", "READER_SWAP", False)],
     "untyped": [("article_focus", "UNTYPED_NO_VETO", False)],
     "names": [("followup_names", "PARSED_KINDS", False)],
+    "parts": [("event_match", "QUESTION_PARTS", False)],
 }
 LEVERS = tuple(SWITCHES)
 

@@ -178,3 +178,21 @@ def test_a_verb_after_a_name_does_not_end_it(switch):
     assert resolve(question, history).entity == "the Gyumri base"
     switch(followup_names, "PARSED_KINDS", False)
     assert resolve(question, history).entity is None
+
+
+LOAN = ("Novak said on 17 May 2023 that the total cost was 1.6 billion euros, of which Russia "
+        "would lend Iran 1.3 billion euros as an intergovernmental loan; some reports gave the "
+        "cost as 1.6 billion US dollars.")  # background/russia-iran-instc-rasht-astara.md
+
+
+def test_two_questions_in_one_are_each_scored(vectors, switch):
+    # Half the words belong to the second question ("who's paying for it"): the sentence
+    # answering the first fell below the evidence bar and the question was declined.
+    retrieved = [_passage(LOAN, 1, "Russia–Iran ties, the North–South Transport Corridor and "
+                          "the Rasht–Astara railway — Financing")]
+    question = "how much is the rasht-astara railway supposed to cost and who's paying for it"
+    assert event_match.question_parts(question) == [
+        "how much is the rasht-astara railway supposed to cost"]
+    assert _lead(question, retrieved, vectors) == LOAN
+    switch(event_match, "QUESTION_PARTS", False)
+    assert _lead(question, retrieved, vectors) is None

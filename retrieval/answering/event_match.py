@@ -20,6 +20,11 @@ sentence that answers:
   decades" (cross-encoder 0.17) over "... the dispute began 'in the late 1980s' ..." (0.87).
   A lead the reader rates that low gives way to a close candidate it rates that high
   (`reader_prefers`).
+
+And one way it declined a question it could answer: two questions in one ("how much is the
+Rasht-Astara railway supposed to cost and who's paying for it") share half their words with
+the sentence answering either half, below the evidence bar. Each part is also scored alone,
+and a sentence covers the question as well as it covers its best part (`question_parts`).
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ logger = logging.getLogger(__name__)
 
 # Switches (bench/reader_ablation.py levers; the tests switch each off to see it matter).
 YEAR_MISMATCH = True
+QUESTION_PARTS = True
+MIN_PART_WORDS = 2
 RELATION_WORDS = True
 READER_SWAP = True
 # How much lower a sentence speaking of other years ranks: the size of the retrieval-rank
@@ -70,6 +77,24 @@ def year_mismatch(question_years: frozenset[str], sentence: str, title: str) -> 
         return False
     held = years(sentence) or years(title)
     return bool(held) and not held & question_years
+
+
+# "..., and when?", "... and who's paying for it": a second question joined to the first.
+_SECOND_QUESTION = re.compile(r",?\s+and\s+(?=(?:who|whom|whose|what|when|where|why|how|which)"
+                              r"\b)", re.IGNORECASE)
+
+
+def question_parts(question: str) -> list[str]:
+    """The questions a question joins with "and who / when / ..."; [] when it is one."""
+    if not QUESTION_PARTS:
+        return []
+    parts = _SECOND_QUESTION.split(question)
+    # A part of one content word ("who's paying for it") would make any sentence holding
+    # that word cover the question fully: only parts that say something on their own count.
+    from retrieval.index.lexical import tokenize
+
+    return [p for p in parts if len(tokenize(re.sub(r"['’]s\b", "", p))) >= MIN_PART_WORDS
+            ] if len(parts) > 1 else []
 
 
 def relation_words(question: str) -> str:

@@ -212,10 +212,9 @@ def choose(
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
-    overlaps = [
-        _lexical_coverage(own if article_focus.is_article(retrieved[c.passage]) else weights,
-                          _tokens(c.quote) | titles[c.passage]) for c in pool
-    ]
+    parts = [_weights(part, context) for part in event_match.question_parts(question)]
+    overlaps = [max(_lexical_coverage(w, _tokens(c.quote) | titles[c.passage]) for w in [
+        own if article_focus.is_article(retrieved[c.passage]) else weights, *parts]) for c in pool]
     if cross_lingual is None:  # the caller may know the question's language already
         cross_lingual = max(overlaps) == 0.0 or _foreign(question, lexicon)
     min_similarity = getattr(vectors.embedder, "cross_lingual_min_similarity",

@@ -67,7 +67,8 @@ def _lead(question, retrieved, vectors, scorer=False):
 def test_another_years_figures_rank_below_the_asked_years(vectors, switch):
     # The April 2016 sentence shares more words ("Armenian", "civilians") and sits in the
     # better-ranked passage; the question names September 2023.
-    retrieved = [_passage(APRIL_2016, 1, "The April 2016 clashes in Nagorno-Karabakh — Casualties"),
+    retrieved = [_passage(APRIL_2016, 1,
+                          "The April 2016 clashes in Nagorno-Karabakh — Casualties"),
                  _passage(SEPT_2023, 2, "The September 2023 Azerbaijani offensive and the "
                           "dissolution of the Nagorno-Karabakh Republic — Casualties")]
     question = "how many armenian civilians were killed in the one-day offensive in sept 2023?"
@@ -195,4 +196,18 @@ def test_two_questions_in_one_are_each_scored(vectors, switch):
         "how much is the rasht-astara railway supposed to cost"]
     assert _lead(question, retrieved, vectors) == LOAN
     switch(event_match, "QUESTION_PARTS", False)
+    assert _lead(question, retrieved, vectors) is None
+
+
+WARS = ("Several major wars and smaller conflicts have been fought over the territory in "
+        "three-and-a-half decades, killing thousands and causing hundreds of thousands of "
+        "people to be displaced.")  # the article
+
+
+def test_an_article_question_of_any_kind_needs_less_shared_wording(vectors, switch):
+    # "death toll" against "killing thousands": the article paraphrases the question.
+    retrieved = [_passage(WARS, 1, ARTICLE_TITLE, kind="article")]
+    question = "does the article give any death toll for the conflict?"
+    assert _lead(question, retrieved, vectors) == WARS
+    switch(article_focus, "UNTYPED_NO_VETO", False)
     assert _lead(question, retrieved, vectors) is None

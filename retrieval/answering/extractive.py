@@ -319,8 +319,9 @@ def choose(
     # Asked what the article says, its sentence of the asked kind need not share the
     # question's words as much: the reader paraphrases ("squeezed" for "wedged").
     scored = [c for c in scored if c.evidence >= threshold or (
-        about_article and wanted and not cross_lingual and c.evidence
-        >= article_focus.ARTICLE_MIN_SCORE and article_focus.is_article(retrieved[c.passage]))]
+        about_article and (wanted or article_focus.UNTYPED_NO_VETO) and not cross_lingual
+        and c.evidence >= article_focus.ARTICLE_MIN_SCORE
+        and article_focus.is_article(retrieved[c.passage]))]
     if wanted:  # a pair answers only through its sentence that holds what was asked
         scored = lead.without_borrowed_pairs(scored, lambda s: holds(wanted, s, question))
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)

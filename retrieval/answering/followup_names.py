@@ -236,8 +236,9 @@ def persons(text: str, question: str) -> list[_Entity]:
             continue
         # The small parse does not reliably split "the president was A and the state
         # minister was B" into clauses, so the nearest question word decides.
-        near = min((min(abs(t.i - ent.start), abs(t.i - ent.end + 1)) for t in ent.doc if t.lemma_.lower() in asked
-                    and not ent.start <= t.i < ent.end), default=len(ent.doc))
+        near = min((min(abs(t.i - ent.start), abs(t.i - ent.end + 1)) for t in ent.doc
+                    if t.lemma_.lower() in asked and not ent.start <= t.i < ent.end),
+                   default=len(ent.doc))
         found.append((not named, near, ent.start, ent.text))
     return [_Entity(text, "person") for *_, text in sorted(found)]
 

@@ -121,6 +121,7 @@ def test_the_reader_overrules_a_lead_it_is_sure_does_not_answer(vectors, switch)
 def test_the_swap_needs_the_reader_sure_both_ways():
     assert event_match.reader_prefers([0.17, 0.87]) == 1
     assert event_match.reader_prefers([0.35, 0.87]) == 0  # the lead is not clearly wrong
+    assert event_match.reader_prefers([0.17, 0.61]) == 1
     assert event_match.reader_prefers([0.17, 0.5]) == 0  # nor the other clearly right
 
 
@@ -174,10 +175,14 @@ def test_a_verb_after_a_name_does_not_end_it(switch):
     # noun ("the Gyumri base operates", a group), which "it" could not stand for.
     answer = ("The Gyumri base operates under a Russian–Armenian treaty of 1995, which "
               "originally ran for 25 years. [1]")  # background/armenia-russia-relations.md
+    found = followup_names.entities(answer)
+    assert followup_names.relabelled(found, answer)[0] == followup_names._Entity(
+        "the Gyumri base", "thing")
     history = [Turn("how long can russia keep its gyumri base under the treaty", answer)]
     question = "is armenia's government planning to get it closed?"
-    assert resolve(question, history).entity == "the Gyumri base"
+    assert resolve(question, history).entity == "gyumri base"  # the question's own noun
     switch(followup_names, "PARSED_KINDS", False)
+    assert followup_names.relabelled(found, answer)[0].text == "the Gyumri base operates"
     assert resolve(question, history).entity is None
 
 
@@ -211,3 +216,13 @@ def test_an_article_question_of_any_kind_needs_less_shared_wording(vectors, swit
     assert _lead(question, retrieved, vectors) == WARS
     switch(article_focus, "UNTYPED_NO_VETO", False)
     assert _lead(question, retrieved, vectors) is None
+
+
+def test_it_is_the_thing_asked_about_not_the_answers_speaker(switch):
+    answer = f"{LOAN} [1]"  # opens "Novak said ..." (the small parse labels Novak ORG)
+    history = [Turn("how much is the rasht-astara railway supposed to cost and who's paying "
+                    "for it", answer)]
+    question = "has construction actually started on it yet?"
+    assert resolve(question, history).entity == "the rasht-astara railway"
+    switch(followup_names, "PARSED_KINDS", False)
+    assert resolve(question, history).entity == "Novak"

@@ -24,6 +24,7 @@ from retrieval.answering.followup_names import (
     _agrees,
     _Entity,
     _kind_of_name,
+    asked_things,
     collective_nouns,
     entities,
     persons,
@@ -132,12 +133,15 @@ def main_entity(history: list[Turn], pronoun: str, exclude: set[str] | None = No
         # The answer's subject from the parse: "Veteran ... expert Stanislav Tarasov told".
         name = subject_name(opening)
         named = [_Entity(name, _kind_of_name(name, ""))] if name else entities(opening)[:1]
-        asked = relabelled(entities(question), question) + _plural_nouns(question, pronoun)
+        asked = relabelled(entities(question), question, pronoun) + _plural_nouns(question,
+                                                                                  pronoun)
         if pronoun in _GROUP:
             asked += collective_nouns(question)
+        if pronoun in _THING:
+            asked += asked_things(question)
         # "who was the state minister?" -> "..., the state minister was Gurgen Nersisyan": the
         # person the answer names for what was asked, after its subject (when that is one).
-        answered = relabelled(named, opening) + (persons(opening, question)
+        answered = relabelled(named, opening, pronoun) + (persons(opening, question)
                                                  if pronoun in _PERSON else [])
         turns.append((asked, answered))
     # "Who leads Azerbaijan?" -> "Ilham Aliyev has been ...": "he" is Aliyev, not Azerbaijan.

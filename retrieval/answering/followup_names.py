@@ -170,8 +170,9 @@ PARSED_KINDS = True  # switch for the tests: the parse's labels correct the gues
 
 
 def parsed_kind(name: str, text: str) -> str | None:
-    """What the parse of `text` labels `name`: "person", "thing", "none" (a date or number:
-    no pronoun's referent) or None when it does not label it."""
+    """What the parse of `text` labels `name`: "person", "person?" (one word labelled a
+    person: perhaps), "thing", "none" (a date or number: no pronoun's referent) or None when
+    it does not label it."""
     from retrieval.linguistics import parse
 
     if not PARSED_KINDS:
@@ -181,7 +182,7 @@ def parsed_kind(name: str, text: str) -> str | None:
             if ent.label_ == "PERSON":
                 # the small parse labels single words PERSON freely ("Azerbaijan" in "Who
                 # leads Azerbaijan?", "Yerevan", "Sputnik"): only a full name is taken
-                return "person" if len(ent.text.split()) >= 2 else None
+                return "person" if len(ent.text.split()) >= 2 else "person?"
             if ent.label_ in _NO_REFERENT_LABELS:
                 return "none"
             if ent.label_ in _THING_LABELS:
@@ -189,16 +190,18 @@ def parsed_kind(name: str, text: str) -> str | None:
     return None
 
 
-def relabelled(found: list[_Entity], text: str) -> list[_Entity]:
-    """`found` (names in `text`) with the kinds the parse gives them; dates and numbers out.
-    A name ending in a plural noun ("Russian peacekeepers") stays a group."""
+def relabelled(found: list[_Entity], text: str, pronoun: str = "") -> list[_Entity]:
+    """`found` (names in `text`) with the kinds the parse gives them; dates and numbers out,
+    and for "it" or "there" a name the parse may take for a person ("Novak said ...": "has
+    construction started on it?" is not about Novak). A name ending in a plural noun
+    ("Russian peacekeepers") stays a group."""
     out = []
     for entity in found:
         entity = _without_verb_tail(entity, text)
         kind = parsed_kind(entity.text, text) if entity.kind != "group" else None
-        if kind == "none":
+        if kind == "none" or (kind == "person?" and pronoun in _THING | _PLACE):
             continue
-        out.append(entity if kind is None else _Entity(entity.text, kind))
+        out.append(entity if kind in (None, "person?") else _Entity(entity.text, kind))
     return out
 
 
@@ -252,3 +255,24 @@ def collective_nouns(question: str) -> list[_Entity]:
     return [_Entity(" ".join(t.text for t in chunk if t.dep_ != "det"
                              and t.lower_ not in ("how", "many", "much", "which", "what")), "group")
             for chunk in parse(question).noun_chunks if chunk.root.lower_ in COLLECTIVE_NOUNS]
+
+
+# Which of a question's nouns "it" most likely stands for: what the question did something
+# to ("keep its gyumri base") before what did it ("russia").
+_THING_ROLES = ("dobj", "nsubjpass", "attr", "nsubj", "pobj")
+
+
+def asked_things(question: str) -> list[_Entity]:
+    """The common-noun phrases a question asked about, for "it": "how much is the
+    rasht-astara railway supposed to cost" -> "the rasht-astara railway" (its lower-case name
+    escapes the capitalised-word reading; the answer's subject, "Novak said ...", is not it).
+    Proper names are left to `entities`; pronouns and question words are no phrases."""
+    from retrieval.linguistics import parse
+
+    if not PARSED_KINDS:
+        return []
+    chunks = [c for c in parse(question).noun_chunks
+              if c.root.pos_ == "NOUN" and c.root.tag_ == "NN" and c.root.dep_ in _THING_ROLES]
+    chunks.sort(key=lambda c: _THING_ROLES.index(c.root.dep_))
+    return [_Entity((c[1:] if c[0].dep_ == "poss" and c[0].pos_ == "PRON" else c).text, "thing")
+            for c in chunks]

@@ -226,3 +226,13 @@ def test_it_is_the_thing_asked_about_not_the_answers_speaker(switch):
     assert resolve(question, history).entity == "the rasht-astara railway"
     switch(followup_names, "PARSED_KINDS", False)
     assert resolve(question, history).entity == "Novak"
+
+
+def test_it_is_what_the_question_called_a_thing():
+    # bench/followups.jsonl fu-05: the small parse labels "Sputnik" a person; "What is
+    # Sputnik?" says it is a thing, so "it" is Sputnik, not the person asked about before.
+    history = [Turn("Who is Maria Zakharova?", "Maria Zakharova is the official spokesperson "
+                    "of the Russian Foreign Ministry. [1]"),
+               Turn("What is Sputnik?", "Sputnik is an international news agency and radio "
+                    "brand owned by the Russian state. [1]")]
+    assert resolve("Who owns it?", history).standalone == "Who owns Sputnik?"

@@ -199,7 +199,10 @@ def relabelled(found: list[_Entity], text: str, pronoun: str = "") -> list[_Enti
     for entity in found:
         entity = _without_verb_tail(entity, text)
         kind = parsed_kind(entity.text, text) if entity.kind != "group" else None
-        if kind == "none" or (kind == "person?" and pronoun in _THING | _PLACE):
+        # (a one-word "person" is dropped for "it" only when nothing else said what it is:
+        # "What is Sputnik?" says Sputnik is a thing, whatever the parse labels it)
+        if kind == "none" or (kind == "person?" and entity.kind == "unknown"
+                              and pronoun in _THING | _PLACE):
             continue
         out.append(entity if kind in (None, "person?") else _Entity(entity.text, kind))
     return out

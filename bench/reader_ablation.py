@@ -26,6 +26,14 @@ XQuAD's English articles: its 4 test articles, every question), `followups`
     then      "when this article came out" favours sentences naming the article's month
     unmet     a lead that leaves the asked slot empty becomes an honest near-miss (unmet.py)
     absence   a sentence saying the asked thing was not said or done leads (absence.py)
+    years     a sentence dated to other years than the question names ranks lower
+              (event_match.py, session 8)
+    relation  a document's opening without the question's own verb ("headquartered") ranks
+              lower
+    swap      the cross-encoder overrules a lead it rates < 0.3 for one it rates >= 0.7
+    untyped   an article sentence answering a question about the article is never vetoed
+    names     follow-up pronouns take the parse's entity labels (followup_names.py)
+    parts     "X and who Y?": each part of a two-part question is scored alone too
 
 Prints one JSON object; DATA_DIR (BACKSTORY_DATA_DIR) holds the indexes, built on first use.
 """
@@ -59,6 +67,12 @@ SWITCHES = {
     "then": [("article_focus", "ARTICLE_TIME_BONUS", 0.0)],
     "unmet": [("unmet", "UNMET_DECLINES", False)],
     "absence": [("absence", "ABSENCE_LEADS", False)],
+    "years": [("event_match", "YEAR_MISMATCH", False)],
+    "relation": [("event_match", "RELATION_WORDS", False)],
+    "swap": [("event_match", "READER_SWAP", False)],
+    "untyped": [("article_focus", "UNTYPED_NO_VETO", False)],
+    "names": [("followup_names", "PARSED_KINDS", False)],
+    "parts": [("event_match", "QUESTION_PARTS", False)],
 }
 LEVERS = tuple(SWITCHES)
 

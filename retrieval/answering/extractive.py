@@ -12,7 +12,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from retrieval.answering import article_focus, lead, slots
+from retrieval.answering import article_focus, event_match, lead, slots
 from retrieval.answering.answer_types import (
     asks_about_future,
     expected_type,
@@ -24,16 +24,9 @@ from retrieval.answering.lead import ANAPHOR as _ANAPHOR
 from retrieval.answering.lead import with_antecedent as _with_antecedent
 from retrieval.answering.lexicon import state_of, stems_and_states
 from retrieval.answering.picks import Candidate, Extract, candidates
-from retrieval.answering.quotes import (  # noqa: F401  (passage_body's home before)
-    MIN_SENTENCE_CHARS,
-    passage_body,
-)
+from retrieval.answering.quotes import MIN_SENTENCE_CHARS, passage_body  # noqa: F401
 from retrieval.answering.scorer import quote_probabilities
-from retrieval.answering.sentence_vectors import (  # noqa: F401  (their home before)
-    SentenceVectors,
-    embed_array,
-    mean_vector,
-)
+from retrieval.answering.sentence_vectors import SentenceVectors, embed_array, mean_vector  # noqa
 from retrieval.index.lexical import tokenize
 from retrieval.linguistics.questions import asked_noun, says_absent
 from retrieval.models import Retrieved
@@ -63,9 +56,8 @@ MIN_SCORE = 0.45
 # our 70 calibration questions). Higher cuts decline more unanswerable questions but cost right
 # answers faster than they save wrong ones on our own questions: the cut with the fewest errors on
 # the two sets together, 0.79, declined 23 of 74 answerable held-out background questions. The
-# reader only vetoes; it does not reorder the quotes: letting it choose the lead made the leads
-# worse on our corpus (21 of 28 answers a reader would accept, against 24 of 28 with the order
-# below; README).
+# reader vetoes; letting it choose the lead made leads worse (21 of 28 answers a reader would
+# accept, against 24 of 28), so it overrules one only when sure both ways (event_match.py).
 MIN_READER_PROBABILITY = 0.25
 # A question is taken as being in another language than the sources when fewer than this
 # share of its words occur anywhere in the corpus.
@@ -111,9 +103,8 @@ TITLE_SHARE = 0.5
 PAIR_FACTOR = 0.95
 
 
-# Levers of the question-reading reader, switchable for the ablation in
-# bench/reader_ablation.py: slot filling from the parse, and the latest-dated lead for
-# questions about now.
+# Levers of the question-reading reader (bench/reader_ablation.py): slot filling from the
+# parse, and the latest-dated lead for questions about now.
 SLOT_FILLING = True
 LATEST_FOR_NOW = True
 TYPED_SHORTLIST = True
@@ -216,13 +207,14 @@ def choose(
     absent = asked_noun(question) if ABSENCE_ANSWERS else None
     question_tokens = _tokens(question)
     then = article_focus.article_month(question, retrieved)  # "when this article came out"
+    asked_years = event_match.years(question)
+    relation = frozenset(tokenize(event_match.relation_words(question)))
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
-    overlaps = [
-        _lexical_coverage(own if article_focus.is_article(retrieved[c.passage]) else weights,
-                          _tokens(c.quote) | titles[c.passage]) for c in pool
-    ]
+    parts = [_weights(part, context) for part in event_match.question_parts(question)]
+    overlaps = [max(_lexical_coverage(w, _tokens(c.quote) | titles[c.passage]) for w in [
+        own if article_focus.is_article(retrieved[c.passage]) else weights, *parts]) for c in pool]
     if cross_lingual is None:  # the caller may know the question's language already
         cross_lingual = max(overlaps) == 0.0 or _foreign(question, lexicon)
     min_similarity = getattr(vectors.embedder, "cross_lingual_min_similarity",
@@ -310,6 +302,12 @@ def choose(
         elif score and cand.lead and wanted and not fills \
                 and not article_focus.is_article(retrieved[cand.passage]):
             prior -= lead.OPENING_DEMOTION  # a document's summary is background to a fact
+        if score and cand.lead and not definition and relation and not relation & _tokens(
+                cand.quote):
+            prior -= event_match.RELATION_DEMOTION  # a summary without what is asked of X
+        if score and event_match.year_mismatch(asked_years, cand.quote,
+                                               passage_body(retrieved[cand.passage].text)[0]):
+            prior -= event_match.YEAR_PENALTY  # another event's figures ("April 2016")
         if score and then and any(article_focus.speaks_of(then, part) for part in parts):
             prior += article_focus.ARTICLE_TIME_BONUS
         if score and article_focus.is_article(retrieved[cand.passage]):
@@ -321,8 +319,9 @@ def choose(
     # Asked what the article says, its sentence of the asked kind need not share the
     # question's words as much: the reader paraphrases ("squeezed" for "wedged").
     scored = [c for c in scored if c.evidence >= threshold or (
-        about_article and wanted and not cross_lingual and c.evidence
-        >= article_focus.ARTICLE_MIN_SCORE and article_focus.is_article(retrieved[c.passage]))]
+        about_article and (wanted or article_focus.UNTYPED_NO_VETO) and not cross_lingual
+        and c.evidence >= article_focus.ARTICLE_MIN_SCORE
+        and article_focus.is_article(retrieved[c.passage]))]
     if wanted:  # a pair answers only through its sentence that holds what was asked
         scored = lead.without_borrowed_pairs(scored, lambda s: holds(wanted, s, question))
     logger.debug("best evidence %.3f (threshold %.2f)", evidence, threshold)
@@ -342,21 +341,26 @@ def choose(
         scored, as_of = slots.latest_first(scored, FOLLOWER_RATIO)
     if cross_lingual or scorer is False:
         return Extract(brief(scored, docs, now), evidence, as_of=as_of)
-    if (scored[0].fills or about_article and wanted and article_focus.is_article(
-            retrieved[scored[0].passage])) and SLOT_OVERRIDES_VETO:
-        return Extract(brief(scored, docs, now), evidence, as_of=as_of)  # the parse saw the count
-    # The reader judges the sentences that answer about as well as the best: it vetoes when
-    # it rates none of them likely to hold the answer, and (READER_WEIGHT) helps choose the
-    # lead among them, now that the answer shows one or two sentences instead of three.
+    trusted = SLOT_OVERRIDES_VETO and (scored[0].fills or about_article and (
+        wanted or article_focus.UNTYPED_NO_VETO) and article_focus.is_article(
+        retrieved[scored[0].passage]))  # the parse saw the count; the article was asked
+    # (a slot the parse saw filled, or the article's sentence of the asked kind: not overruled)
+    if trusted and (scored[0].fills or wanted or not event_match.READER_SWAP):
+        return Extract(brief(scored, docs, now), evidence, as_of=as_of)
+    # The reader judges the sentences that answer about as well as the best: it vetoes when it
+    # rates none likely to hold the answer (unless trusted), and may overrule the lead.
     judged = [c for c in scored[:VETO_POOL] if c.score >= scored[0].score * FOLLOWER_RATIO]
     titles = [passage_body(retrieved[c.passage].text)[0].split(" — ")[0] for c in judged]
     probabilities = quote_probabilities(question, titles, [c.quote for c in judged], scorer)
     best = float(probabilities.max())
-    if best < MIN_READER_PROBABILITY:
+    if best < MIN_READER_PROBABILITY and not trusted:
         logger.debug("reader probability %.3f below %.2f: declining", best,
                      MIN_READER_PROBABILITY)
         return Extract([], evidence, best)
-    if READER_WEIGHT and not as_of:
+    swap = event_match.reader_prefers(probabilities) if not as_of else 0
+    if swap:  # the reader is sure the lead does not answer and another does
+        scored = [judged[swap]] + [c for c in scored if c is not judged[swap]]
+    elif READER_WEIGHT and not as_of:
         order = sorted(range(len(judged)),
                        key=lambda i: -(judged[i].score + READER_WEIGHT * probabilities[i]))
         scored = [judged[i] for i in order] + scored[len(judged):]

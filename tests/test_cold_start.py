@@ -9,7 +9,6 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -54,7 +53,7 @@ def test_spacy_is_not_hidden_from_a_process_that_loaded_torch_first():
 
 def _counting_sessions(monkeypatch) -> list[str]:
     """Count onnxruntime sessions built; each build is slowed so a racing use overlaps it."""
-    import retrieval.index.embeddings as embeddings
+    from retrieval.index import embeddings
 
     built: list[str] = []
     real = embeddings.onnx_session
@@ -154,8 +153,8 @@ def test_making_the_answerer_starts_every_load_before_the_question(ready_setting
     """`ask` (and Discord) make the answerer, then read and parse the question: by then the
     ONNX sessions, spaCy and Chroma's vector index are all loading."""
     import retrieval.answering.answerer as answerer_module
-    import retrieval.preload as preload
     from bot.startup import make_answerer
+    from retrieval import preload
 
     started: list[str] = []
 

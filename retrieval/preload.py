@@ -44,19 +44,22 @@ def load_models_in_background(*models: Any) -> threading.Thread | None:
     return _run("backstory-preload-models", *loads) if loads else None
 
 
-def load_vectors_in_background(store) -> threading.Thread | None:
+def load_vectors(store) -> None:
     """Have embedded Chroma load the collection's vector index now, by one nearest-neighbour
     query for a unit vector, instead of inside the first question's search.
 
-    Only for an embedded Chroma: a server loads its index in its own process. Call it after
-    the store has opened its collection (its opening is not meant for two threads at once).
+    Nothing for a Chroma server (it loads its index in its own process) or an empty index.
     """
     if store.settings.chroma_url:
+        return
+    dimension = store.collection.get_model().dimension
+    if dimension:  # None until the first vector is written
+        store.dense_search([1.0] + [0.0] * (dimension - 1), 1)
+
+
+def load_vectors_in_background(store) -> threading.Thread | None:
+    """`load_vectors` on a thread. Call it after the store has opened its client (opening
+    it is not meant for two threads at once)."""
+    if store.settings.chroma_url:
         return None
-
-    def first_query() -> None:
-        dimension = store.collection.get_model().dimension
-        if dimension:  # None until the first vector is written
-            store.dense_search([1.0] + [0.0] * (dimension - 1), 1)
-
-    return _run("backstory-preload-vectors", first_query)
+    return _run("backstory-preload-vectors", lambda: load_vectors(store))

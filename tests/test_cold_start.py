@@ -173,3 +173,22 @@ def test_making_the_answerer_starts_every_load_before_the_question(ready_setting
     answerer = make_answerer(ready_settings, announce_build=False)
     assert sorted(started) == ["models", "spacy", "vectors"]
     assert answerer.answer("How many Russian peacekeepers were deployed?").citations
+
+
+def test_chat_loads_the_vector_index_while_the_user_types(ready_settings, monkeypatch):
+    """chat's warm-up (started once its prompt is drawn) ends with the vector index loaded,
+    so its first question does not wait for it."""
+    from bot.chat.session import Warmup, interactive_factory
+    from retrieval.index.store import Store
+
+    searches: list[tuple[int, int]] = []
+    real = Store.dense_search
+
+    def recording(self, vector, k):
+        searches.append((len(vector), k))
+        return real(self, vector, k)
+
+    monkeypatch.setattr(Store, "dense_search", recording)
+    build = interactive_factory(ready_settings)
+    build(Warmup(build))
+    assert searches == [(384, 1)]

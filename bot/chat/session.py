@@ -102,6 +102,11 @@ def interactive_factory(settings: Settings) -> Callable[[Warmup], Answerer]:
         warmup.status = "Loading the index…"
         answerer.store.lexical()
         answerer.embedder.embed_query(WARMUP_QUERY)
+        # Chroma's vector index (seconds at 1M passages) loads here rather than in the first
+        # question's search.
+        from retrieval.preload import load_vectors
+
+        load_vectors(answerer.store)
         return answerer
 
     return build

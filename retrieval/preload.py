@@ -12,15 +12,49 @@ progress; nothing is loaded twice. Measured in docs/performance.md ("Session 8: 
 
 from __future__ import annotations
 
+import atexit
 import logging
 import threading
+import time
+from collections.abc import Callable
 from typing import Any
 
 logger = logging.getLogger(__name__)
 
+# How long a process that is leaving waits for loads still running (see _wait_for_loaders).
+EXIT_WAIT_S = 60.0
+_loaders: list[threading.Thread] = []
+_loaders_lock = threading.Lock()
+
+
+def start_loader(name: str, target: Callable[[], Any]) -> threading.Thread:
+    """Run `target` on a daemon thread that the process waits for when it exits."""
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    with _loaders_lock:
+        _loaders[:] = [t for t in _loaders if t.is_alive()]
+        _loaders.append(thread)
+    thread.start()
+    return thread
+
+
+@atexit.register
+def _wait_for_loaders() -> None:
+    """Let loads still running finish before the interpreter is torn down.
+
+    A process that left while a loader was inside spaCy's import, an ONNX session or
+    Chroma's index load crashed in the interpreter's finalization: `ask " "` (refused before
+    the loads finish) exited with a segmentation fault, status 139 instead of 1, with each
+    loader alone. atexit runs before that teardown, while threads still run.
+    """
+    deadline = time.monotonic() + EXIT_WAIT_S
+    with _loaders_lock:
+        running = list(_loaders)
+    for thread in running:
+        thread.join(max(0.0, deadline - time.monotonic()))
+
 
 def _run(name: str, *steps) -> threading.Thread:
-    """Run `steps` in order on a daemon thread; a failure is logged and left to the real use
+    """Run `steps` in order on a loader thread; a failure is logged and left to the real use
     to meet again (and report) when the answer needs it."""
 
     def work() -> None:
@@ -31,9 +65,7 @@ def _run(name: str, *steps) -> threading.Thread:
                 logger.debug("preloading failed in %s", getattr(step, "__qualname__", step),
                              exc_info=True)
 
-    thread = threading.Thread(target=work, name=name, daemon=True)
-    thread.start()
-    return thread
+    return start_loader(name, work)
 
 
 def load_models_in_background(*models: Any) -> threading.Thread | None:

@@ -192,3 +192,17 @@ def test_chat_loads_the_vector_index_while_the_user_types(ready_settings, monkey
     build = interactive_factory(ready_settings)
     build(Warmup(build))
     assert searches == [(384, 1)]
+
+
+def test_a_refused_question_exits_with_its_own_status_while_the_models_load(ready_settings):
+    """`ask " "` is refused before the loads finish; leaving with loader threads inside
+    native code crashed the interpreter's teardown (status 139) until the exit waited."""
+    import os
+
+    env = {**os.environ, "BACKSTORY_DATA_DIR": str(ready_settings.data_dir),
+           "BACKSTORY_CORPUS_DIR": str(ready_settings.corpus_dir)}
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-m", "bot.cli", "ask", " "], cwd=REPO, env=env,
+                             capture_output=True, text=True, timeout=120, check=False)
+        assert out.returncode == 1, out.stderr[-500:]
+        assert "the question is empty" in out.stderr

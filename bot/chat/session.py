@@ -104,9 +104,11 @@ def interactive_factory(settings: Settings) -> Callable[[Warmup], Answerer]:
         answerer.embedder.embed_query(WARMUP_QUERY)
         # Chroma's vector index (seconds at 1M passages) loads here rather than in the first
         # question's search.
-        from retrieval.preload import load_vectors
+        from retrieval.preload import load_vectors_in_background
 
-        load_vectors(answerer.store)
+        loading = load_vectors_in_background(answerer.store)  # a thread waited for at exit
+        if loading is not None:
+            loading.join()
         return answerer
 
     return build

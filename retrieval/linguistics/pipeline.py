@@ -71,10 +71,11 @@ def _torch_hidden() -> Iterator[None]:
 
 
 def warm_up_in_background() -> threading.Thread:
-    """Load the pipeline on a daemon thread, so a prompt need not wait for it."""
-    thread = threading.Thread(target=pipeline, name="spacy-load", daemon=True)
-    thread.start()
-    return thread
+    """Load the pipeline on a thread, so a prompt need not wait for it (one the process waits
+    for when it exits: leaving in the middle of spaCy's import crashed the interpreter)."""
+    from retrieval.preload import start_loader
+
+    return start_loader("spacy-load", pipeline)
 
 
 def parse(text: str) -> Doc:

@@ -1,11 +1,16 @@
 """Start-up costs a user feels: `backstory --help`, a cold `ask`, `chat`'s first prompt.
 
-Also the subprocess helper the bench runs everything through: wall time and peak RSS
-(the child's own ru_maxrss, read when it is reaped).
+    python bench/startup.py --data DIR --corpus DIR [--large-data DIR --large-corpus DIR]
+
+(the index in DIR built beforehand with `BACKSTORY_DATA_DIR=DIR backstory ingest`) prints
+one JSON object: wall seconds, CPU seconds and peak RSS per command, and the load average
+before and after each. Also the subprocess helper the bench runs everything through: wall
+time, CPU time and peak RSS (the child's own rusage, read when it is reaped).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import re
@@ -36,6 +41,7 @@ class Measured:
     stderr: str
     seconds: float
     peak_rss_mb: float | None
+    cpu_s: float | None = None
 
 
 def run_measured(cmd: list[str], cwd: Path, env: dict | None = None) -> Measured:
@@ -56,6 +62,7 @@ def run_measured(cmd: list[str], cwd: Path, env: dict | None = None) -> Measured
         err if mark else proc.stderr,
         report.get("seconds", float("nan")),
         round(report["maxrss_kb"] / 1024, 1) if "maxrss_kb" in report else None,
+        report.get("cpu_s"),
     )
 
 
@@ -72,9 +79,11 @@ def index_env(data: Path, corpus: Path) -> dict:
 
 
 def _summary(runs: list[Measured], extra: dict | None = None) -> dict:
+    cpu = [r.cpu_s for r in runs if r.cpu_s is not None]
     return {
         "median_s": round(float(np.median([r.seconds for r in runs])), 3),
         "runs_s": [round(r.seconds, 3) for r in runs],
+        **({"cpu_median_s": round(float(np.median(cpu)), 3)} if cpu else {}),
         "peak_rss_mb": float(np.median([r.peak_rss_mb or 0 for r in runs])),
         **(extra or {}),
     }
@@ -82,12 +91,18 @@ def _summary(runs: list[Measured], extra: dict | None = None) -> dict:
 
 def measure_ask(repo: Path, data: Path, corpus: Path, question: str, repeats: int) -> dict:
     cmd = backstory_cmd() + ["ask", question, "--json"]
+    before = _load()
     runs = [run_measured(cmd, repo, index_env(data, corpus)) for _ in range(repeats)]
     failed = [r for r in runs if r.returncode]
     if failed:
         return {"error": failed[0].stderr.strip()[-500:]}
     inside = [json.loads(r.stdout)["timings_ms"]["total"] for r in runs]
-    return _summary(runs, {"answer_total_ms_median": float(np.median(inside))})
+    return _summary(runs, {"answer_total_ms_median": float(np.median(inside)),
+                           "load_before": before, "load_after": _load()})
+
+
+def _load() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
 
 
 def measure_chat(repo: Path, data: Path, corpus: Path, repeats: int) -> dict:
@@ -206,3 +221,36 @@ def measure(
             **measure_ask(repo, large_index, large_corpus, question, repeats),
         }
     return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True, help="a built data dir")
+    parser.add_argument("--corpus", type=Path, required=True)
+    parser.add_argument("--large-data", type=Path)
+    parser.add_argument("--large-corpus", type=Path)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--question", default="How many Russian peacekeepers were deployed?")
+    parser.add_argument("--only", choices=("help", "ask", "chat", "large"), action="append",
+                        help="measure only these (repeatable); default: all")
+    args = parser.parse_args()
+    repo = Path(__file__).resolve().parent.parent
+    only = set(args.only or ("help", "ask", "chat", "large"))
+    result: dict = {"load_before": _load(), "pythonpath": os.environ.get("PYTHONPATH")}
+    if "help" in only:
+        result["help"] = _summary([run_measured(backstory_cmd() + ["--help"], repo)
+                                   for _ in range(args.repeats)])
+    if "ask" in only:
+        result["ask_real"] = measure_ask(repo, args.data, args.corpus, args.question,
+                                         args.repeats)
+    if "chat" in only:
+        result["chat_first_prompt"] = measure_chat(repo, args.data, args.corpus, args.repeats)
+    if "large" in only and args.large_data and args.large_corpus:
+        result["ask_large"] = measure_ask(repo, args.large_data, args.large_corpus,
+                                          args.question, args.repeats)
+    result["load_after"] = _load()
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -57,6 +57,9 @@ def make_answerer(settings, announce_build: bool = True):
             documents = len(report.docs_added) + len(report.docs_updated)
             say(f"Built the index: {documents} documents, {report.embedded} passages in "
                 f"{time.monotonic() - started:.1f} s.", err=True)
+    from retrieval.preload import load_vectors_in_background
+
+    load_vectors_in_background(answerer.store)  # while the question is read and parsed
     return answerer
 
 

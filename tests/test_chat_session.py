@@ -116,7 +116,7 @@ async def test_a_failed_build_reaches_every_waiter():
 
 
 def test_nothing_heavy_is_imported_before_the_first_prompt(tmp_path):
-    """Cold start: the chat's prompt side must not pull in Chroma, LangChain or ONNX."""
+    """Cold start: the chat's prompt side must not pull in Chroma, LangChain, ONNX or spaCy."""
     code = (
         "import sys\n"
         "from bot.startup import load_settings, state\n"
@@ -124,7 +124,8 @@ def test_nothing_heavy_is_imported_before_the_first_prompt(tmp_path):
         "from bot.chat.loop import InteractiveChat\n"
         "import prompt_toolkit, rich.live\n"
         "InteractiveChat(load_settings(), None)\n"
-        "heavy = ('chromadb', 'langchain_core', 'onnxruntime', 'numpy', 'retrieval.answering.answerer')\n"
+        "heavy = ('chromadb', 'langchain_core', 'onnxruntime', 'numpy', 'spacy', 'torch',\n"
+        "         'retrieval.answering.answerer')\n"
         "print(sorted(m for m in heavy if m in sys.modules))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True,

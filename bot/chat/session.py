@@ -102,6 +102,13 @@ def interactive_factory(settings: Settings) -> Callable[[Warmup], Answerer]:
         warmup.status = "Loading the index…"
         answerer.store.lexical()
         answerer.embedder.embed_query(WARMUP_QUERY)
+        # Chroma's vector index (seconds at 1M passages) loads here rather than in the first
+        # question's search.
+        from retrieval.preload import load_vectors_in_background
+
+        loading = load_vectors_in_background(answerer.store)  # a thread waited for at exit
+        if loading is not None:
+            loading.join()
         return answerer
 
     return build

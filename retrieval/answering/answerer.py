@@ -32,6 +32,7 @@ from retrieval.index.safety import is_instruction, sanitize_output
 from retrieval.index.store import Store
 from retrieval.linguistics import warm_up_in_background
 from retrieval.models import Answer, Retrieved
+from retrieval.preload import load_models_in_background
 from retrieval.settings import Settings
 
 if TYPE_CHECKING:  # LangChain's model and indexing modules load only on the paths using them
@@ -119,6 +120,8 @@ class Answerer:
         self.scorer = scorer or shared_scorer(settings.embed_threads)
         self.other_languages = OtherLanguages(settings, self.store, self.sentence_vectors)
         warm_up_in_background()  # spaCy, which the reader parses every question with
+        # The ONNX sessions load beside it, in native code (retrieval/preload.py).
+        load_models_in_background(self.embedder, *([] if self.uses_llm else [self.scorer]))
         self._loaded = False  # set after the first answer, when models and index are loaded
         self.decline = ArticleDecline(self.store)
         # CPU-bound work runs in threads so the event loop stays free; as many threads as

@@ -35,6 +35,10 @@ class SentenceScorer:
         self._tokenizer = None
         self._lock = threading.Lock()
 
+    def load(self) -> None:
+        """Load the session now (retrieval/preload.py); otherwise the first score does."""
+        self._load()
+
     def _load(self):
         with self._lock:
             if self._session is None:

@@ -71,6 +71,10 @@ class MiniLMEmbeddings(Embeddings):
         self._tokenizer = None
         self._lock = threading.Lock()
 
+    def load(self) -> None:
+        """Load the model now (retrieval/preload.py); otherwise the first embedding does."""
+        self._load()
+
     def _load(self):
         with self._lock:
             if self._session is None:
@@ -141,6 +145,10 @@ class E5Embeddings(Embeddings):
         self._queries = QueryCache()
         self._model = None
         self._lock = threading.Lock()
+
+    def load(self) -> None:
+        """Load the model now (retrieval/preload.py); otherwise the first embedding does."""
+        self._load()
 
     def _load(self):
         with self._lock:

@@ -47,6 +47,8 @@ class Store:
         self._vectorstore = None
         self._collection = None
         self._count: tuple[float, int] | None = None
+        # (passage count, the articles' first passages' metadata): see article_openings().
+        self._openings: tuple[int, list[dict]] | None = None
         self._record_manager = None
         self._lexical: FtsIndex | None = None
         self._lexical_lock = threading.Lock()
@@ -219,6 +221,7 @@ class Store:
         self._collection = None
         self._vectorstore = None
         self._count = None
+        self._openings = None
         with self._lexical_lock:
             if self._lexical is not None:
                 self._lexical.close()
@@ -257,6 +260,7 @@ class Store:
     def forget_count(self) -> None:
         """Called after every write of ours, so the next count() asks Chroma again."""
         self._count = None
+        self._openings = None
 
     def pages(self, include: list[str]):
         """Every passage, PAGE_SIZE at a time: Chroma's get() results, one page each."""
@@ -270,12 +274,19 @@ class Store:
 
     @reopened_on_not_found
     def article_openings(self) -> list[dict]:
-        """The metadata of each indexed article's first passage (one filtered read)."""
+        """The metadata of each indexed article's first passage (one filtered read).
+
+        Remembered until the passage count changes or a write is seen: the filter scans
+        every passage's metadata (about 1 s at 1,000,000 passages), and a first question
+        needs the result twice (the decline's titles, the article's own passages)."""
         if not self.collection_exists():
             return []
-        got = self.collection.get(where={"$and": [{"kind": "article"}, {"position": 0}]},
-                                  include=["metadatas"])
-        return [m or {} for m in got["metadatas"]]
+        count = self.count()
+        if self._openings is None or self._openings[0] != count:
+            got = self.collection.get(where={"$and": [{"kind": "article"}, {"position": 0}]},
+                                      include=["metadatas"])
+            self._openings = (count, [m or {} for m in got["metadatas"]])
+        return [dict(m) for m in self._openings[1]]
 
     def article_titles(self) -> list[str]:
         """The indexed articles' titles."""

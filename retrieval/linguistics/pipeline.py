@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
 import threading
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # importing spaCy takes about a second: only when a parse is first needed
@@ -38,18 +40,42 @@ def pipeline() -> Language:
             if _nlp is None:
                 import importlib
 
-                package = importlib.import_module(MODEL_PACKAGE)
+                with _torch_hidden():
+                    package = importlib.import_module(MODEL_PACKAGE)
                 _nlp = package.load()
                 logger.debug("loaded %s %s: %s", _nlp.meta.get("name"),
                              _nlp.meta.get("version"), _nlp.pipe_names)
     return _nlp
 
 
+@contextmanager
+def _torch_hidden() -> Iterator[None]:
+    """Import spaCy without letting its ML library import torch.
+
+    thinc (spaCy's) imports torch at import time whenever it is installed (the `train` extra
+    installs it), to offer torch-backed layers; this pipeline is thinc's own numpy CNN and
+    never calls torch. That import was 2.3-3.5 s of a cold `ask` on 2 loaded cores. A
+    `None` in sys.modules makes `import torch` raise ImportError, which thinc takes as "not
+    installed". Only for the duration of the import, and only when torch is not already
+    loaded (then there is nothing to save, and hiding it would break its user).
+    """
+    if "torch" in sys.modules:
+        yield
+        return
+    sys.modules["torch"] = None  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        if "torch" in sys.modules and sys.modules["torch"] is None:
+            del sys.modules["torch"]
+
+
 def warm_up_in_background() -> threading.Thread:
-    """Load the pipeline on a daemon thread, so a prompt need not wait for it."""
-    thread = threading.Thread(target=pipeline, name="spacy-load", daemon=True)
-    thread.start()
-    return thread
+    """Load the pipeline on a thread, so a prompt need not wait for it (one the process waits
+    for when it exits: leaving in the middle of spaCy's import crashed the interpreter)."""
+    from retrieval.preload import start_loader
+
+    return start_loader("spacy-load", pipeline)
 
 
 def parse(text: str) -> Doc:

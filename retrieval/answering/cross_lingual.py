@@ -57,11 +57,16 @@ CONTEXT_WEIGHT = 0.3
 # article says "internationally recognized as part of Azerbaijan" (bench/multilingual.jsonl
 # ml-ru-05: 8 of 12 right without, 9 with 0.03). XQuAD's paragraphs are all notes: no effect.
 ARTICLE_WEIGHT = 0.03
-# Rank the quotes over the bar by the learned judge (cross_lingual_judge.py) instead of the
-# hand-weighted sum above; False: the sum (session 7's reader, for comparison).
+# The learned judge (cross_lingual_judge.py: the chance that a quote holds the answer, fitted
+# on XQuAD's tuning articles) adds this much times its probability to the hand-weighted sum
+# above. Cross-validated across tuning articles (`python -m retrieval.train.cross_lingual_judge
+# fit`, 4,653 questions in 11 languages; docs/languages.md, "Session 8"), gold in the answer:
+# the sum alone .751, with the judge at 0.1 / 0.2 / 0.4 .765 / .763 / .761, the judge alone
+# (None: it ranks, the sum is dropped) .750: it rarely knows better than e5 which single
+# sentence answers, but breaks the sum's near-ties well.
 LEARNED_JUDGE = True
-JUDGE_FLOOR = 1.0
-PAIRS_FROM_PARTS = True
+JUDGE_WEIGHT: float | None = 0.1
+JUDGE_FLOOR = 1.0  # the judge alone: its chance plus this, so a second quote still follows
 
 
 @lru_cache(maxsize=20_000)
@@ -166,9 +171,10 @@ def read(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
 def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
            context: str = "", lexicon=None, judge: Judge | None | bool = True) -> Extract:
     """Pick the quotes that answer `question` (in another language), or none: those over
-    the embedder's `cross_lingual_min_similarity`, ranked by the learned judge (`judge`:
-    True the shipped one, False none) or, without one for this embedder, by e5 similarity
-    plus its passage's and the names and numbers in common."""
+    the embedder's `cross_lingual_min_similarity`, ranked by e5 similarity plus its
+    passage's and the names and numbers in common, plus JUDGE_WEIGHT times the learned
+    judge's chance that the quote holds the answer (`judge`: True the shipped one, None or
+    False none; it applies only to the embedder it was fitted on)."""
     return ranked(read(question, retrieved, vectors, context, lexicon), retrieved,
                   vectors.embedder, judge)
 
@@ -183,11 +189,8 @@ def ranked(found: Read, retrieved: list[Retrieved], embedder,
     scored = found.pool
     if judge and judge.fits(embedder, found.features.shape[1] - len(SCALARS)):
         chances = judge.probabilities(found.features)
-        if PAIRS_FROM_PARTS:
-            alone = {c.quote: float(p) for c, p in zip(scored, chances) if not c.parts}
-            chances = [extractive.PAIR_FACTOR * max(alone.get(q, 0.0) for q in c.parts)
-                       if c.parts else p for c, p in zip(scored, chances)]
-        scored = [replace(c, score=JUDGE_FLOOR + float(p)) for c, p in zip(scored, chances)]
+        scored = [replace(c, score=(JUDGE_FLOOR if JUDGE_WEIGHT is None else c.score)
+                          + (JUDGE_WEIGHT or 1.0) * float(p)) for c, p in zip(scored, chances)]
     scored = [replace(c, score=c.score + ARTICLE_WEIGHT * (
         retrieved[c.passage].metadata.get("kind") == "article")) for c in scored]
     # The English reader's own finishing steps, shared rather than copied: a sentence that

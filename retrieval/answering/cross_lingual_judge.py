@@ -3,12 +3,13 @@
 e5's similarity of a lone sentence to the question ranks the sentence holding the answer
 4th or lower about a third of the time (docs/languages.md, "Session 7"), and no hand-set
 weighting of it with the passage's similarity, the shared names or the neighbours did
-better. This judge weighs those signals, and a few more, by logistic regression fitted on
-XQuAD's tuning articles (`python -m retrieval.train.cross_lingual_judge`): the probability
-that a candidate quote holds the answer. Among its inputs is the element-wise product of
-the question's and the sentence's e5 vectors, so it also learns which of e5's dimensions
-matter for "this sentence answers that question" (a learned bilinear similarity), not only
-the cosine, which weighs every dimension alike.
+better. This judge weighs those signals, and a few more (letter trigrams of the names across
+scripts, the kind of thing a sentence holds, its place in the passage), by logistic
+regression fitted on XQuAD's tuning articles (`python -m retrieval.train.cross_lingual_judge`):
+the probability that a candidate quote holds the answer. The reader adds it, weighted, to
+its hand-weighted sum (cross_lingual.JUDGE_WEIGHT). The features may also include the
+element-wise product of the question's and the sentence's e5 vectors (a learned bilinear
+similarity); cross-validation decides whether the shipped weights use it.
 
 The weights ship in retrieval/assets/ (a few KB of numpy arrays, read with numpy alone:
 no scikit-learn at run time) and apply only to the embedder they were fitted with.

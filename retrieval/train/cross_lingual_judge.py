@@ -154,6 +154,7 @@ def fit(args: argparse.Namespace) -> None:
     folds = [set(articles[i::args.folds]) for i in range(args.folds)]
     width = len(SCALARS) + len(next(iter(e5.queries.values())))
     feature_sets = {"scalars": np.arange(len(SCALARS)), "scalars+product": np.arange(width)}
+    feature_sets = {k: v for k, v in feature_sets.items() if k in args.features.split(",")}
 
     def right(items: list[dict], judge) -> dict[str, float]:
         hits: dict[str, list[bool]] = {}
@@ -176,24 +177,26 @@ def fit(args: argparse.Namespace) -> None:
     results = {}
     for name, columns in feature_sets.items():
         for c in (float(x) for x in args.c.split(",")):
-            scores: dict[str, list[float]] = {}
-            for fold in folds:
-                rows, labels = stacked([a for a in asked if a["article"] not in fold])
-                judge = _fit(rows, labels, c, columns)
-                tested = [a for a in asked if a["article"] in fold]
-                for lang, rate in right(tested, judge).items():
-                    scores.setdefault(lang, []).append(rate * sum(
-                        1 for a in tested if a["language"] == lang))
-            per = {lang: sum(v) / sum(1 for a in asked if a["language"] == lang)
-                   for lang, v in scores.items()}
-            mean = float(np.mean(list(per.values())))
-            results[(name, c)] = mean
-            print(f"{name} C={c}: mean {mean:.3f} " + " ".join(f"{k} {v:.3f}"
-                                                                for k, v in sorted(per.items())),
-                  flush=True)
-    name, c = max(results, key=results.get)
-    print(f"chosen: {name} C={c} (cross-validated mean {results[(name, c)]:.3f} against "
-          f"{np.mean(list(baseline.values())):.3f})", flush=True)
+            judges = [_fit(*stacked([a for a in asked if a["article"] not in fold]), c, columns)
+                      for fold in folds]
+            for weight in (None if w == "none" else float(w) for w in args.weights.split(",")):
+                cross_lingual.JUDGE_WEIGHT = weight
+                hits: dict[str, float] = {}
+                for fold, judge in zip(folds, judges):
+                    tested = [a for a in asked if a["article"] in fold]
+                    for lang, rate in right(tested, judge).items():
+                        hits[lang] = hits.get(lang, 0.0) + rate * sum(
+                            1 for a in tested if a["language"] == lang)
+                per = {lang: v / sum(1 for a in asked if a["language"] == lang)
+                       for lang, v in hits.items()}
+                mean = float(np.mean(list(per.values())))
+                results[(name, c, weight)] = mean
+                print(f"{name} C={c} weight={weight}: mean {mean:.3f} "
+                      + " ".join(f"{k} {v:.3f}" for k, v in sorted(per.items())), flush=True)
+    name, c, weight = max(results, key=results.get)
+    print(f"chosen: {name} C={c} weight={weight} (cross-validated mean "
+          f"{results[(name, c, weight)]:.3f} against {np.mean(list(baseline.values())):.3f}); "
+          "set cross_lingual.JUDGE_WEIGHT to that weight", flush=True)
     if args.dry_run:
         return
     rows, labels = stacked(asked)
@@ -213,6 +216,12 @@ def main() -> None:
     parser.add_argument("--xquad", type=Path, default=crosslingual.DEFAULT_XQUAD)
     parser.add_argument("--folds", type=int, default=6)
     parser.add_argument("--c", default="0.01,0.1,1.0", help="regularisations to compare")
+    parser.add_argument("--weights", default="none,0.1,0.2,0.4",
+                        help="cross_lingual.JUDGE_WEIGHT values to compare (none: the judge "
+                             "alone ranks)")
+    parser.add_argument("--features", default="scalars,scalars+product",
+                        help="feature sets to compare: scalars (SCALARS), scalars+product "
+                             "(also the question's e5 vector times the quote's)")
     parser.add_argument("--dry-run", action="store_true", help="cross-validate, write nothing")
     args = parser.parse_args()
     (collect if args.step == "collect" else fit)(args)

@@ -46,7 +46,7 @@ def markdown(report: dict, build: dict, sample: int) -> str:
 
 
 def main() -> None:
-    from retrieval.answering import cross_lingual, other_languages
+    from retrieval.answering import other_languages
     from retrieval.answering.answerer import Answerer
     from retrieval.evaluation import crosslingual
     from retrieval.index.ingest import ingest
@@ -63,10 +63,6 @@ def main() -> None:
     parser.add_argument("--also-before", action="store_true",
                         help="first run the questions through the reader used before "
                              "retrieval/answering/cross_lingual.py (writes xquad-SPLIT-before)")
-    parser.add_argument("--also-hand", action="store_true",
-                        help="first run the questions through cross_lingual.py with its "
-                             "hand-weighted sum instead of the learned judge (writes "
-                             "xquad-SPLIT-hand)")
     args = parser.parse_args()
 
     documents = crosslingual.split_articles(
@@ -87,20 +83,16 @@ def main() -> None:
              "multilingual_s": round(time.perf_counter() - started, 1)}
     print(f"built: {build}", flush=True)
     args.out.mkdir(parents=True, exist_ok=True)
-    passes = ["before"] * args.also_before + ["hand"] * args.also_hand + ["now"]
-    for reader in passes:
-        other_languages.OWN_READER = reader != "before"
-        cross_lingual.LEARNED_JUDGE = reader == "now"
+    for before in (True, False) if args.also_before else (False,):
+        other_languages.OWN_READER = not before
         report = crosslingual.evaluate(
             settings, args.xquad, args.split, tuple(args.languages.split(",")),
             args.sample or None, answerer=answerer).to_json_dict()
-        name = f"xquad-{args.split}" + ("" if reader == "now" else f"-{reader}")
+        name = f"xquad-{args.split}" + ("-before" if before else "")
         (args.out / f"{name}.json").write_text(json.dumps({**report, "build": build}, indent=1))
         text = markdown(report, build, args.sample)
         (args.out / f"{name}.md").write_text(text)
-        print({"before": "reader before cross_lingual.py\n",
-               "hand": "cross_lingual.py, hand-weighted sum\n"}.get(reader, "") + text,
-              flush=True)
+        print(("reader before cross_lingual.py\n" if before else "") + text, flush=True)
 
 
 if __name__ == "__main__":

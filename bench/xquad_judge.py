@@ -1,12 +1,13 @@
 """The learned judge against the hand-weighted sum, on the same questions and passages.
 
     python bench/xquad.py --split held-out --languages ru --sample 1   # builds the index
-    python bench/xquad_judge.py --split held-out --sample 200
+    python -m retrieval.train.cross_lingual_judge fit      # bench/work/cross-lingual-judge.npz
+    python bench/xquad_judge.py --split held-out --sample 0
 
 Each question of the split (a seeded sample, the same ids in every language) is searched
 once on the index bench/xquad.py built (remembered in bench/work/xquad-judge-SPLIT-*.pkl);
-then retrieval/answering/cross_lingual.py reads the same passages twice, with the shipped
-judge and with the hand-weighted sum (LEARNED_JUDGE = False). Prints gold answer in the
+then retrieval/answering/cross_lingual.py reads the same passages twice, with the learned
+judge given (--judge) and with its hand-weighted sum alone. Prints gold answer in the
 answer per language for both, and the questions only one of them got (a paired count: the
 difference that is not noise shows there). Nothing is fitted or chosen here.
 """
@@ -22,7 +23,6 @@ HERE = Path(__file__).resolve().parent
 
 
 def main() -> None:
-    from retrieval.answering import cross_lingual
     from retrieval.answering.answerer import Answerer
     from retrieval.evaluation import crosslingual
     from retrieval.settings import Settings
@@ -32,7 +32,11 @@ def main() -> None:
     parser.add_argument("--languages", default="ru,es,de,ar,tr,zh")
     parser.add_argument("--sample", type=int, default=200, help="questions a language; 0: all")
     parser.add_argument("--work", type=Path, default=HERE / "work")
+    parser.add_argument("--judge", type=Path, default=HERE / "work" / "cross-lingual-judge.npz")
     args = parser.parse_args()
+    from retrieval.answering.cross_lingual_judge import Judge
+
+    judge = Judge.from_file(args.judge)
     root = args.work / f"xquad-{args.split}"
     settings = Settings(data_dir=root / "data", corpus_dir=root / "corpus", _env_file=None)
     answerer = Answerer(settings)
@@ -55,7 +59,7 @@ def main() -> None:
             passages = searched[(language, item.id)]
             gold = [g.lower() for g in item.answer_any[0]]
             for learned in (False, True):
-                cross_lingual.LEARNED_JUDGE = learned
+                others.judge = judge if learned else None
                 said = " ".join(c.quote for c in others.choose(item.q, passages).picks).lower()
                 if any(g in said for g in gold):
                     got[learned].add(item.id)

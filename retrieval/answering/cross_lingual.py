@@ -19,7 +19,7 @@ import numpy as np
 from anyascii import anyascii
 
 from retrieval.answering import cross_lingual_judge, extractive
-from retrieval.answering.cross_lingual_judge import SCALARS, Judge
+from retrieval.answering.cross_lingual_judge import Judge
 from retrieval.answering.extractive import Candidate, Extract, SentenceVectors, mean_vector
 from retrieval.answering.lead import with_antecedent
 from retrieval.answering.quotes import passage_body
@@ -57,14 +57,10 @@ CONTEXT_WEIGHT = 0.3
 # article says "internationally recognized as part of Azerbaijan" (bench/multilingual.jsonl
 # ml-ru-05: 8 of 12 right without, 9 with 0.03). XQuAD's paragraphs are all notes: no effect.
 ARTICLE_WEIGHT = 0.03
-# The learned judge (cross_lingual_judge.py: the chance that a quote holds the answer, fitted
-# on XQuAD's tuning articles) adds this much times its probability to the hand-weighted sum
-# above. Cross-validated across tuning articles (`python -m retrieval.train.cross_lingual_judge
-# fit`, 4,653 questions in 11 languages; docs/languages.md, "Session 8"), gold in the answer:
-# the sum alone .751, with the judge at 0.1 / 0.2 / 0.4 .765 / .763 / .761, the judge alone
-# (None: it ranks, the sum is dropped) .750: it rarely knows better than e5 which single
-# sentence answers, but breaks the sum's near-ties well.
-LEARNED_JUDGE = True
+# A learned judge of the quotes (cross_lingual_judge.py) can be handed to `choose`; it adds
+# this much times its chance that a quote holds the answer to the sum above (None: it ranks
+# alone, its chance plus JUDGE_FLOOR). None ships: fitted on XQuAD's tuning articles it did
+# not beat this sum beyond noise on the held-out ones (docs/languages.md, "Session 8").
 JUDGE_WEIGHT: float | None = 0.1
 JUDGE_FLOOR = 1.0  # the judge alone: its chance plus this, so a second quote still follows
 
@@ -103,17 +99,18 @@ class Read:
     """A question's candidate quotes over the bar, and what the reader scores them by."""
 
     pool: list[Candidate]  # over the bar, with the hand-weighted sum as their score
-    features: np.ndarray  # the learned judge's inputs, one row per candidate
+    features: np.ndarray | None  # a judge's inputs, one row per candidate, when asked for
     pairs: dict  # (passage, second sentence) -> the two-sentence candidate
     best: float  # the best e5 similarity of any quote read
     declined: bool = False  # the question gives a number no passage writes
 
 
 def read(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
-         context: str = "", lexicon=None) -> Read:
+         context: str = "", lexicon=None, features: bool = False) -> Read:
     """Every quote worth scoring for `question`, with its e5 similarity over the
-    embedder's `cross_lingual_min_similarity`, its hand-weighted score and its features."""
-    empty = Read([], np.zeros((0, 0), dtype=np.float32), {}, 0.0)
+    embedder's `cross_lingual_min_similarity`, its hand-weighted score and (`features`) a
+    learned judge's inputs."""
+    empty = Read([], None, {}, 0.0)
     pool = extractive.candidates(retrieved)
     if not pool:
         return empty
@@ -122,7 +119,7 @@ def read(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
     unseen = numbers(question) - set().union(*(numbers(r.text) for r in retrieved))
     if unseen and NUMBERS_MUST_APPEAR:
         logger.debug("the passages never write %s: declining", ", ".join(sorted(unseen)))
-        return Read([], empty.features, {}, 0.0, declined=True)
+        return Read([], None, {}, 0.0, declined=True)
     literal = _literal_weights(question, lexicon)
     titles = [_literals(passage_body(r.text)[0]) for r in retrieved]
     names = {(c.passage, c.quote): _share(literal, _literals(c.quote) | titles[c.passage])
@@ -152,7 +149,7 @@ def read(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
     shared = [max(names.get((c.passage, p), 0.0) for p in (c.parts or (c.quote,)))
               for c in pool]
     rows = cross_lingual_judge.features(question, qvec, pool, similarities, by_text, retrieved,
-                                        shared, numbers(question), numbers)
+                                        shared, numbers(question), numbers) if features else None
     over = [i for i, s in enumerate(similarities) if s >= bar]
     best = float(similarities.max())
     logger.debug("best similarity %.3f (bar %.2f)", best, bar)
@@ -165,29 +162,28 @@ def read(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
         scored.append(Candidate(cand.passage, cand.quote,
                                 float(similarities[i]) + LITERAL_WEIGHT * shared[i] + prior,
                                 float(similarities[i]), cand.lead, cand.parts))
-    return Read(scored, rows[over], pairs, best)
+    return Read(scored, None if rows is None else rows[over], pairs, best)
 
 
 def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
-           context: str = "", lexicon=None, judge: Judge | None | bool = True) -> Extract:
+           context: str = "", lexicon=None, judge: Judge | None = None) -> Extract:
     """Pick the quotes that answer `question` (in another language), or none: those over
     the embedder's `cross_lingual_min_similarity`, ranked by e5 similarity plus its
-    passage's and the names and numbers in common, plus JUDGE_WEIGHT times the learned
-    judge's chance that the quote holds the answer (`judge`: True the shipped one, None or
-    False none; it applies only to the embedder it was fitted on)."""
-    return ranked(read(question, retrieved, vectors, context, lexicon), retrieved,
-                  vectors.embedder, judge)
+    passage's and the names and numbers in common (plus JUDGE_WEIGHT times a learned
+    `judge`'s chance that the quote holds the answer, when one fitted on this embedder is
+    given)."""
+    use = judge is not None and judge.fits(vectors.embedder,
+                                           len(vectors.embedder.embed_query(question)))
+    return ranked(read(question, retrieved, vectors, context, lexicon, features=use),
+                  retrieved, judge if use else None)
 
 
-def ranked(found: Read, retrieved: list[Retrieved], embedder,
-           judge: Judge | None | bool = True) -> Extract:
+def ranked(found: Read, retrieved: list[Retrieved], judge: Judge | None = None) -> Extract:
     """The lead quote and at most one more of what `read` found (see `choose`)."""
     if not found.pool:
         return Extract([], found.best)
-    if judge is True:
-        judge = cross_lingual_judge.shipped() if LEARNED_JUDGE else None
     scored = found.pool
-    if judge and judge.fits(embedder, found.features.shape[1] - len(SCALARS)):
+    if judge is not None and found.features is not None:
         chances = judge.probabilities(found.features)
         scored = [replace(c, score=(JUDGE_FLOOR if JUDGE_WEIGHT is None else c.score)
                           + (JUDGE_WEIGHT or 1.0) * float(p)) for c, p in zip(scored, chances)]

@@ -6,13 +6,16 @@ weighting of it with the passage's similarity, the shared names or the neighbour
 better. This judge weighs those signals, and a few more (letter trigrams of the names across
 scripts, the kind of thing a sentence holds, its place in the passage), by logistic
 regression fitted on XQuAD's tuning articles (`python -m retrieval.train.cross_lingual_judge`):
-the probability that a candidate quote holds the answer. The reader adds it, weighted, to
-its hand-weighted sum (cross_lingual.JUDGE_WEIGHT). The features may also include the
+the probability that a candidate quote holds the answer. The reader, when handed one, adds
+it, weighted, to its hand-weighted sum (cross_lingual.JUDGE_WEIGHT). The features may also include the
 element-wise product of the question's and the sentence's e5 vectors (a learned bilinear
 similarity); cross-validation decides whether the shipped weights use it.
 
-The weights ship in retrieval/assets/ (a few KB of numpy arrays, read with numpy alone:
-no scikit-learn at run time) and apply only to the embedder they were fitted with.
+Its weights are a few KB of numpy arrays (read with numpy alone, no scikit-learn) and apply
+only to the embedder they were fitted with. None ship: fitted on XQuAD's tuning articles,
+the judge did not beat the hand-weighted sum beyond noise on the held-out ones, and it lost
+two of the corpus's twelve questions in other languages (docs/languages.md, "Session 8").
+The module stays so that result can be reproduced, and a better judge tried in its place.
 """
 
 from __future__ import annotations
@@ -21,7 +24,6 @@ import logging
 import math
 import re
 from functools import lru_cache
-from importlib import resources
 
 import numpy as np
 from anyascii import anyascii
@@ -30,8 +32,6 @@ from retrieval.answering import answer_types
 from retrieval.answering.quotes import passage_quotes
 
 logger = logging.getLogger(__name__)
-
-WEIGHTS_FILE = "cross-lingual-judge.npz"
 
 # The judge's inputs besides the vector product, in the order of its weights.
 SCALARS = (
@@ -166,15 +166,3 @@ class Judge:
                 raise ValueError(f"{path}: fitted on other features than SCALARS")
             return cls(saved["mean"], saved["scale"], saved["coef"], float(saved["intercept"]),
                        str(saved["embedder"]))
-
-
-@lru_cache(maxsize=1)
-def shipped() -> Judge | None:
-    """The judge that ships in retrieval/assets/, or None when it is missing or broken (the
-    reader then falls back on its hand-weighted sum)."""
-    try:
-        with resources.as_file(resources.files("retrieval") / "assets" / WEIGHTS_FILE) as path:
-            return Judge.from_file(path)
-    except (OSError, ValueError, KeyError) as error:
-        logger.warning("no learned judge for questions in other languages: %s", error)
-        return None

@@ -12,8 +12,8 @@ computes at run time), labels a quote 1 when it holds XQuAD's English answer, an
 the regularisation and feature set by cross-validation across articles (6 folds of 3
 tuning articles; the score is gold answer in the final answer, through the reader's own
 finishing steps, against the hand-weighted sum on the same questions). The held-out
-articles are never read here. Needs scikit-learn (the `train` extra); the shipped weights
-need only numpy.
+articles are never read here. Needs scikit-learn; the weights (bench/work/
+cross-lingual-judge.npz, a few KB) need only numpy. None ship (docs/languages.md, "Session 8").
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from retrieval.answering import cross_lingual
-from retrieval.answering.cross_lingual_judge import SCALARS, WEIGHTS_FILE, Judge
+from retrieval.answering.cross_lingual_judge import SCALARS, Judge
 from retrieval.answering.sentence_vectors import SentenceVectors
 
 REPO = Path(__file__).resolve().parents[2]
@@ -148,7 +148,8 @@ def fit(args: argparse.Namespace) -> None:
     languages = args.languages.split(",")
     asked = [a for a in asked if a["language"] in languages]
     for a in asked:
-        a["read"] = cross_lingual.read(a["question"], a["retrieved"], vectors, "", lexicon)
+        a["read"] = cross_lingual.read(a["question"], a["retrieved"], vectors, "", lexicon,
+                                       features=True)
         a["labels"] = np.array([_holds(a["gold"], c.quote) for c in a["read"].pool], dtype=bool)
     articles = sorted({a["article"] for a in asked})
     folds = [set(articles[i::args.folds]) for i in range(args.folds)]
@@ -159,7 +160,7 @@ def fit(args: argparse.Namespace) -> None:
     def right(items: list[dict], judge) -> dict[str, float]:
         hits: dict[str, list[bool]] = {}
         for a in items:
-            said = cross_lingual.ranked(a["read"], a["retrieved"], e5, judge)
+            said = cross_lingual.ranked(a["read"], a["retrieved"], judge)
             hits.setdefault(a["language"], []).append(
                 _holds(a["gold"], " ".join(c.quote for c in said.picks)))
         return {lang: float(np.mean(h)) for lang, h in sorted(hits.items())}
@@ -196,14 +197,13 @@ def fit(args: argparse.Namespace) -> None:
     name, c, weight = max(results, key=results.get)
     print(f"chosen: {name} C={c} weight={weight} (cross-validated mean "
           f"{results[(name, c, weight)]:.3f} against {np.mean(list(baseline.values())):.3f}); "
-          "set cross_lingual.JUDGE_WEIGHT to that weight", flush=True)
+          "(cross_lingual.JUDGE_WEIGHT is that weight)", flush=True)
     if args.dry_run:
         return
     rows, labels = stacked(asked)
     judge = _fit(rows, labels, c, feature_sets[name])
-    out = REPO / "retrieval" / "assets" / WEIGHTS_FILE
-    judge.save(out)
-    print(f"wrote {out} ({out.stat().st_size} bytes)")
+    judge.save(args.out)
+    print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
 
 
 def main() -> None:
@@ -222,6 +222,7 @@ def main() -> None:
     parser.add_argument("--features", default="scalars,scalars+product",
                         help="feature sets to compare: scalars (SCALARS), scalars+product "
                              "(also the question's e5 vector times the quote's)")
+    parser.add_argument("--out", type=Path, default=WORK / "cross-lingual-judge.npz")
     parser.add_argument("--dry-run", action="store_true", help="cross-validate, write nothing")
     args = parser.parse_args()
     (collect if args.step == "collect" else fit)(args)

@@ -61,6 +61,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bars", default="0.79,0.77,0.75")
+    parser.add_argument("--judge", type=Path, default=None,
+                        help="weights of a learned judge of the quotes for cross_lingual.py "
+                             "(python -m retrieval.train.cross_lingual_judge fit)")
     add_tuning_arguments(parser)
     args = parser.parse_args()
     tuning = TuningSet(args.work)
@@ -70,6 +73,11 @@ def main() -> None:
     corpus = Settings(data_dir=args.work / "corpus-default", corpus_dir=HERE.parent / "corpus",
                       _env_file=None)
     on_corpus = Answerer(corpus)
+    if args.judge:
+        from retrieval.answering.cross_lingual_judge import Judge
+
+        on_corpus.other_languages.judge = tuning.answerer.other_languages.judge = \
+            Judge.from_file(args.judge)
     if on_corpus.store.count() == 0:
         ingest(on_corpus.store)
     on_corpus.other_languages.build_index()

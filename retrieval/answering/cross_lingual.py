@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, replace
 from functools import lru_cache
 
 import numpy as np
 from anyascii import anyascii
 
-from retrieval.answering import extractive
+from retrieval.answering import cross_lingual_judge, extractive
+from retrieval.answering.cross_lingual_judge import Judge
 from retrieval.answering.extractive import Candidate, Extract, SentenceVectors, mean_vector
 from retrieval.answering.lead import with_antecedent
 from retrieval.answering.quotes import passage_body
@@ -55,6 +57,12 @@ CONTEXT_WEIGHT = 0.3
 # article says "internationally recognized as part of Azerbaijan" (bench/multilingual.jsonl
 # ml-ru-05: 8 of 12 right without, 9 with 0.03). XQuAD's paragraphs are all notes: no effect.
 ARTICLE_WEIGHT = 0.03
+# A learned judge of the quotes (cross_lingual_judge.py) can be handed to `choose`; it adds
+# this much times its chance that a quote holds the answer to the sum above (None: it ranks
+# alone, its chance plus JUDGE_FLOOR). None ships: fitted on XQuAD's tuning articles it did
+# not beat this sum beyond noise on the held-out ones (docs/languages.md, "Session 8").
+JUDGE_WEIGHT: float | None = 0.1
+JUDGE_FLOOR = 1.0  # the judge alone: its chance plus this, so a second quote still follows
 
 
 @lru_cache(maxsize=20_000)
@@ -86,20 +94,32 @@ def _share(weights: dict[str, float], tokens: frozenset[str]) -> float:
     return sum(w for t, w in weights.items() if t in tokens) / total if total else 0.0
 
 
-def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
-           context: str = "", lexicon=None) -> Extract:
-    """Pick the quotes that answer `question` (in another language), or none: by e5
-    similarity against the embedder's `cross_lingual_min_similarity`, its passage's
-    similarity, and names and numbers in common."""
+@dataclass
+class Read:
+    """A question's candidate quotes over the bar, and what the reader scores them by."""
+
+    pool: list[Candidate]  # over the bar, with the hand-weighted sum as their score
+    features: np.ndarray | None  # a judge's inputs, one row per candidate, when asked for
+    pairs: dict  # (passage, second sentence) -> the two-sentence candidate
+    best: float  # the best e5 similarity of any quote read
+    declined: bool = False  # the question gives a number no passage writes
+
+
+def read(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
+         context: str = "", lexicon=None, features: bool = False) -> Read:
+    """Every quote worth scoring for `question`, with its e5 similarity over the
+    embedder's `cross_lingual_min_similarity`, its hand-weighted score and (`features`) a
+    learned judge's inputs."""
+    empty = Read([], None, {}, 0.0)
     pool = extractive.candidates(retrieved)
     if not pool:
-        return Extract([], 0.0)
+        return empty
     # A number the question gives ("in 2030") that no retrieved passage writes: whatever
     # they say, they do not say it about that.
     unseen = numbers(question) - set().union(*(numbers(r.text) for r in retrieved))
     if unseen and NUMBERS_MUST_APPEAR:
         logger.debug("the passages never write %s: declining", ", ".join(sorted(unseen)))
-        return Extract([], 0.0)
+        return Read([], None, {}, 0.0, declined=True)
     literal = _literal_weights(question, lexicon)
     titles = [_literals(passage_body(r.text)[0]) for r in retrieved]
     names = {(c.passage, c.quote): _share(literal, _literals(c.quote) | titles[c.passage])
@@ -107,9 +127,9 @@ def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
     # Sentences naming what the question names first, then retrieval's order.
     singles = sorted((c for c in pool if not c.parts),
                      key=lambda c: (-names[(c.passage, c.quote)], c.passage))[:MAX_SENTENCES]
-    read = {(c.passage, c.quote) for c in singles}
+    chosen = {(c.passage, c.quote) for c in singles}
     pool = singles + [c for c in pool
-                      if c.parts and all((c.passage, p) in read for p in c.parts)]
+                      if c.parts and all((c.passage, p) in chosen for p in c.parts)]
     pairs = {(c.passage, c.parts[1]): c for c in pool if c.parts}
     bar = getattr(vectors.embedder, "cross_lingual_min_similarity",
                   extractive.DEFAULT_CROSS_LINGUAL_MIN_SIMILARITY)
@@ -123,29 +143,54 @@ def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
     texts = list(dict.fromkeys(t for c in pool for t in (c.parts or (c.quote,))))
     by_text = dict(zip(texts, vectors.get(texts)))
 
+    similarities = np.array([
+        float(mean_vector([by_text[t] for t in (c.parts or (c.quote,))]) @ qvec)
+        * (extractive.PAIR_FACTOR if c.parts else 1.0) for c in pool], dtype=np.float32)
+    shared = [max(names.get((c.passage, p), 0.0) for p in (c.parts or (c.quote,)))
+              for c in pool]
+    rows = cross_lingual_judge.features(question, qvec, pool, similarities, by_text, retrieved,
+                                        shared, numbers(question), numbers) if features else None
+    over = [i for i, s in enumerate(similarities) if s >= bar]
+    best = float(similarities.max())
+    logger.debug("best similarity %.3f (bar %.2f)", best, bar)
     scored = []
-    best = 0.0
-    for cand in pool:
-        parts = cand.parts or (cand.quote,)
-        similarity = float(mean_vector([by_text[t] for t in parts]) @ qvec)
-        if cand.parts:
-            similarity *= extractive.PAIR_FACTOR
-        best = max(best, similarity)
-        if similarity < bar:
-            continue
-        shared = max(names.get((cand.passage, p), 0.0) for p in parts)
+    for i in over:
+        cand = pool[i]
         prior = PASSAGE_WEIGHT * float(retrieved[cand.passage].metadata.get("dense_similarity",
                                                                            0.0)) \
-            + RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved))) \
-            + ARTICLE_WEIGHT * (retrieved[cand.passage].metadata.get("kind") == "article")
+            + RANK_PRIOR * (1 - cand.passage / max(1, len(retrieved)))
         scored.append(Candidate(cand.passage, cand.quote,
-                                similarity + LITERAL_WEIGHT * shared + prior, similarity,
-                                cand.lead, cand.parts))
-    logger.debug("best similarity %.3f (bar %.2f)", best, bar)
-    if not scored:
-        return Extract([], best)
+                                float(similarities[i]) + LITERAL_WEIGHT * shared[i] + prior,
+                                float(similarities[i]), cand.lead, cand.parts))
+    return Read(scored, None if rows is None else rows[over], pairs, best)
+
+
+def choose(question: str, retrieved: list[Retrieved], vectors: SentenceVectors,
+           context: str = "", lexicon=None, judge: Judge | None = None) -> Extract:
+    """Pick the quotes that answer `question` (in another language), or none: those over
+    the embedder's `cross_lingual_min_similarity`, ranked by e5 similarity plus its
+    passage's and the names and numbers in common (plus JUDGE_WEIGHT times a learned
+    `judge`'s chance that the quote holds the answer, when one fitted on this embedder is
+    given)."""
+    use = judge is not None and judge.fits(vectors.embedder,
+                                           len(vectors.embedder.embed_query(question)))
+    return ranked(read(question, retrieved, vectors, context, lexicon, features=use),
+                  retrieved, judge if use else None)
+
+
+def ranked(found: Read, retrieved: list[Retrieved], judge: Judge | None = None) -> Extract:
+    """The lead quote and at most one more of what `read` found (see `choose`)."""
+    if not found.pool:
+        return Extract([], found.best)
+    scored = found.pool
+    if judge is not None and found.features is not None:
+        chances = judge.probabilities(found.features)
+        scored = [replace(c, score=(JUDGE_FLOOR if JUDGE_WEIGHT is None else c.score)
+                          + (JUDGE_WEIGHT or 1.0) * float(p)) for c, p in zip(scored, chances)]
+    scored = [replace(c, score=c.score + ARTICLE_WEIGHT * (
+        retrieved[c.passage].metadata.get("kind") == "article")) for c in scored]
     # The English reader's own finishing steps, shared rather than copied: a sentence that
     # points back is quoted with the one before; the lead and at most one more.
-    scored = [with_antecedent(c, pairs) for c in scored]
+    scored = [with_antecedent(c, found.pairs) for c in scored]
     scored.sort(key=lambda c: c.score, reverse=True)
-    return Extract(extractive.brief(scored), best)
+    return Extract(extractive.brief(scored), found.best)

@@ -24,6 +24,7 @@ from retrieval.models import Answer, Retrieved
 from retrieval.settings import Settings
 
 if TYPE_CHECKING:
+    from retrieval.answering.cross_lingual_judge import Judge
     from retrieval.index.multilingual import MultilingualIndex, Progress
 
 logger = logging.getLogger(__name__)
@@ -43,6 +44,9 @@ class OtherLanguages:
         self._english_vectors = english_vectors
         self._index: MultilingualIndex | None = None
         self._vectors: extractive.SentenceVectors | None = None
+        # A learned judge of the quotes for cross_lingual.choose (none ships; the benches
+        # hand one in to compare it with the hand-weighted sum).
+        self.judge: Judge | None = None
 
     @property
     def reads_english_only(self) -> bool:
@@ -73,7 +77,7 @@ class OtherLanguages:
                                      lexicon=self.store.lexical(), scorer=False,
                                      cross_lingual=True)
         return cross_lingual.choose(question, retrieved, vectors, context=context,
-                                    lexicon=self.store.lexical())
+                                    lexicon=self.store.lexical(), judge=self.judge)
 
     def language_of(self, question: str) -> str | None:
         return foreign_language(question)

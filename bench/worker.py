@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -98,6 +99,13 @@ def rss_mb() -> float:
         return round(int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20, 1)
 
 
+def cpu_s() -> float:
+    """CPU seconds this process has used, all threads (on a shared machine, the work done;
+    wall time also counts the waits for a core)."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return round(usage.ru_utime + usage.ru_stime, 1)
+
+
 def passages_of(docs, settings):
     from retrieval.index.chunking import chunk_document, to_documents
 
@@ -126,7 +134,9 @@ def bulk_task(args) -> dict:
     batch: list = []
     upsert_s = 0.0
     done = 0
-    curve = []  # (passages, seconds, RSS MB, seconds of the last call): where time and memory go
+    # (passages, seconds, RSS MB, seconds of the last call, CPU seconds): where time and
+    # memory go as the index grows
+    curve = []
 
     def flush() -> float:
         t0 = time.perf_counter()
@@ -147,7 +157,7 @@ def bulk_task(args) -> dict:
             upsert_s += took
             if done % args.curve_every < args.batch:
                 curve.append((done, round(time.perf_counter() - started, 1), rss_mb(),
-                              round(took, 2)))
+                              round(took, 2), cpu_s()))
                 print(json.dumps({"curve": curve[-1]}), file=sys.stderr, flush=True)
     if batch:
         done += len(batch)
@@ -172,6 +182,7 @@ def bulk_task(args) -> dict:
         "write": "add" if args.add else "upsert",
         "collection_metadata": store.collection.metadata,
         "rss_end_mb": rss_mb(),
+        "cpu_s": cpu_s(),
         "curve": curve,
     }
 
@@ -203,7 +214,7 @@ def lexical_task(args) -> dict:
     passages = lexical_from_texts(store, synth.iter_docs(args.corpus), settings)
     # Chroma is not opened: this may run beside the bulk load that writes it.
     return {"passages": passages, "seconds": round(time.perf_counter() - started, 2),
-            "rss_end_mb": rss_mb()}
+            "rss_end_mb": rss_mb(), "cpu_s": cpu_s()}
 
 
 def one_task(args) -> dict:

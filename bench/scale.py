@@ -12,7 +12,8 @@ before and after it (the machine is shared; absolute times move with its load):
 - `lexical`: the lexical index built from the same passages' texts,
 - `query`: retrieval (including the query embedding) and whole offline answers, warm,
 - `ask`: a fresh `backstory ask` process, from start to its first answer,
-- `one`: `ingest FILE` of one new note into the index, beyond embedding its own passages.
+- `one`: `ingest FILE` of one new note into the index, beyond embedding its own passages,
+- `recall`: how many of the exact 20 nearest passages Chroma's HNSW returns (eval questions).
 
 Steps joined by "+" run at the same time (each in its own process); the json then has a
 `whole` entry: their wall time together and the sum of their peak RSS (what the machine
@@ -108,6 +109,10 @@ def main() -> None:
                              "--repeats", str(args.repeats), "--limit", str(args.limit)]
         if step == "one":
             return worker + ["one", *paths]
+        if step == "recall":  # HNSW's top 20 against the exact top 20, both eval sets
+            return worker + ["recall", *paths, "--vectors", str(vectors), "--questions",
+                             f"{REPO / 'tests/eval/questions.jsonl'},"
+                             f"{REPO / 'tests/eval/heldout.jsonl'}"]
         raise SystemExit(f"unknown step {step}")
 
     def save(step: str, result: dict) -> None:

@@ -249,15 +249,20 @@ class CachedEmbedder(Embeddings):
         return None
 
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.vectors_for(texts).tolist()
+
+    def vectors_for(self, texts: list[str]) -> np.ndarray:
+        """The texts' vectors as one float32 array (what Chroma takes without converting;
+        lists of Python floats cost the bulk load memory and time)."""
         started = time.perf_counter()
-        out: list = [None] * len(texts)
+        out = np.empty((len(texts), self._vectors.shape[1]), dtype=np.float32)
         missing = []
         for i, text in enumerate(texts):
             row = self._row(text)
             if row is None:
                 missing.append(i)
             else:
-                out[i] = self._vectors[row].tolist()
+                out[i] = self._vectors[row]
         self._release()
         if missing:
             self.misses += len(missing)

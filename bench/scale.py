@@ -133,7 +133,9 @@ def main() -> None:
             for step, result in zip(steps, done):
                 save(step, result)
             save("whole", {"steps": steps, "wall_s": round(time.perf_counter() - started, 2),
-                           "peak_rss_sum_mb": round(sum(r.get("peak_rss_mb") or 0
+                           # the bulk load's producer process reports its own peak
+                           "peak_rss_sum_mb": round(sum((r.get("peak_rss_mb") or 0)
+                                                        + r.get("producer_peak_rss_mb", 0)
                                                         for r in done), 1),
                            "load_before": before, "load_after": load()})
         elif group == "ask":

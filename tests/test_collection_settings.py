@@ -39,9 +39,9 @@ def test_a_new_index_is_created_with_the_settings(tmp_path):
     hnsw = store.collection.configuration["hnsw"]
     for key, value in store_module.HNSW_SETTINGS.items():
         assert hnsw[CONFIG_FIELD[key]] == value, key
-    # The settings differ from chromadb's defaults in more than the distance: otherwise
-    # this test would pass with the settings left out.
-    assert set(store_module.HNSW_SETTINGS) - {"hnsw:space"}
+    # Store.dense_search reads 1 - distance as a cosine similarity; chromadb's default
+    # distance is l2.
+    assert hnsw["space"] == "cosine"
 
 
 def test_an_index_built_before_still_opens_and_answers(tmp_path):

@@ -433,6 +433,7 @@ def recall_task(args) -> dict:
             "all_found_share": round(float(np.mean([f == 1.0 for f in found])), 3),
             "recall_with_ties_mean": round(float(np.mean(near)), 4),
             "recall_with_ties_min": round(float(np.min(near)), 3),
+            "worst": sorted(zip(near, questions))[:3],
             "collection_metadata": store.collection.metadata}
 
 

@@ -193,16 +193,16 @@ def iter_docs(corpus_dir: Path, files_per_batch: int = 500):
                           key=lambda d: d.doc_id)
 
 
-def open_vectors(vectors_file: Path) -> np.ndarray:
-    """The `vectors` array of a vectors.npz as a read-only memory map, not a copy in memory.
+def open_vectors(vectors_file: Path, member: str = "vectors") -> np.ndarray:
+    """One array of a vectors.npz as a read-only memory map, not a copy in memory.
 
     np.load(mmap_mode=...) ignores the mode for .npz files; np.savez stores its members
     uncompressed, so the member's bytes can be mapped where they lie in the zip file.
     """
     with zipfile.ZipFile(vectors_file) as archive:
-        info = archive.getinfo("vectors.npy")
+        info = archive.getinfo(f"{member}.npy")
     if info.compress_type != zipfile.ZIP_STORED:
-        return np.load(vectors_file)["vectors"]
+        return np.load(vectors_file)[member]
     with open(vectors_file, "rb") as fh:
         fh.seek(info.header_offset)
         local = fh.read(30)  # the zip local file header: name and extra lengths at 26..30
@@ -217,9 +217,13 @@ def open_vectors(vectors_file: Path) -> np.ndarray:
                      order="F" if fortran else "C", offset=offset)
 
 
-def _key64(keys: np.ndarray) -> np.ndarray:
-    """The first 16 hex digits of each sha1 key as an unsigned 64-bit number."""
-    return np.array([int(str(k)[:16], 16) for k in keys], dtype=np.uint64)
+def _key64(keys: np.ndarray, step: int = 100_000) -> np.ndarray:
+    """The first 16 hex digits of each sha1 key as an unsigned 64-bit number, a slice at
+    a time (1M keys as 40-character strings are 160 MB; the numbers, 8 MB)."""
+    out = np.empty(len(keys), dtype=np.uint64)
+    for start in range(0, len(keys), step):
+        out[start : start + step] = [int(str(k)[:16], 16) for k in keys[start : start + step]]
+    return out
 
 
 class CachedEmbedder(Embeddings):
@@ -233,8 +237,7 @@ class CachedEmbedder(Embeddings):
     def __init__(self, inner: Embeddings, vectors_file: Path) -> None:
         self.inner = inner
         self.name = getattr(inner, "name", type(inner).__name__)
-        with np.load(vectors_file) as data:
-            keys = _key64(data["keys"])
+        keys = _key64(open_vectors(vectors_file, "keys"))
         self._order = np.argsort(keys, kind="stable")
         self._keys = keys[self._order]
         self._vectors = open_vectors(vectors_file)

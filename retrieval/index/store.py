@@ -34,6 +34,9 @@ COUNT_TTL_S = 5.0
 # Whole-collection reads go in pages: chromadb 1.5.9 refuses one get() of more than 32,766
 # passages' metadata or documents ("too many SQL variables").
 PAGE_SIZE = 5000
+# A new collection's HNSW settings (chromadb reads them only when it creates a collection;
+# an index built before keeps its own). See docs/scale.md, "Session 8".
+HNSW_SETTINGS: dict = {"hnsw:space": "cosine"}
 
 
 class Store:
@@ -158,6 +161,9 @@ class Store:
                 "is configured; run `backstory ingest --rebuild` (or set BACKSTORY_EMBEDDER back)"
             )
 
+    def collection_metadata(self) -> dict:
+        return {EMBEDDER_KEY: self.embedder_name, **HNSW_SETTINGS}
+
     @property
     def vectorstore(self):
         """LangChain's wrapper over the same collection, for the indexing API (writes)."""
@@ -169,7 +175,7 @@ class Store:
                 client=self.client,
                 collection_name=self.settings.collection,
                 embedding_function=self.embedder,
-                collection_metadata={EMBEDDER_KEY: self.embedder_name, "hnsw:space": "cosine"},
+                collection_metadata=self.collection_metadata(),
             )
         return self._vectorstore
 
@@ -182,7 +188,7 @@ class Store:
             # would download a model if anything ever called it.
             self._collection = self.client.get_or_create_collection(
                 self.settings.collection,
-                metadata={EMBEDDER_KEY: self.embedder_name, "hnsw:space": "cosine"},
+                metadata=self.collection_metadata(),
                 embedding_function=None,
             )
         return self._collection

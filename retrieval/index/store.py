@@ -12,6 +12,7 @@ from langchain_core.embeddings import Embeddings
 
 from retrieval.errors import BackstoryError, IndexNotWritable
 from retrieval.index.document_rows import document_rows
+from retrieval.index.embedded import open_embedded
 from retrieval.index.embeddings import embedder_name
 from retrieval.index.following import (
     read_stamp,
@@ -21,7 +22,6 @@ from retrieval.index.following import (
     written_here,
 )
 from retrieval.index.fts import FtsIndex, follow_server, open_lexical
-from retrieval.index.not_writable import not_writable
 from retrieval.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -70,27 +70,7 @@ class Store:
             if url:
                 self._client = self._server_client(chromadb, chroma_settings, url)
             else:
-                self.settings.chroma_dir.mkdir(parents=True, exist_ok=True)
-                try:
-                    # A damaged chroma.sqlite3 fails here ("file is not a database").
-                    client = chromadb.PersistentClient(
-                        path=str(self.settings.chroma_dir), settings=chroma_settings
-                    )
-                except Exception as err:
-                    logger.debug("opening %s failed", self.settings.chroma_dir, exc_info=True)
-                    if not_writable(err, self.settings.chroma_dir):
-                        raise IndexNotWritable(
-                            f"the index at {self.settings.chroma_dir} cannot be written "
-                            f"({_first_line(err)}): check the permissions of its files and "
-                            "that its disk is not mounted read-only; the index itself is "
-                            "not damaged, do not rebuild it"
-                        ) from None
-                    raise BackstoryError(
-                        f"the index at {self.settings.chroma_dir} cannot be opened "
-                        f"({_first_line(err)}); run `backstory ingest --rebuild` to build it "
-                        "again"
-                    ) from None
-                self._client = client
+                self._client = open_embedded(self.settings, chroma_settings)
             self._seen_stamp = self._read_stamp()
         return self._client
 
@@ -395,8 +375,3 @@ class Store:
             manager.delete_keys(keys[start : start + 5000])
         self.lexical().clear()
         self.mark_changed()
-
-
-def _first_line(err: Exception) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0][:200] if text else type(err).__name__

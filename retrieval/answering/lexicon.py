@@ -136,7 +136,8 @@ LIGHT_VERBS = frozenset(["be", "have", "do", "happen", "occur", "take", "take pl
                          "locate", "situate", "suppose"])
 SPEECH_VERBS = frozenset(["say", "tell", "state", "add", "note", "announce", "claim", "argue",
                           "report", "describe", "call", "write", "warn", "accuse", "deny",
-                          "confirm", "quote", "dismiss"])
+                          "confirm", "quote", "dismiss", "reply", "respond", "answer",
+                          "insist"])
 # What a counted noun may be called in other words: the specific word (key) may be written
 # as any of the general ones (values), never the other way round ("380 motor vehicles" does
 # not say "380 armoured personnel carriers"). Plus nouns for the same group of people.

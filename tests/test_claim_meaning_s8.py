@@ -1,0 +1,75 @@
+"""The claim check's session-8 rules (issue 20): who said it, read for every statement the
+claim reports ("X said that ...", "X called Y Z", "according to X"), matched with the unit's
+statement that says it. Each sentence is written over a real corpus passage; the false ones
+were shown before the rule (the speaker rows of tests/eval/claims_fresh.jsonl and
+claims_fresh2.jsonl, reworded here), the true ones are paraphrases the check must keep."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.test_claim_meaning import kept
+
+RASHT_ASTARA = "Putin called the deal a landmark for global transport"
+VARDANYAN = 'Vardanyan called the trial a "farce", Amnesty International called'
+SILENT_WITNESSES = "he called it unacceptable that the Russian peacekeepers were being turned"
+MINSK_SUSPENDED = "Lavrov said in Baku on 24 June 2022 that the Minsk Group had suspended"
+POINT_9 = "In June 2023 Azerbaijan's deputy prime minister, Shahin Mustafayev, said that"
+CSTO_FIASCO = 'Pashinyan called the CSTO\'s handling of the crisis a "fiasco"'
+BLINKEN_PHONE = "Blinken phoned Azerbaijani President Ilham Aliyev overnight"
+IVANYAN = "The Russian contingent's main base was at the airfield of Khojaly (Ivanyan"
+
+
+@pytest.mark.parametrize("false, true, anchor", [
+    # "X called Y Z" reports a judgement: the unit must give that judgement to X, though
+    # the parse hangs "called" below "deal" in "Raisi called the Rasht–Astara deal ..."
+    # (and tags the sentence-opening "Raisi" a common noun)
+    ("Raisi called the Rasht–Astara deal a landmark for global transport [1].",
+     "Putin called the Rasht–Astara deal a landmark for global transport [1].", RASHT_ASTARA),
+    # two statements in one claim, each matched with the unit's statement that says it
+    (('Amnesty International called the trial a "farce" and Vardanyan called the '
+     'convictions a "travesty" [1].'),
+     ('Vardanyan called the trial a "farce", and Amnesty International called the '
+     'convictions a "travesty" [1].'), VARDANYAN),
+    # "he" speaks for the last speaker named before it in the unit (Pashinyan), not for
+    # another person the unit names next (Zakharova)
+    (('Maria Zakharova called it unacceptable that the Russian peacekeepers were being '
+     'turned into "silent witnesses" [1].'),
+     ('Pashinyan called it unacceptable that the Russian peacekeepers were being turned into '
+     '"silent witnesses" [1].'), SILENT_WITNESSES),
+    # the unit's statement that shares most of what the claim says is Lavrov's, though
+    # Donfried speaks in the next sentence
+    (("Karen Donfried said in June 2022 that the Minsk Group had suspended its activity at "
+     "the initiative of the US and French co-chairs [1]."),
+     ("Lavrov said in June 2022 that the Minsk Group had suspended its activity at the "
+     "initiative of the US and French co-chairs [1]."), MINSK_SUSPENDED),
+    # the statement holding the said clause's verb ("existed") is the reply, not the
+    # statement about border guards that shares more words; "replied" reports too
+    (("Azerbaijan's deputy prime minister Shahin Mustafayev said that no agreement existed "
+     "for Russian border guards to control the route to Nakhchivan [1]."),
+     ("The office of Armenia's deputy prime minister, Mher Grigoryan, replied that no such "
+     "agreement existed [1]."), POINT_9),
+])
+def test_a_statement_given_to_another_speaker_is_dropped(false, true, anchor):
+    assert not kept(false, anchor)
+    assert kept(true, anchor)
+
+
+def test_a_judgement_needs_its_speaker_in_the_unit():
+    """ "Zas called ... a fiasco" over a unit where Pashinyan said it."""
+    assert not kept('CSTO secretary general Stanislav Zas called the alliance\'s handling of '
+                    'the crisis a "fiasco" [1].', CSTO_FIASCO)
+    assert kept('Pashinyan called the CSTO\'s handling of the crisis a "fiasco" [1].',
+                CSTO_FIASCO)
+
+
+@pytest.mark.parametrize("true, anchor", [
+    # a phone call is an act, its doer a role: not a statement to find a speaker for
+    (("During the September 2022 border fighting, Blinken called Aliyev overnight and urged "
+     "him to stop hostilities [1]."), BLINKEN_PHONE),
+    # "which Armenians call Ivanyan" names a place: no one is reported
+    (("The Russian contingent was based mainly at the Khojaly airfield, which Armenians call "
+     "Ivanyan, near Stepanakert [1]."), IVANYAN),
+])
+def test_calling_by_phone_or_by_name_reports_nothing(true, anchor):
+    assert kept(true, anchor)

@@ -73,3 +73,36 @@ def test_a_judgement_needs_its_speaker_in_the_unit():
 ])
 def test_calling_by_phone_or_by_name_reports_nothing(true, anchor):
     assert kept(true, anchor)
+
+
+TAVUSH = "Azerbaijani border guards took control of the area, a 12.7-kilometre section"
+KASPRZYK = "The Polish diplomat Andrzej Kasprzyk served from 1997"
+RECALL = "Zakharova said on Sputnik radio on 1 March 2023 that she could recall"
+
+
+@pytest.mark.parametrize("true, anchor", [
+    # a unit of measure abbreviated counts what it counts spelt out
+    (("On 24 May 2024 Azerbaijani border guards took control of a 12.7 km section covering "
+     "6.5 square kilometres [1]."), TAVUSH),
+    # a country for its demonym where the ending does not follow the pattern (Polish/Poland)
+    (("From 1997 Andrzej Kasprzyk, a diplomat from Poland, served as the Personal "
+     "Representative of the OSCE Chairperson-in-Office on the conflict [1]."), KASPRZYK),
+    # two verbs of one statement share its date ("Speaking on ..., X said")
+    (("Speaking on Sputnik radio on 1 March 2023, Zakharova said she could recall no "
+     "successful conflict settlement involving Western partners [1]."), RECALL),
+])
+def test_formats_and_statement_dates_are_paraphrase(true, anchor):
+    assert kept(true, anchor)
+
+
+def test_an_abbreviated_unit_still_counts_its_own_thing():
+    """km is kilometre, and the area's number is still not the length's."""
+    assert not kept("On 24 May 2024 Azerbaijani border guards took control of a 6.5 km "
+                    "section covering 12.7 square kilometres [1].", TAVUSH)
+
+
+def test_a_statement_date_is_not_another_events():
+    """A speech verb shares its date only with another speech verb: Zakharova did not
+    settle anything on 1 March 2023."""
+    assert not kept("On 1 March 2023 Zakharova settled a conflict with Western partners "
+                    "[1].", RECALL)

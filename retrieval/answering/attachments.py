@@ -7,7 +7,7 @@ import re
 from functools import lru_cache
 
 from retrieval.answering.acronyms import spells_acronym
-from retrieval.answering.lexicon import LIGHT_VERBS, may_stand_for, same_predicate
+from retrieval.answering.lexicon import LIGHT_VERBS, SPEECH_VERBS, may_stand_for, same_predicate
 from retrieval.answering.support import extract_dates, extract_numbers
 
 
@@ -44,13 +44,23 @@ def _value(written: str) -> float | None:
 
 def _counts_same(mine, theirs, unit_text: str) -> bool:
     """Does the unit's number count what the claim's does (or something the claim's noun
-    may stand for: "troops" for a "contingent" of servicemen, "vehicles" for carriers)?"""
+    may stand for: "troops" for a "contingent" of servicemen, "vehicles" for carriers)?
+    A length is not an area: "6.5 square kilometres" does not count a "6.5 km section"."""
+    if _dimension(mine.context) != _dimension(theirs.context):
+        return False
     if mine.head == theirs.head or mine.head in theirs.context:
         return True
     if may_stand_for(mine.head, theirs.head) or any(may_stand_for(mine.head, w)
                                                      for w in theirs.context):
         return True
     return spells_acronym(mine.head, unit_text)
+
+
+_DIMENSIONS = frozenset(["square", "sq", "cubic"])
+
+
+def _dimension(context: frozenset[str]) -> frozenset[str]:
+    return context & _DIMENSIONS
 
 
 def _counts_exactly(mine, theirs) -> bool:
@@ -75,7 +85,7 @@ def dates_disagree(claim_doc, docs) -> str | None:
             at = exact or at
             events = mine.events or {event}
             if not at or any(next(iter(a.context), a.head) in LIGHT_VERBS
-                             or any(same_predicate(e, t) for e in events
+                             or any(_same_event(e, t) for e in events
                                     for t in a.events or a.context)
                              for a in at):
                 continue
@@ -84,6 +94,13 @@ def dates_disagree(claim_doc, docs) -> str | None:
                     + (f", not '{mine.head}'" if elsewhere else f"; it does not say "
                        f"'{mine.head}' then"))
     return None
+
+
+def _same_event(mine: str, theirs: str) -> bool:
+    """The same event, or two verbs of one statement: "Speaking on Sputnik radio on 1 March
+    2023, Zakharova said" dates what "Zakharova said on Sputnik radio on 1 March 2023" does."""
+    return same_predicate(mine, theirs) or (
+        mine.split()[0] in SPEECH_VERBS and theirs.split()[0] in SPEECH_VERBS)
 
 
 def _dates_a_noun(doc, written: str) -> bool:

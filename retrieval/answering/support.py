@@ -91,7 +91,10 @@ _DEMONYM_ENDINGS = frozenset(["", "a", "e", "y", "n", "ns", "an", "ans", "ian", 
                               "is", "ese", "ish", "s"])
 # The few that do not follow the pattern, both ways.
 _IRREGULAR_DEMONYMS = {"british": "britain", "french": "france", "dutch": "netherlands",
-                       "swiss": "switzerland", "welsh": "wales", "greek": "greece"}
+                       "swiss": "switzerland", "welsh": "wales", "greek": "greece",
+                       "polish": "poland", "finnish": "finland", "irish": "ireland",
+                       "scottish": "scotland", "danish": "denmark", "spanish": "spain",
+                       "norwegian": "norway", "portuguese": "portugal"}
 _CONNECTIVES = frozenset(["of", "for", "and", "the", "in", "on", "de"])
 _NAME_WORD = re.compile(r"\b[A-Z][\w'’\-]*[\w]|\b[A-Z]\b")
 
@@ -247,7 +250,10 @@ class _PassageNames:
 
 
 def _same_place(a: str, b: str) -> bool:
-    """One word is the other's place name with a demonym ending (Russia, Russian, Russians)."""
+    """One word is the other's place name with a demonym ending (Russia, Russian, Russians),
+    or one of the irregular pairs (Polish, Poland)."""
+    if _IRREGULAR_DEMONYMS.get(a) == b or _IRREGULAR_DEMONYMS.get(b) == a:
+        return True
     for x, y in ((a, b), (b, a)):
         root = x.rstrip("aeiouy")
         if len(root) >= 4 and y.startswith(root) and y[len(root):] in _DEMONYM_ENDINGS:

@@ -106,3 +106,28 @@ def test_a_statement_date_is_not_another_events():
     settle anything on 1 March 2023."""
     assert not kept("On 1 March 2023 Zakharova settled a conflict with Western partners "
                     "[1].", RECALL)
+
+
+AKTAU = "an Azerbaijan Airlines passenger plane flying from Baku to Grozny crashed near Aktau"
+ULTIMATUM = "The reports of a US ultimatum had first appeared on 14 June 2023"
+MINSK_CHAIR = "The Minsk Group's first chairman was the Italian diplomat Mario Raffaelli"
+EUMA_HEAD = "its head of mission is Markus Ritter"
+
+
+def test_a_date_inside_the_subject_dates_its_noun():
+    """ "The crash near Aktau on 25 December 2024 killed ...": the date is the crash's (the
+    unit's "crashed ... on 25 December 2024"), though the parse hangs it on "killed"; a date
+    after the verb is still the verb's."""
+    assert kept("The Azerbaijan Airlines crash near Aktau on 25 December 2024 killed 38 of "
+                "the 67 people aboard [1].", AKTAU)
+    # the unit reports the ultimatum on 15 June 2023; it first appeared on 14 June
+    assert not kept("The reports of a US ultimatum first appeared in Komsomolskaya Pravda "
+                    "on 15 June 2023 [1].", ULTIMATUM)
+
+
+def test_a_copula_reads_both_ways_when_its_names_agree():
+    """ "X was Y" says "Y was X"; a shared common word ("head") does not make another
+    person the unit's head of mission."""
+    assert kept("Mario Raffaelli, an Italian diplomat, was the Minsk Group's first chairman "
+                "[1].", MINSK_CHAIR)
+    assert not kept("Stefano Tomat is EUMA's head of mission [1].", EUMA_HEAD)

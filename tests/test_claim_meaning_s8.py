@@ -131,3 +131,46 @@ def test_a_copula_reads_both_ways_when_its_names_agree():
     assert kept("Mario Raffaelli, an Italian diplomat, was the Minsk Group's first chairman "
                 "[1].", MINSK_CHAIR)
     assert not kept("Stefano Tomat is EUMA's head of mission [1].", EUMA_HEAD)
+
+
+KHOJALY_CLOSING = "A closing ceremony for the peacekeepers' base was held at Khojaly airport"
+SHUSHA_CAPITAL = "a presidential decree of 7 May 2021 declared Shusha the cultural capital"
+ENVOYS = "Kılıç and Rubinyan first met in Moscow on 14 January 2022"
+ROME_STATUTE = "Armenia deposited its instrument of ratification on 14 November 2023"
+INDEPENDENCE_23 = "Armenia formally declared independence on 23 September 1991"
+GYUMRI_2044 = "On 20 August 2010 Russia and Armenia signed a protocol extending the term"
+
+
+@pytest.mark.parametrize("false, true, anchor", [
+    # after a light verb its noun is the event: the sentence giving the date must name it
+    # (the centre closed on 26 April 2024; the ceremony was on 15 May, the next sentence)
+    (("A closing ceremony for the peacekeepers' base was held at Khojaly airport on 26 April "
+     "2024 [1]."),
+     ("A closing ceremony for the peacekeepers' base was held at Khojaly airport on 15 May "
+     "2024 [1]."), KHOJALY_CLOSING),
+    # a dated subject ("a decree of 8 November 2020 declared") dates what it does
+    (("A presidential decree of 8 November 2020 declared Shusha the cultural capital of "
+     "Azerbaijan [1]."),
+     ("A presidential decree of 7 May 2021 declared Shusha the cultural capital of Azerbaijan "
+     "[1]."), SHUSHA_CAPITAL),
+    # the unit dates the claim's very verb to another day
+    ("Armenia formally declared independence on 21 September 1991 [1].",
+     "Armenia formally declared independence on 23 September 1991 [1].", INDEPENDENCE_23),
+])
+def test_a_date_belongs_to_its_event(false, true, anchor):
+    assert not kept(false, anchor)
+    assert kept(true, anchor)
+
+
+@pytest.mark.parametrize("true, anchor", [
+    # the envoys who held the meeting are not the event; "meeting" is named by "met"
+    ("The two envoys held their first meeting in Moscow on 14 January 2022 [1].", ENVOYS),
+    # "took effect" is an idiom, not an event called "effect"
+    (("Armenia deposited its ratification instrument on 14 November 2023, and the Rome "
+     "Statute took effect for it on 1 February 2024 [1]."), ROME_STATUTE),
+    # a bound ("until 2044", the unit's "from 1995") is not a day given to another event
+    (("A protocol signed by Armenia and Russia on 20 August 2010 extended the Gyumri base "
+     "treaty until 2044 [1]."), GYUMRI_2044),
+])
+def test_dates_of_light_verbs_and_spans_are_kept(true, anchor):
+    assert kept(true, anchor)

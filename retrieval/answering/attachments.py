@@ -72,11 +72,26 @@ def dates_disagree(claim_doc, docs) -> str | None:
     from retrieval.linguistics import date_attachments
 
     theirs = [(d, a) for doc in docs for a in date_attachments(doc) for d in _dates_of(a.text)]
+    # The lemmas of the sentence each of the unit's dates is written in.
+    sentence_of = [(d, {t.lemma_.lower() for t in doc}) for doc in docs
+                   for a in date_attachments(doc) for d in _dates_of(a.text)]
     unit_lemmas = {t.lemma_.lower() for d in docs for t in d}
     for mine in date_attachments(claim_doc):
         event = next(iter(mine.context), mine.head)  # the verb with its particle
-        if event in LIGHT_VERBS or _dates_a_noun(claim_doc, mine.text):
+        if event in LIGHT_VERBS:
+            # "A closing ceremony was held on 26 April 2024": the light verb's noun is the
+            # event, and the unit's sentence giving that date must name it (not the next
+            # sentence's "the monitoring centre closed on 26 April 2024").
+            nouns = _light_verb_nouns(claim_doc, mine.head)
+            dated = [lemmas for date in _dates_of(mine.text) for d, lemmas in sentence_of
+                     if _same_date(date, d)]
+            if nouns and dated and not any(any(_names_event(n, w) for w in lemmas)
+                                           for n in nouns for lemmas in dated):
+                return f"its source does not date '{sorted(nouns)[0]}' {mine.text}"
             continue
+        if _dates_a_noun(claim_doc, mine.text):
+            continue
+        own_days = [d for d, a in theirs if event in (a.events or a.context)]
         for date in _dates_of(mine.text):
             at = [a for d, a in theirs if _same_date(date, d)]
             # The unit gives the claim's very day to an event: a coarser date elsewhere
@@ -84,6 +99,15 @@ def dates_disagree(claim_doc, docs) -> str | None:
             exact = [a for d, a in theirs if d == date]
             at = exact or at
             events = mine.events or {event}
+            # The unit dates the claim's very verb to another day, and this day only to
+            # some other verb ("the Treasury sanctioned ... on 4 September; the State
+            # Department imposed sanctions on 13 September").
+            # Only days: a year or a bound ("until 2044", "from 1995") may date a span.
+            days = [d for d in own_days if d[-1] is not None]
+            if at and date[-1] is not None and days and not any(
+                    _same_date(date, d) for d in own_days) and not any(
+                    event in (a.events or a.context) for a in at):
+                return f"its source dates '{mine.head}' on another day, not {mine.text}"
             if not at or any(next(iter(a.context), a.head) in LIGHT_VERBS
                              or any(_same_event(e, t) for e in events
                                     for t in a.events or a.context)
@@ -108,6 +132,31 @@ def _same_event(mine: str, theirs: str) -> bool:
         mine.split()[0] in SPEECH_VERBS and theirs.split()[0] in SPEECH_VERBS)
 
 
+def _light_verb_nouns(claim_doc, lemma: str) -> set[str]:
+    """The nouns that a light verb's clause is about ("a ceremony was held": ceremony)."""
+    verb = next((t for t in claim_doc if t.lemma_.lower() == lemma and t.pos_ in ("VERB", "AUX")),
+                None)
+    if verb is None:
+        return set()
+    # What was held or done (the envoys who held a meeting are not the event); the subject
+    # only of a verb with no object ("the referendum took place").
+    nouns = [c for c in verb.children if c.dep_ in ("nsubjpass", "dobj") and c.pos_ == "NOUN"]
+    if not nouns and not any(c.dep_ == "dobj" for c in verb.children) and lemma not in (
+            "be", "have", "become"):
+        nouns = [c for c in verb.children if c.dep_ == "nsubj" and c.pos_ == "NOUN"]
+    return {c.lemma_.lower() for c in nouns} - _IDIOM_NOUNS
+
+
+# Nouns that make an idiom with a light verb rather than name an event: "took effect",
+# "took part", "took office", "took power".
+_IDIOM_NOUNS = frozenset(["effect", "place", "part", "office", "power"])
+
+
+def _names_event(noun: str, lemma: str) -> bool:
+    """Is a sentence's word the noun, or its verb ("meeting": "met", lemma "meet")?"""
+    return same_predicate(noun, lemma) or len(lemma) >= 4 and noun.startswith(lemma)
+
+
 def _dated_noun(claim_doc, mine, at) -> bool:
     """Is the date written inside the claim's subject, after a noun naming the unit's dated
     event ("The crash near Aktau on 25 December 2024 killed ...")?"""
@@ -128,7 +177,9 @@ def _dates_a_noun(doc, written: str) -> bool:
             continue
         root = entity.root
         if root.dep_ == "pobj" and root.head.lower_ == "of" and root.head.head.pos_ == "NOUN":
-            return True
+            # "A presidential decree of 8 November 2020 declared ...": a dated subject
+            # dates what it does.
+            return root.head.head.dep_ not in ("nsubj", "nsubjpass")
         if root.dep_ in ("compound", "nmod") and root.head.pos_ == "NOUN":
             return True
     return False

@@ -105,7 +105,7 @@ def dates_disagree(claim_doc, docs) -> str | None:
             # Only days: a year or a bound ("until 2044", "from 1995") may date a span.
             days = [d for d in own_days if d[-1] is not None]
             if at and date[-1] is not None and days and not any(
-                    _same_date(date, d) for d in own_days) and not any(
+                    _same_day(date, d) for d in own_days) and not any(
                     event in (a.events or a.context) for a in at):
                 return f"its source dates '{mine.head}' on another day, not {mine.text}"
             if not at or any(next(iter(a.context), a.head) in LIGHT_VERBS
@@ -196,6 +196,12 @@ def _dates_of(written: str) -> tuple[tuple[int | None, int | None, int | None], 
         return tuple(sorted(dates, key=str))
     years = re.findall(r"\b(1[89]\d\d|20\d\d)\b", written)
     return tuple((int(y), None, None) for y in years)
+
+
+def _same_day(a, b) -> bool:
+    """The same date, or the same day and month where one of them has no year written
+    ("declares independence on 23 September" in a line headed 1991)."""
+    return _same_date(a, b) or (a[0] is None or b[0] is None) and a[1:] == b[1:]
 
 
 def _same_date(a, b) -> bool:

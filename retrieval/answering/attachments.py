@@ -37,6 +37,31 @@ def numbers_disagree(claim_doc, docs) -> str | None:
     return None
 
 
+def object_numbers_disagree(claim_doc, docs) -> str | None:
+    """A number in the object of the claim's verb is in the object of that verb in the unit,
+    when the unit's verb has a number there: "the total cost was 1.6 billion euros, of which
+    Russia would lend Iran 1.3 billion euros" does not say Russia would lend 1.6 billion."""
+    for verb, numbers in _object_numbers(claim_doc):
+        theirs = [n for d in docs for v, n in _object_numbers(d) if v == verb]
+        if theirs and not any(numbers & n for n in theirs):
+            return f"its source gives '{verb}' another number"
+    return None
+
+
+def _object_numbers(doc) -> list[tuple[str, frozenset[float]]]:
+    """(verb lemma, the numbers written in its object) for each verb whose object counts."""
+    found = []
+    for token in doc:
+        if token.pos_ != "VERB":
+            continue
+        for obj in (c for c in token.children if c.dep_ == "dobj"):
+            written = " ".join(t.text for t in obj.subtree if t.ent_type_ not in ("DATE", "TIME"))
+            numbers = frozenset(extract_numbers(written, words_too=True))
+            if numbers:
+                found.append((token.lemma_.lower(), numbers))
+    return found
+
+
 def _value(written: str) -> float | None:
     values = extract_numbers(written, words_too=True)
     return next(iter(values)) if len(values) == 1 else None
@@ -87,7 +112,7 @@ def dates_disagree(claim_doc, docs) -> str | None:
                      if _same_date(date, d)]
             if nouns and dated and not any(any(_names_event(n, w) for w in lemmas)
                                            for n in nouns for lemmas in dated):
-                return f"its source does not date '{sorted(nouns)[0]}' {mine.text}"
+                return f"its source does not date '{min(nouns)}' {mine.text}"
             continue
         if _dates_a_noun(claim_doc, mine.text):
             continue

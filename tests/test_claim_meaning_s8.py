@@ -194,3 +194,15 @@ def test_a_number_in_the_object_stays_with_its_verb():
                     "line as an intergovernmental loan [1].", RASHT_COST)
     assert kept("Novak said Russia would lend Iran 1.3 billion euros for the Rasht–Astara "
                 "line as an intergovernmental loan [1].", RASHT_COST)
+
+
+SANCTIONS = "On 13 September 2024 the State Department imposed sanctions on Rossiya Segodnya"
+
+
+def test_a_day_the_parser_left_out_is_still_read():
+    """ "on 4 September 2024" is read by the entity recogniser as "September 2024", which
+    the unit's 13 September matches; the day written before it is the claim's date."""
+    assert not kept("The State Department imposed sanctions on Rossiya Segodnya and Dmitry "
+                    "Kiselyov on 4 September 2024 [1].", SANCTIONS)
+    assert kept("The State Department imposed sanctions on Rossiya Segodnya and Dmitry "
+                "Kiselyov on 13 September 2024 [1].", SANCTIONS)

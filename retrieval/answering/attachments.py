@@ -117,7 +117,7 @@ def dates_disagree(claim_doc, docs) -> str | None:
         if _dates_a_noun(claim_doc, mine.text):
             continue
         own_days = [d for d, a in theirs if event in (a.events or a.context)]
-        for date in _dates_of(mine.text):
+        for date in _dates_of(_with_day(claim_doc.text, mine.text)):
             at = [a for d, a in theirs if _same_date(date, d)]
             # The unit gives the claim's very day to an event: a coarser date elsewhere
             # ("in September 2022") does not date the claim's event to that day.
@@ -223,10 +223,11 @@ def _dates_of(written: str) -> tuple[tuple[int | None, int | None, int | None], 
     return tuple((int(y), None, None) for y in years)
 
 
-def _same_day(a, b) -> bool:
-    """The same date, or the same day and month where one of them has no year written
-    ("declares independence on 23 September" in a line headed 1991)."""
-    return _same_date(a, b) or (a[0] is None or b[0] is None) and a[1:] == b[1:]
+def _with_day(text: str, written: str) -> str:
+    """The date with the day the entity recogniser left out before it ("on 4 September
+    2024" read as "September 2024")."""
+    found = re.search(r"\b(\d{1,2})\s+" + re.escape(written), text)
+    return found.group(0) if found and written[:1].isalpha() else written
 
 
 def _same_date(a, b) -> bool:

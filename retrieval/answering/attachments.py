@@ -116,7 +116,12 @@ def dates_disagree(claim_doc, docs) -> str | None:
             continue
         if _dates_a_noun(claim_doc, mine.text):
             continue
-        own_days = [d for d, a in theirs if event in (a.events or a.context)]
+        # The days the unit gives the claim's very verb, written as a point in time ("on 23
+        # September"): "from 23 April 2023" may be a span, and in a list of such spans the
+        # parse hangs dates on the wrong verb.
+        own_days = [d for doc in docs for a in date_attachments(doc)
+                    if event in (a.events or a.context) and _on_day(doc.text, a.text)
+                    for d in _dates_of(a.text)]
         for date in _dates_of(_with_day(claim_doc.text, mine.text)):
             at = [a for d, a in theirs if _same_date(date, d)]
             # The unit gives the claim's very day to an event: a coarser date elsewhere
@@ -129,7 +134,7 @@ def dates_disagree(claim_doc, docs) -> str | None:
             # Department imposed sanctions on 13 September").
             # Only days: a year or a bound ("until 2044", "from 1995") may date a span.
             days = [d for d in own_days if d[-1] is not None]
-            if at and date[-1] is not None and days and not any(
+            if at and date[-1] is not None and days and _on_day(claim_doc.text, mine.text) and not any(
                     _same_day(date, d) for d in own_days) and not any(
                     event in (a.events or a.context) for a in at):
                 return f"its source dates '{mine.head}' on another day, not {mine.text}"
@@ -221,6 +226,11 @@ def _dates_of(written: str) -> tuple[tuple[int | None, int | None, int | None], 
         return tuple(sorted(dates, key=str))
     years = re.findall(r"\b(1[89]\d\d|20\d\d)\b", written)
     return tuple((int(y), None, None) for y in years)
+
+
+def _on_day(text: str, written: str) -> bool:
+    """Is the date written as a point in time ("on 4 September 2024")?"""
+    return bool(re.search(r"\bon\s+(\d{1,2}\s+)?" + re.escape(written), text))
 
 
 def _with_day(text: str, written: str) -> str:

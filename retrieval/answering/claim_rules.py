@@ -242,7 +242,28 @@ def _roles_swapped(claim_frame, unit_frame, claim_names, unit_names,
                    persons=frozenset()) -> bool:
     """Does the unit put the claim's subject, object or recipient in another role, or fill
     that role with another name it also holds ("Peskov described" for "Zakharova
-    described" in a unit naming both; "appointed Kiselyov" for "appointed Simonyan")?"""
+    described" in a unit naming both; "appointed Kiselyov" for "appointed Simonyan")?
+    "X was Y" says what "Y was X" says: a copula's two sides may be read either way."""
+    import dataclasses
+
+    swapped = _roles_swapped_as_read(claim_frame, unit_frame, claim_names, unit_names,
+                                     firm_subject, peoples, persons)
+    if swapped and claim_frame.predicate == "be" == unit_frame.predicate:
+        flipped = dataclasses.replace(unit_frame, subject=unit_frame.object,
+                                      object=unit_frame.subject)
+        # Read the other way only when each side's names are all on the other side: a
+        # shared common word ("head") does not make "Tomat is the head of mission" the
+        # unit's "its head of mission is Ritter".
+        whole = all(_names_in(getattr(claim_frame, r), claim_names) <= getattr(flipped, r)
+                    for r in ("subject", "object"))
+        return not whole or _roles_swapped_as_read(claim_frame, flipped, claim_names,
+                                                   unit_names, firm_subject, peoples, persons)
+    return swapped
+
+
+def _roles_swapped_as_read(claim_frame, unit_frame, claim_names, unit_names,
+                           firm_subject: bool = True, peoples: frozenset[str] = frozenset(),
+                           persons=frozenset()) -> bool:
     roles = ("subject", "object", "recipient")
     for role in roles:
         mine, theirs = getattr(claim_frame, role), getattr(unit_frame, role)

@@ -136,7 +136,8 @@ LIGHT_VERBS = frozenset(["be", "have", "do", "happen", "occur", "take", "take pl
                          "locate", "situate", "suppose"])
 SPEECH_VERBS = frozenset(["say", "tell", "state", "add", "note", "announce", "claim", "argue",
                           "report", "describe", "call", "write", "warn", "accuse", "deny",
-                          "confirm", "quote", "dismiss"])
+                          "confirm", "quote", "dismiss", "reply", "respond", "answer",
+                          "insist", "speak"])
 # What a counted noun may be called in other words: the specific word (key) may be written
 # as any of the general ones (values), never the other way round ("380 motor vehicles" does
 # not say "380 armoured personnel carriers"). Plus nouns for the same group of people.
@@ -158,8 +159,16 @@ _GENERAL = {
 }
 
 
+# Units of measure as abbreviated or spelt in American English: "12.7 km" counts what
+# "12.7 kilometres" counts.
+_UNIT_SPELLINGS = {"km": "kilometre", "kms": "kilometre", "kilometer": "kilometre",
+                   "m": "metre", "meter": "metre", "kg": "kilogram", "mi": "mile",
+                   "ha": "hectare", "bn": "billion", "mln": "million", "sq": "square"}
+
+
 def _forms(word: str) -> set[str]:
-    return {word, word.rstrip("s"), word.removesuffix("men") + "man"}
+    forms = {word, word.rstrip("s"), word.removesuffix("men") + "man"}
+    return forms | {_UNIT_SPELLINGS[f] for f in forms if f in _UNIT_SPELLINGS}
 
 
 def _stem_match(a: str, b: str) -> bool:

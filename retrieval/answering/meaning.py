@@ -211,6 +211,7 @@ def _first_disagreement(claim_doc, docs, source: str) -> str | None:
         listed_dates_disagree,
         named_attachments_disagree,
         numbers_disagree,
+        object_numbers_disagree,
     )
     from retrieval.answering.claim_rules import (
         argument_missing,
@@ -225,5 +226,6 @@ def _first_disagreement(claim_doc, docs, source: str) -> str | None:
             or polarity_or_roles(claim_doc, docs) or speaker_missing(claim_doc, docs, source)
             or only_missing(claim_doc, docs) or offices_disagree(claim_doc, docs)
             or modifiers_disagree(claim_doc, docs) or numbers_disagree(claim_doc, docs)
+            or object_numbers_disagree(claim_doc, docs)
             or dates_disagree(claim_doc, docs) or listed_dates_disagree(claim_doc, docs)
             or named_attachments_disagree(claim_doc, docs))

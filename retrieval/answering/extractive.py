@@ -212,9 +212,10 @@ def choose(
     if not pool or not weights:
         return Extract([], 0.0)
     titles = [_tokens(passage_body(r.text)[0]) for r in retrieved]
-    parts = [_weights(part, context) for part in event_match.question_parts(question)]
+    part_weights = [_weights(p, context) for p in event_match.question_parts(question)]
     overlaps = [max(_lexical_coverage(w, _tokens(c.quote) | titles[c.passage]) for w in [
-        own if article_focus.is_article(retrieved[c.passage]) else weights, *parts]) for c in pool]
+        own if article_focus.is_article(retrieved[c.passage]) else weights, *part_weights])
+        for c in pool]
     if cross_lingual is None:  # the caller may know the question's language already
         cross_lingual = max(overlaps) == 0.0 or _foreign(question, lexicon)
     min_similarity = getattr(vectors.embedder, "cross_lingual_min_similarity",
@@ -343,8 +344,7 @@ def choose(
         return Extract(brief(scored, docs, now), evidence, as_of=as_of)
     trusted = SLOT_OVERRIDES_VETO and (scored[0].fills or about_article and (
         wanted or article_focus.UNTYPED_NO_VETO) and article_focus.is_article(
-        retrieved[scored[0].passage]))  # the parse saw the count; the article was asked
-    # (a slot the parse saw filled, or the article's sentence of the asked kind: not overruled)
+        retrieved[scored[0].passage]))  # a filled slot; the article's own sentence
     if trusted and (scored[0].fills or wanted or not event_match.READER_SWAP):
         return Extract(brief(scored, docs, now), evidence, as_of=as_of)
     # The reader judges the sentences that answer about as well as the best: it vetoes when it

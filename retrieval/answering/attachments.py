@@ -96,10 +96,11 @@ def _counts_exactly(mine, theirs) -> bool:
 def dates_disagree(claim_doc, docs) -> str | None:
     from retrieval.linguistics import date_attachments
 
-    theirs = [(d, a) for doc in docs for a in date_attachments(doc) for d in _dates_of(a.text)]
-    # The lemmas of the sentence each of the unit's dates is written in.
-    sentence_of = [(d, {t.lemma_.lower() for t in doc}) for doc in docs
-                   for a in date_attachments(doc) for d in _dates_of(a.text)]
+    # Each of the unit's dates with its attachment and the sentence it is written in.
+    unit_dates = [(d, a, doc) for doc in docs for a in date_attachments(doc)
+                  for d in _dates_of(a.text)]
+    theirs = [(d, a) for d, a, _ in unit_dates]
+    sentence_of = [(d, {t.lemma_.lower() for t in doc}) for d, _, doc in unit_dates]
     unit_lemmas = {t.lemma_.lower() for d in docs for t in d}
     for mine in date_attachments(claim_doc):
         event = next(iter(mine.context), mine.head)  # the verb with its particle
@@ -119,9 +120,8 @@ def dates_disagree(claim_doc, docs) -> str | None:
         # The days the unit gives the claim's very verb, written as a point in time ("on 23
         # September"): "from 23 April 2023" may be a span, and in a list of such spans the
         # parse hangs dates on the wrong verb.
-        own_days = [d for doc in docs for a in date_attachments(doc)
-                    if event in (a.events or a.context) and _on_day(doc.text, a.text)
-                    for d in _dates_of(a.text)]
+        own_days = [d for d, a, doc in unit_dates
+                    if event in (a.events or a.context) and _on_day(doc.text, a.text)]
         for date in _dates_of(_with_day(claim_doc.text, mine.text)):
             at = [a for d, a in theirs if _same_date(date, d)]
             # The unit gives the claim's very day to an event: a coarser date elsewhere

@@ -136,7 +136,8 @@ def statements(doc, claim: bool = False) -> list[Statement]:
     out = []
     for token, who in speeches:
         if token.lower_ == "according":
-            region = [t for t in token.head.subtree if t.i not in {x.i for x in token.subtree}]
+            own = {x.i for x in token.subtree}  # "according to X" itself
+            region = [t for t in token.head.subtree if t.i not in own]
         else:
             region = [t for t in doc if owner.get(t.i) == token.i or (
                 t.i not in owner and t.i not in heads and t.sent.start == token.sent.start

@@ -191,3 +191,18 @@ def loopback_site(pages: dict[str, bytes], delays: dict[str, float] | None = Non
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def vectors():
+    """The reader's sentence vectors over the packaged MiniLM (one per test module)."""
+    from retrieval.answering.extractive import SentenceVectors
+    from retrieval.index.embeddings import MiniLMEmbeddings
+
+    return SentenceVectors(MiniLMEmbeddings())
+
+
+@pytest.fixture
+def switch(monkeypatch):
+    """Set a module switch (a reader lever) for one test."""
+    return lambda module, name, value: monkeypatch.setattr(module, name, value)

@@ -12,18 +12,12 @@ import pytest
 
 from retrieval.answering import extractive
 from retrieval.answering.scorer import SentenceScorer, pair_segment
-from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.models import Retrieved
 
 
 def passage(text: str, position: int = 1, title: str = "Lighthouse of Vardø") -> Retrieved:
     return Retrieved(chunk_id=f"c{position}", doc_id="background/x.md", score=1.0,
                      text=f"{title} — History\n\n{text}", metadata={"position": position})
-
-
-@pytest.fixture(scope="module")
-def vectors():
-    return extractive.SentenceVectors(MiniLMEmbeddings())
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,6 @@ import pytest
 
 from retrieval.answering import article_focus, extractive
 from retrieval.answering.followup import Turn, resolve
-from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.linguistics.questions import asked_noun, count_fills, says_absent
 from retrieval.models import Retrieved
 
@@ -31,11 +30,6 @@ def _passage(text: str, n: int, kind: str = "background", title: str = "") -> Re
                       else "Russian peacekeeping mission in Nagorno-Karabakh (2020–2024)")
     return Retrieved(chunk_id=f"c{n}", doc_id=f"{kind}/d{n}.md", score=1.0,
                      text=f"{title}\n\n{text}", metadata={"position": 1, "kind": kind})
-
-
-@pytest.fixture(scope="module")
-def vectors():
-    return extractive.SentenceVectors(MiniLMEmbeddings())
 
 
 @pytest.mark.parametrize(("question", "about"), [

@@ -45,13 +45,6 @@ def _passage(text: str, title: str, position: int = 1, doc: str = "background/no
                      metadata={"position": position})
 
 
-@pytest.fixture
-def switch(monkeypatch):
-    def set_(module, name, value):
-        monkeypatch.setattr(module, name, value)
-    return set_
-
-
 # --- the lead leaves the asked slot empty ------------------------------------------------
 
 WHICH_COUNTRY = ("which third country was the meeting between the karabakh armenians and "

@@ -7,12 +7,9 @@ switches its rule off and sees the result change."""
 
 from __future__ import annotations
 
-import pytest
-
 from retrieval.answering import article_focus, event_match, extractive, followup_names
 from retrieval.answering.followup import Turn, resolve
 from retrieval.answering.scorer import shared_scorer
-from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.models import Retrieved
 
 APRIL_2016 = ("**Armenian figures:** Armenian sources later reported 91 servicemen killed (11 of "
@@ -47,16 +44,6 @@ def _passage(text: str, n: int, title: str, kind: str = "background",
                      metadata={"position": position, "kind": kind, "outlet":
                                "Sputnik" if kind == "article" else "backstory background notes",
                                "published": "2023-06-15" if kind == "article" else ""})
-
-
-@pytest.fixture(scope="module")
-def vectors():
-    return extractive.SentenceVectors(MiniLMEmbeddings())
-
-
-@pytest.fixture
-def switch(monkeypatch):
-    return lambda module, name, value: monkeypatch.setattr(module, name, value)
 
 
 def _lead(question, retrieved, vectors, scorer=False):

@@ -11,7 +11,6 @@ import pytest
 from retrieval.answering import article_focus, event_match, extractive, lead
 from retrieval.answering.answer_types import expected_type, holds
 from retrieval.answering.slots import latest_date
-from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.models import Retrieved
 
 LACHIN = (  # background/lachin-corridor-blockade.md, its opening paragraph
@@ -76,17 +75,6 @@ def _passage(text: str, n: int, title: str, kind: str = "background", position: 
                      metadata={"position": position, "kind": kind, "outlet":
                                "Sputnik" if kind == "article" else "backstory background notes",
                                "published": published})
-
-
-@pytest.fixture(scope="module")
-def vectors():
-    return extractive.SentenceVectors(MiniLMEmbeddings())
-
-
-@pytest.fixture
-def switch(monkeypatch):
-    """Set a module switch for one test."""
-    return lambda module, name, value: monkeypatch.setattr(module, name, value)
 
 
 def _lead(question, retrieved, vectors):

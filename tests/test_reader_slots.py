@@ -11,7 +11,6 @@ from bot.terminal_text import markdown_as_text
 from retrieval.answering import extractive, slots
 from retrieval.answering.answerer import NEAR_MISS_MESSAGE, Prepared
 from retrieval.answering.followup import Turn
-from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.linguistics import parse_question
 from retrieval.linguistics.questions import answer_span, count_fills
 from retrieval.models import Retrieved
@@ -70,11 +69,6 @@ def _passage(text: str, position: int = 1, title: str = "Russian peacekeeping mi
              "Nagorno-Karabakh (2020–2024)") -> Retrieved:
     return Retrieved(chunk_id=f"c{position}", doc_id=f"background/p{position}.md", score=1.0,
                      text=f"{title}\n\n{text}", metadata={"position": position})
-
-
-@pytest.fixture(scope="module")
-def vectors():
-    return extractive.SentenceVectors(MiniLMEmbeddings())
 
 
 def test_a_count_of_something_else_does_not_answer(vectors):

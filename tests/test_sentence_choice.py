@@ -6,7 +6,6 @@ import pytest
 
 from retrieval.answering import extractive
 from retrieval.answering.answer_types import asks_about_future, expected_type, focus_phrase, holds
-from retrieval.index.embeddings import MiniLMEmbeddings
 from retrieval.index.fts import FtsIndex
 from retrieval.models import Retrieved
 
@@ -45,11 +44,6 @@ def passage(text: str, position: int = 1) -> Retrieved:
     return Retrieved(chunk_id=f"c{position}", doc_id="background/x.md", score=1.0,
                      text=f"First Karabakh War — Ceasefire\n\n{text}",
                      metadata={"position": position})
-
-
-@pytest.fixture(scope="module")
-def vectors():
-    return extractive.SentenceVectors(MiniLMEmbeddings())
 
 
 BODY = ("The fighting continued through the winter of 1993 and into the spring. "
